@@ -1,0 +1,19 @@
+/* cli.h — the trilink command's subcommands. Each lives in its own cmd_<name>.c
+ * and returns the process exit status: 0 ok, 1 runtime failure, 2 bad usage/input. */
+#ifndef TL_CLI_H
+#define TL_CLI_H
+
+typedef int (*tl_cli_fn)(int argc, char **argv);
+
+typedef struct tl_cli_command {
+    const char *name;
+    tl_cli_fn fn;
+    const char *summary;
+} tl_cli_command;
+
+
+/** Parse a finite double from s for option opt; prints an error naming opt and
+ *  returns 0 on failure, 1 on success. */
+int tl_cli_parse_double(const char *opt, const char *s, double *out);
+
+#endif

@@ -1,0 +1,59 @@
+/* main.c — the trilink executable: dispatches to subcommands (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("trilink 0.1.0\n");
+    return 0;
+}
+
+static const tl_cli_command commands[] = {
+    {"version", cmd_version, "print the version"},
+};
+
+int tl_cli_parse_double(const char *opt, const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!s[0] || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        fprintf(stderr, "trilink: %s: not a finite number: '%s'\n", opt, s);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: trilink <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'trilink <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "trilink: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

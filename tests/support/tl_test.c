@@ -1,0 +1,105 @@
+/* tl_test.c — see tl_test.h. */
+#include "tl_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *tl_test_source_dir(void)
+{
+    const char *s = getenv("TL_SOURCE_DIR");
+#ifdef TL_SOURCE_DIR
+    if (!s)
+        s = TL_SOURCE_DIR;
+#endif
+    return s ? s : ".";
+}
+
+const char *tl_test_build_dir(void)
+{
+    const char *s = getenv("TL_BUILD_DIR");
+    return s ? s : ".";
+}
+
+const char *tl_test_bin(void)
+{
+    const char *s = getenv("TL_BIN");
+    return s ? s : "trilink";
+}
+
+void tl_test_rng_seed(tl_test_rng *r, uint64_t seed)
+{
+    r->s = seed;
+}
+
+static uint64_t next64(tl_test_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double tl_test_uniform(tl_test_rng *r)
+{
+    return (next64(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+double tl_test_normal(tl_test_rng *r)
+{
+    double u1 = tl_test_uniform(r), u2 = tl_test_uniform(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+int tl_test_run(const char *cmd, const char *input, char *out, size_t cap)
+{
+    char inpath[] = "/tmp/tl_test_inXXXXXX";
+    int fd = mkstemp(inpath);
+    if (fd < 0)
+        return -1;
+    size_t n = input ? strlen(input) : 0;
+    if (n && write(fd, input, n) != (ssize_t)n) {
+        close(fd);
+        unlink(inpath);
+        return -1;
+    }
+    close(fd);
+    size_t clen = strlen(cmd) + strlen(inpath) + 8;
+    char *full = malloc(clen);
+    if (!full) {
+        unlink(inpath);
+        return -1;
+    }
+    snprintf(full, clen, "%s < %s", cmd, inpath);
+    FILE *p = popen(full, "r");
+    free(full);
+    if (!p) {
+        unlink(inpath);
+        return -1;
+    }
+    size_t used = 0;
+    if (cap) {
+        size_t got;
+        while (used + 1 < cap && (got = fread(out + used, 1, cap - 1 - used, p)) > 0)
+            used += got;
+        out[used] = '\0';
+    }
+    char sink[4096];
+    while (fread(sink, 1, sizeof sink, p) > 0)
+        ;
+    int st = pclose(p);
+    unlink(inpath);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int tl_test_have(const char *prog)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+    return system(cmd) == 0;
+}

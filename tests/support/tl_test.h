@@ -1,0 +1,41 @@
+/* tl_test.h — shared helpers for trilink's cmocka tests: paths, a seeded RNG,
+ * running an oracle command, and tolerance asserts that print the values. */
+#ifndef TL_TEST_H
+#define TL_TEST_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/** Source tree root (env TL_SOURCE_DIR, else the compile-time path). */
+const char *tl_test_source_dir(void);
+/** Build directory (env TL_BUILD_DIR) or "." */
+const char *tl_test_build_dir(void);
+/** Path of the trilink executable (env TL_BIN). */
+const char *tl_test_bin(void);
+
+/** splitmix64-based deterministic RNG. */
+typedef struct { uint64_t s; } tl_test_rng;
+void tl_test_rng_seed(tl_test_rng *r, uint64_t seed);
+double tl_test_uniform(tl_test_rng *r);           /* [0, 1) */
+double tl_test_normal(tl_test_rng *r);            /* N(0, 1) */
+
+/** Run cmd with input written to its stdin; capture up to cap-1 bytes of stdout.
+ *  Returns the exit status, or -1 if the command could not be run. */
+int tl_test_run(const char *cmd, const char *input, char *out, size_t cap);
+
+/** 1 if an executable named prog is on PATH. */
+int tl_test_have(const char *prog);
+
+#define assert_near(a, b, tol)                                                         \
+    do {                                                                               \
+        double _a = (a), _b = (b), _t = (tol);                                         \
+        if (!(fabs(_a - _b) <= _t))                                                    \
+            fail_msg("%s = %.12g, %s = %.12g, |diff| %.3g > %.3g", #a, _a, #b, _b,      \
+                     fabs(_a - _b), _t);                                               \
+    } while (0)
+
+#endif
