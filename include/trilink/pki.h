@@ -26,6 +26,12 @@ typedef struct tl_pki_opts {
 /** Create the PKI (uses the openssl command). Keys are written 0600. */
 int tl_pki_init(const tl_pki_opts *o, tl_err *err);
 
+/** Re-issue one node's certificate, key and permissions from DIR's CAs, valid from
+ *  now + from_days for days (negative from_days and small days give an expired
+ *  certificate: used by tests and drills). */
+int tl_pki_reissue(const char *dir, const struct tl_netconfig *cfg, const char *nation, double from_days,
+                   double days, tl_err *err);
+
 /** Paths of a node's security files in a PKI directory. */
 typedef struct tl_pki_files {
     char identity_ca[512], cert[512], key[512];

@@ -17,6 +17,10 @@ static int cmd_version(int argc, char **argv)
 
 static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+#ifdef TL_HAVE_NET
+    {"node", tl_cmd_node, "run a national node on the link (DDS Security)"},
+    {"pki", tl_cmd_pki, "create / check the demonstration DDS Security PKI"},
+#endif
 };
 
 int tl_cli_parse_double(const char *opt, const char *s, double *out)
