@@ -79,3 +79,13 @@ wait_sql() {
     done
     return 1
 }
+
+# wait_ge STATE_DIR QUERY MIN TIMEOUT_S : poll until QUERY prints a number >= MIN
+wait_ge() {
+    for _ in $(seq 1 $(($4 * 5))); do
+        v=$(sql "$1" "$2")
+        [ -n "$v" ] && [ "$v" -ge "$3" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
