@@ -22,8 +22,8 @@
 #include "trilink/netconfig.h"
 #include "trilink/pki.h"
 
-#define D_USJP 170
-#define D_USKR 171
+#define D_USJP 92
+#define D_USKR 93
 
 static int n_lat = 10000, n_thr = 20000, n_warm = 200;
 static int64_t *lat_ns;

@@ -27,7 +27,7 @@ typedef struct tl_net_end {
 
 typedef struct tl_net_link {
     char name[32];
-    int domain_id;           /**< 0..230, unique per link */
+    int domain_id;           /**< 0..101 (keeps ports below the ephemeral range), unique per link */
     tl_net_end ends[2];
 } tl_net_link;
 

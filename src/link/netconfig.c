@@ -183,7 +183,7 @@ static int parse_links(ctx *c, yaml_node_t *root, tl_netconfig *cfg)
         tl_net_link *l = &cfg->links[cfg->n_links];
         double d = 0;
         if (check_keys(c, e, "link", keys) || get_str(c, e, "name", l->name, sizeof l->name, 1) ||
-            get_num(c, e, "domain", 0, 230, &d, 1))
+            get_num(c, e, "domain", 0, 101, &d, 1))
             return TL_EPARSE;
         l->domain_id = (int)d;
         if (d != floor(d))

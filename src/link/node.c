@@ -51,6 +51,16 @@ typedef struct tl__link {
     uint64_t last_req_after[TL_NET_NATIONS_MAX];
 } tl__link;
 
+/* A product journaled in the open batch, to hand on once the batch commits. */
+typedef struct tl__pending {
+    int link;
+    int mine;
+    dds_time_t src_ts;
+    tl_product p;
+} tl__pending;
+
+#define PEND_MAX 128
+
 typedef struct tl__held {
     int used;
     int link;
@@ -75,6 +85,8 @@ struct tl_node {
     uint64_t hb_seq;
     tl__wire wire;
     tl_product scratch;
+    int in_batch, n_pend;
+    tl__pending pend[PEND_MAX];
 };
 
 int64_t tl_node_now_ns(void)
@@ -476,6 +488,44 @@ static void serve_gapfill(tl_node *n, tl__link *l, const trilink_GapFillRequest 
 
 /* ---- receiving ------------------------------------------------------------------ */
 
+/* Hand on what the batch journaled: to fusion (if releasable to us) and onwards. */
+static void act(tl_node *n, const tl__pending *a)
+{
+    if (a->mine && n->opts.on_product)
+        n->opts.on_product(n->opts.user, &a->p, n->links[a->link].peer);
+    fan_out(n, &a->p, a->link, a->src_ts);
+}
+
+static void batch_begin(tl_node *n)
+{
+    tl_err err;
+    if (!n->in_batch && tl_journal_begin(n->j, &err) == 0)
+        n->in_batch = 1;
+}
+
+/* Commit the batch, then act on its products (journal first, always). */
+static void batch_flush(tl_node *n)
+{
+    tl_err err;
+    if (!n->in_batch)
+        return;
+    n->in_batch = 0;
+    if (tl_journal_commit(n->j, &err)) {
+        /* Not journaled: do not act; forget them so gap-fill fetches them again. */
+        logf_(n, "%s (%d products not acknowledged; gap-fill will retry)", err.msg, n->n_pend);
+        for (int i = 0; i < n->n_pend; i++) {
+            int oi = tl_netconfig_nation(&n->cfg, n->pend[i].p.hdr.origin);
+            if (oi >= 0 && n->last_done[oi] >= n->pend[i].p.hdr.seq)
+                n->last_done[oi] = n->pend[i].p.hdr.prev_seq;
+        }
+        n->n_pend = 0;
+        return;
+    }
+    for (int i = 0; i < n->n_pend; i++)
+        act(n, &n->pend[i]);
+    n->n_pend = 0;
+}
+
 static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t ts, int64_t now)
 {
     tl__link *l = &n->links[li];
@@ -498,9 +548,19 @@ static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t t
     if (n->opts.verbose)
         logf_(n, "%s %s %s/%llu via %s", mine ? "accepted" : "transit", tl_product_kind_name(p->kind),
               p->hdr.origin, (unsigned long long)p->hdr.seq, l->peer);
-    if (mine && n->opts.on_product)
-        n->opts.on_product(n->opts.user, p, l->peer);
-    fan_out(n, p, li, ts);
+    tl__pending *a = &n->pend[n->n_pend++];
+    a->link = li;
+    a->mine = mine;
+    a->src_ts = ts;
+    a->p = *p;
+    if (!n->in_batch || n->n_pend == PEND_MAX) {
+        int was = n->in_batch;
+        if (!was)
+            batch_begin(n); /* nothing open: make the flush below a plain commit */
+        batch_flush(n);
+        if (was)
+            batch_begin(n);
+    }
 }
 
 /* Deliver held products that became in order. */
@@ -625,6 +685,9 @@ static void take_all(tl_node *n, int li, int slot, int64_t now)
         int cnt = dds_take(l->rd[slot], samples, infos, TAKE_BATCH, TAKE_BATCH);
         if (cnt <= 0)
             return;
+        int products = slot != TOPIC_HB && slot != TOPIC_GF;
+        if (products)
+            batch_begin(n);
         for (int i = 0; i < cnt; i++) {
             if (!infos[i].valid_data)
                 continue;
@@ -636,6 +699,8 @@ static void take_all(tl_node *n, int li, int slot, int64_t now)
                 on_product(n, li, (tl_product_kind)slot, samples[i], infos[i].source_timestamp, now);
         }
         dds_return_loan(l->rd[slot], samples, cnt);
+        if (products)
+            batch_flush(n);
         if (cnt < TAKE_BATCH)
             return;
     }

@@ -26,7 +26,7 @@ ip -n "$NJ" route get 10.156.1.1 > /dev/null 2>&1 || fail "JP has no route to US
 pass "namespaces: JP-US and US-KR links only"
 
 C=$WORK/net.yaml
-write_config "$C" 160 161 10.156.1.1 10.156.1.2 10.156.2.1 10.156.2.2
+write_config "$C" 90 91 10.156.1.1 10.156.1.2 10.156.2.1 10.156.2.2
 "$TL_BIN" pki init "$WORK/pki" --config "$C" > /dev/null || fail "pki init"
 Q="select count(*) from products where origin='KR' and status='accepted'"
 
