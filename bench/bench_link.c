@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "trilink/journal.h"
 #include "trilink/link.h"
 #include "trilink/netconfig.h"
 #include "trilink/pki.h"
@@ -36,9 +38,12 @@ static void on_recv(void *user, const tl_product *p, const char *via)
     (void)via;
     int64_t now = tl_node_now_ns();
     char c = p->u.track.track_id[0];
-    if (c == 'L' && n_lat_got < n_lat)
+    if (c == 'L' && n_lat_got < n_lat) {
         lat_ns[n_lat_got++] = now - p->hdr.origin_time_ns;
-    else if (c == 'T') {
+        if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 2000000)
+            fprintf(stderr, "slow: %s seq %llu %.3f ms\n", p->u.track.track_id, (unsigned long long)p->hdr.seq,
+                    (double)(now - p->hdr.origin_time_ns) * 1e-6);
+    } else if (c == 'T') {
         if (!n_thr_got)
             thr_first_ns = now;
         thr_last_ns = now;
@@ -119,8 +124,9 @@ static void run_kr(const tl_netconfig *cfg, const char *dir)
     tl_node_poll(n, 1000);
     int64_t next = tl_node_now_ns();
     for (int i = 0; i < n_lat && !child_stop; i++) {
-        while (tl_node_now_ns() < next)
-            tl_node_poll(n, 0);
+        tl_node_poll(n, 0);
+        struct timespec ts = {(time_t)(next / 1000000000), (long)(next % 1000000000)};
+        clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL); /* no spinning: 2 cores, 3 nodes */
         int64_t now = tl_node_now_ns();
         track(&p, 'L', i, now);
         tl_node_publish(n, &p, now, &err);
@@ -263,6 +269,32 @@ int main(void)
         fprintf(stderr, "bench_link: %s\n", err.msg);
         return 1;
     }
+    /* The journal alone: one product appended and committed per call. */
+    {
+        char jdir[700];
+        snprintf(jdir, sizeof jdir, "%s/jbench", dir);
+        tl_journal *j;
+        if (tl_journal_open(jdir, &j, &err) == 0) {
+            int nj = getenv("TL_BENCH_QUICK") ? 2000 : 10000;
+            int64_t *t = calloc((size_t)nj, sizeof *t);
+            tl_product p;
+            for (int i = 0; i < nj && t; i++) {
+                track(&p, 'J', i, tl_node_now_ns());
+                snprintf(p.hdr.origin, sizeof p.hdr.origin, "KR");
+                p.hdr.seq = (uint64_t)i + 1;
+                int64_t t0 = tl_node_now_ns();
+                tl_journal_append(j, &p, TL_J_ACCEPTED, "US", t0, &err);
+                t[i] = tl_node_now_ns() - t0;
+            }
+            tl_journal_close(j);
+            if (t) {
+                qsort(t, (size_t)nj, sizeof *t, cmp64);
+                json("journal_append_p50", "us", (double)t[nj / 2] * 1e-3);
+                json("journal_append_p99", "us", (double)t[(int)(0.99 * (nj - 1))] * 1e-3);
+            }
+            free(t);
+        }
+    }
     signal(SIGTERM, on_term);
     pid_t us = fork();
     if (us == 0)
@@ -282,6 +314,9 @@ int main(void)
     kill(us, SIGTERM);
     waitpid(kr, NULL, 0);
     waitpid(us, NULL, 0);
+    fprintf(stderr, "bench_link: JP link: in %llu, gap-fill requests %llu, duplicates %llu\n",
+            (unsigned long long)h.samples_in, (unsigned long long)h.gapfill_requests,
+            (unsigned long long)h.dups_dropped);
     fprintf(stderr, "bench_link: JP got %d/%d latency, %d/%d throughput samples (warm-up %d)\n", n_lat_got, n_lat,
             n_thr_got, n_thr, n_warm_got);
 
