@@ -14,6 +14,7 @@ if ! ip netns add "$NU" 2>/dev/null; then
     exit 77
 fi
 ip netns add "$NJ" && ip netns add "$NK" || fail "netns add"
+command -v tshark > /dev/null || { echo "SKIP: tshark not installed (scripts/bootstrap installs it)"; exit 77; }
 ip link add vuj$S netns "$NU" type veth peer name vju$S netns "$NJ" || fail "veth us-jp"
 ip link add vuk$S netns "$NU" type veth peer name vku$S netns "$NK" || fail "veth us-kr"
 ip -n "$NU" addr add 10.156.1.1/24 dev vuj$S && ip -n "$NJ" addr add 10.156.1.2/24 dev vju$S &&
