@@ -47,14 +47,14 @@
 
 static const tl_missile_preset presets[TL_CLASS_COUNT] = {
     {TL_CLASS_SRBM, "srbm", "Scud-C/ER-class single-stage liquid (Hwasong-6/9)", 1,
-     {STG(240.0, 75.0, 4800.0, 900.0)}, 500.0, 0.88, 0.30, 4000.0, 5.0, 8.0},
+     {STG(240.0, 75.0, 4800.0, 900.0)}, 500.0, 0.88, 0.30, 6000.0, 5.0, 8.0},
     {TL_CLASS_MRBM, "mrbm", "Nodong-class single-stage liquid (Hwasong-7)", 1,
-     {STG(255.0, 110.0, 12900.0, 2000.0)}, 750.0, 1.36, 0.30, 5000.0, 6.0, 10.0},
+     {STG(255.0, 110.0, 12900.0, 2000.0)}, 750.0, 1.36, 0.30, 8000.0, 6.0, 10.0},
     {TL_CLASS_IRBM, "irbm", "Hwasong-12-class single-stage liquid", 1,
-     {STG(310.0, 170.0, 25000.0, 2000.0)}, 650.0, 1.65, 0.30, 8000.0, 6.0, 10.0},
+     {STG(310.0, 170.0, 25000.0, 2000.0)}, 650.0, 1.65, 0.30, 10000.0, 6.0, 10.0},
     {TL_CLASS_ICBM, "icbm", "Hwasong-15/17-class two-stage liquid", 2,
      {STG(290.0, 110.0, 55000.0, 4500.0), STG(320.0, 130.0, 11000.0, 1200.0)}, 700.0, 2.0,
-     0.30, 10000.0, 8.0, 10.0},
+     0.30, 12000.0, 8.0, 10.0},
     {TL_CLASS_SLV, "slv", "Unha-3-class three-stage space launcher", 3,
      {STG(250.0, 120.0, 65000.0, 6000.0), STG(280.0, 110.0, 11000.0, 1500.0),
       STG(300.0, 260.0, 1200.0, 300.0)},
@@ -746,15 +746,16 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
     if ((rc = g_range_on_contour(f, kb, &aux, &gb)) < 0)
         return tl_err_set(err, rc, "class: %s flight failed to integrate", p->name);
     if (gb < 0.0) {
+        double reach = fmax(0.0, gb + D) / 1e3;
         if (H < tl_kepler_min_energy_apogee(D, TL_WGS84_A))
             return tl_err_set(err, TL_EIMPOSSIBLE,
                               "apogee: %.0f km is too low for a %.0f km range with the %s preset "
-                              "(it reaches %.0f km at that apogee)",
-                              H / 1e3, D / 1e3, p->name, (gb + D) / 1e3);
+                              "(at that apogee it lands at most %.0f km downrange)",
+                              H / 1e3, D / 1e3, p->name, reach);
         return tl_err_set(err, TL_EIMPOSSIBLE,
-                          "range: %.0f km is beyond the %s preset at apogee %.0f km (it reaches "
-                          "%.0f km)",
-                          D / 1e3, p->name, H / 1e3, (gb + D) / 1e3);
+                          "range: %.0f km is beyond the %s preset at apogee %.0f km (it lands at "
+                          "most %.0f km downrange)",
+                          D / 1e3, p->name, H / 1e3, reach);
     }
     if ((rc = g_range_on_contour(f, ka, &aux, &ga)) < 0)
         return tl_err_set(err, rc, "class: %s flight failed to integrate", p->name);
@@ -995,9 +996,10 @@ static int solve_class(tl_flight *f, tl_err *err)
         d = dn;
     }
     return tl_err_set(err, TL_EIMPOSSIBLE,
-                      "azimuth: no %s flight lands on the %.2f deg azimuth at %.0f km",
-                      tl_missile_class_name(f->cls), f->req.azimuth_rad / TL_DEG,
-                      f->req.range_m / 1e3);
+                      "range: no %s flight lands %.0f km away on the %.2f deg azimuth (the "
+                      "Earth-rotation heading correction does not converge)",
+                      tl_missile_class_name(f->cls), f->req.range_m / 1e3,
+                      f->req.azimuth_rad / TL_DEG);
 }
 
 int tl_flight_solve(const tl_flight_request *req, tl_flight *out, tl_err *err)
