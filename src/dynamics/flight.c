@@ -27,6 +27,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -950,16 +951,28 @@ static int solve_shape(tl_flight *f, tl_err *err)
 {
     const tl_flight_request *r = &f->req;
     double Hme = tl_kepler_min_energy_apogee(r->range_m, tl_earth_radius_gauss(r->launch.lat_rad));
+    int rc;
     switch (r->loft) {
     case TL_LOFT_LOFTED:
         return solve_lofted(f, r->range_m, err);
     case TL_LOFT_MIN_ENERGY:
-        return solve_apogee_range(f, Hme, r->range_m, err);
+        rc = solve_apogee_range(f, Hme, r->range_m, err);
+        break;
     case TL_LOFT_DEPRESSED:
-        return solve_apogee_range(f, 0.5 * Hme, r->range_m, err);
+        rc = solve_apogee_range(f, 0.5 * Hme, r->range_m, err);
+        break;
     default:
         return solve_apogee_range(f, r->apogee_m, r->range_m, err);
     }
+    if (rc == TL_EIMPOSSIBLE && err) {
+        /* the apogee came from the range: the range is what the caller asked for */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        tl_err_set(err, rc, "range: %.0f km on a %s trajectory is beyond the %s preset (%s)",
+                   r->range_m / 1e3, r->loft == TL_LOFT_MIN_ENERGY ? "minimum-energy" : "depressed",
+                   tl_missile_class_name(f->cls), why);
+    }
+    return rc;
 }
 
 #define HEADING_TOL_M 5.0
