@@ -618,6 +618,7 @@ static int illinois(scalar_fn g, tl_flight *f, void *aux, double a, double ga, d
 typedef struct solve_aux {
     double H, D;
     double kick;
+    double tol; /* tolerance multiplier: > 1 for the coarse first pass */
 } solve_aux;
 
 static double cutoff_min(const tl_missile_preset *p)
@@ -651,10 +652,10 @@ static int g_apo_of_kick(tl_flight *f, double k, void *vaux, double *val)
 
 /* Set ctrl to the kick and the cut-off time that gives apogee H (the apogee grows
  * with the burn); clamps to the cut-off limits when H is outside the reachable span. */
-static int cut_for_apogee(tl_flight *f, double kick, double H)
+static int cut_for_apogee(tl_flight *f, double kick, double H, double tol)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {H, 0.0, kick};
+    solve_aux aux = {H, 0.0, kick, tol};
     double lo = cutoff_min(p), hi = tl_missile_preset_burn_s(p), glo, ghi, tc;
     int rc = g_apo_of_cut(f, hi, &aux, &ghi);
     if (rc < 0)
@@ -667,7 +668,7 @@ static int cut_for_apogee(tl_flight *f, double kick, double H)
             return rc;
         if (glo >= 0.0)
             tc = lo;
-        else if ((rc = illinois(g_apo_of_cut, f, &aux, lo, glo, hi, ghi, APOGEE_TOL_M, 1e-9,
+        else if ((rc = illinois(g_apo_of_cut, f, &aux, lo, glo, hi, ghi, tol * APOGEE_TOL_M, 1e-9,
                                 &tc)) < 0)
             return rc;
     }
@@ -680,7 +681,7 @@ static int cut_for_apogee(tl_flight *f, double kick, double H)
 static int g_range_on_contour(tl_flight *f, double k, void *vaux, double *val)
 {
     solve_aux *aux = vaux;
-    int rc = cut_for_apogee(f, k, aux->H);
+    int rc = cut_for_apogee(f, k, aux->H, aux->tol);
     if (rc < 0)
         return rc;
     rc = fly(f, NULL, NULL);
@@ -706,10 +707,10 @@ static int g_range_full(tl_flight *f, double k, void *vaux, double *val)
  * signed downrange grows with the kick, from behind the site (vertical) to the
  * largest kick at which a full burn still reaches H. A second 1-D search on the kick
  * then hits D. The feasible kick interval comes from a scan of the full-burn apogee. */
-static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
+static int solve_apogee_range(tl_flight *f, double H, double D, double tol, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {H, D, 0.0};
+    solve_aux aux = {H, D, 0.0, tol};
     double apo[KICK_GRID], kg[KICK_GRID];
     int imax = 0, rc;
     for (int i = 0; i < KICK_GRID; i++) {
@@ -729,7 +730,7 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
     while (i > 0 && apo[i - 1] >= 0.0)
         i--;
     if (i > 0) {
-        rc = illinois(g_apo_of_kick, f, &aux, kg[i - 1], apo[i - 1], kg[i], apo[i], APOGEE_TOL_M,
+        rc = illinois(g_apo_of_kick, f, &aux, kg[i - 1], apo[i - 1], kg[i], apo[i], tol * APOGEE_TOL_M,
                       1e-9, &ka);
         if (rc < 0)
             return tl_err_set(err, rc, "apogee: feasibility search failed (%s)", p->name);
@@ -738,7 +739,7 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
     while (i < KICK_GRID - 1 && apo[i + 1] >= 0.0)
         i++;
     if (i < KICK_GRID - 1) {
-        rc = illinois(g_apo_of_kick, f, &aux, kg[i], apo[i], kg[i + 1], apo[i + 1], APOGEE_TOL_M,
+        rc = illinois(g_apo_of_kick, f, &aux, kg[i], apo[i], kg[i + 1], apo[i + 1], tol * APOGEE_TOL_M,
                       1e-9, &kb);
         if (rc < 0)
             return tl_err_set(err, rc, "apogee: feasibility search failed (%s)", p->name);
@@ -766,19 +767,19 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
                           "(the steepest such flight lands %.0f km downrange)",
                           H / 1e3, D / 1e3, p->name, (ga + D) / 1e3);
     double k;
-    rc = illinois(g_range_on_contour, f, &aux, ka, ga, kb, gb, RANGE_TOL_M, 1e-12, &k);
+    rc = illinois(g_range_on_contour, f, &aux, ka, ga, kb, gb, tol * RANGE_TOL_M, 1e-12, &k);
     if (rc < 0)
         return tl_err_set(err, TL_EIMPOSSIBLE,
                           "range: no %s flight reaches %.0f km at apogee %.0f km (no convergence)",
                           p->name, D / 1e3, H / 1e3);
-    return cut_for_apogee(f, k, H);
+    return cut_for_apogee(f, k, H, tol);
 }
 
 /* Lofted: full burn, the steep (small-kick) branch that lands at range D. */
-static int solve_lofted(tl_flight *f, double D, tl_err *err)
+static int solve_lofted(tl_flight *f, double D, double tol, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {0.0, D, 0.0};
+    solve_aux aux = {0.0, D, 0.0, tol};
     double k0 = 0.0, g0, k1 = 0.0, g1 = 0.0;
     int rc = g_range_full(f, k0, &aux, &g0);
     if (rc < 0)
@@ -807,7 +808,7 @@ static int solve_lofted(tl_flight *f, double D, tl_err *err)
                           "range: %.0f km is beyond the %s preset (it reaches about %.0f km)",
                           D / 1e3, p->name, (best + D) / 1e3);
     double k;
-    rc = illinois(g_range_full, f, &aux, k0, g0, k1, g1, RANGE_TOL_M, 1e-12, &k);
+    rc = illinois(g_range_full, f, &aux, k0, g0, k1, g1, tol * RANGE_TOL_M, 1e-12, &k);
     if (rc < 0)
         return tl_err_set(err, TL_EIMPOSSIBLE, "range: lofted %s flight to %.0f km did not converge",
                           p->name, D / 1e3);
@@ -877,7 +878,8 @@ static int g_orbit_apogee_of_cut(tl_flight *f, double tc, void *vaux, double *va
 static int solve_launcher(tl_flight *f, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {f->req.apogee_m > 0.0 ? f->req.apogee_m : SLV_DEFAULT_APOGEE_M, 0.0, 0.0};
+    solve_aux aux = {f->req.apogee_m > 0.0 ? f->req.apogee_m : SLV_DEFAULT_APOGEE_M, 0.0, 0.0,
+                     1.0};
     double hi = tl_missile_preset_burn_s(p), lo = hi - p->stage[p->n_stages - 1].burn_s + 1.0;
     double glo, ghi, tc;
     f->ctrl[TL_CTRL_KICK] = SLV_KICK_RAD;
@@ -947,22 +949,22 @@ static int validate(const tl_flight_request *r, tl_err *err)
     return TL_OK;
 }
 
-static int solve_shape(tl_flight *f, tl_err *err)
+static int solve_shape(tl_flight *f, double tol, tl_err *err)
 {
     const tl_flight_request *r = &f->req;
     double Hme = tl_kepler_min_energy_apogee(r->range_m, tl_earth_radius_gauss(r->launch.lat_rad));
     int rc;
     switch (r->loft) {
     case TL_LOFT_LOFTED:
-        return solve_lofted(f, r->range_m, err);
+        return solve_lofted(f, r->range_m, tol, err);
     case TL_LOFT_MIN_ENERGY:
-        rc = solve_apogee_range(f, Hme, r->range_m, err);
+        rc = solve_apogee_range(f, Hme, r->range_m, tol, err);
         break;
     case TL_LOFT_DEPRESSED:
-        rc = solve_apogee_range(f, 0.5 * Hme, r->range_m, err);
+        rc = solve_apogee_range(f, 0.5 * Hme, r->range_m, tol, err);
         break;
     default:
-        return solve_apogee_range(f, r->apogee_m, r->range_m, err);
+        return solve_apogee_range(f, r->apogee_m, r->range_m, tol, err);
     }
     if (rc == TL_EIMPOSSIBLE && err) {
         /* the apogee came from the range: the range is what the caller asked for */
@@ -981,17 +983,176 @@ static int solve_shape(tl_flight *f, tl_err *err)
  * lofted one), so a missile launched on azimuth az lands off the geodesic leaving the
  * site on az. The launch heading is corrected (secant iteration on the impact's
  * geodesic azimuth) until the impact lies on that geodesic at the requested range. */
+/* Residuals of a flown flight for the joint refinement: signed downrange - D, the
+ * impact's azimuth error times the range (cross-track metres), and apogee - H. */
+static int newton_resid(tl_flight *f, int nv, const int *vars, const double *u, double H,
+                        double *res)
+{
+    for (int i = 0; i < nv; i++)
+        f->ctrl[vars[i]] = u[i];
+    int rc = fly(f, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (f->orbital)
+        return TL_ENOCONV;
+    res[0] = signed_range(f) - f->req.range_m;
+    res[1] = tl_wrap_pi(f->impact_azimuth_rad - f->req.azimuth_rad) * f->range_m;
+    if (nv == 3)
+        res[2] = f->apogee_m - H;
+    return TL_OK;
+}
+
+static double newton_norm(int nv, const double *res)
+{
+    double a = fabs(res[0]) / RANGE_TOL_M, b = fabs(res[1]) / HEADING_TOL_M;
+    double c = nv == 3 ? fabs(res[2]) / APOGEE_TOL_M : 0.0;
+    return fmax(a, fmax(b, c));
+}
+
+/* Solve the n x n (n <= 3) system a x = b by Gaussian elimination with pivoting. */
+static int solve_small(int n, double a[3][3], double b[3], double x[3])
+{
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r][c]) > fabs(a[piv][c]))
+                piv = r;
+        if (fabs(a[piv][c]) < 1e-300)
+            return TL_ENOCONV;
+        for (int k = 0; k < n; k++) {
+            double t = a[c][k];
+            a[c][k] = a[piv][k];
+            a[piv][k] = t;
+        }
+        double t = b[c];
+        b[c] = b[piv];
+        b[piv] = t;
+        for (int r = c + 1; r < n; r++) {
+            double m = a[r][c] / a[c][c];
+            for (int k = c; k < n; k++)
+                a[r][k] -= m * a[c][k];
+            b[r] -= m * b[c];
+        }
+    }
+    for (int r = n - 1; r >= 0; r--) {
+        double acc = b[r];
+        for (int k = r + 1; k < n; k++)
+            acc -= a[r][k] * x[k];
+        x[r] = acc / a[r][r];
+    }
+    return TL_OK;
+}
+
+/* Damped Newton on (kick, [cut-off,] heading) from the current ctrl, with a forward-
+ * difference Jacobian: fast once the nested search has found the right branch. */
+static int newton_refine(tl_flight *f, double H)
+{
+    const tl_missile_preset *p = tl_missile_preset_get(f->cls);
+    double burn = tl_missile_preset_burn_s(p);
+    int lofted = (f->req.loft == TL_LOFT_LOFTED);
+    int nv = lofted ? 2 : 3;
+    int vars[3] = {TL_CTRL_KICK, TL_CTRL_HEADING, TL_CTRL_CUTOFF};
+    const double step[3] = {1e-6, 1e-6, 1e-4};
+    double u[3], res[3];
+    for (int i = 0; i < nv; i++)
+        u[i] = f->ctrl[vars[i]];
+    if (!lofted && u[2] >= burn)
+        u[2] = burn;
+    int rc = newton_resid(f, nv, vars, u, H, res);
+    if (rc < 0)
+        return rc;
+    for (int it = 0; it < 12; it++) {
+        double n0 = newton_norm(nv, res);
+        if (n0 < 1.0)
+            return TL_OK;
+        double J[3][3], rhs[3], du[3];
+        for (int j = 0; j < nv; j++) {
+            double uj[3], rj[3];
+            memcpy(uj, u, sizeof uj);
+            double h = step[j];
+            if (vars[j] == TL_CTRL_CUTOFF && uj[j] + h > burn)
+                h = -h; /* backward difference at full burn */
+            uj[j] += h;
+            if ((rc = newton_resid(f, nv, vars, uj, H, rj)) < 0)
+                return rc;
+            for (int i = 0; i < nv; i++)
+                J[i][j] = (rj[i] - res[i]) / h;
+        }
+        for (int i = 0; i < nv; i++)
+            rhs[i] = -res[i];
+        if (solve_small(nv, J, rhs, du) < 0)
+            return TL_ENOCONV;
+        double lam = 1.0;
+        int improved = 0;
+        for (int k = 0; k < 6; k++, lam *= 0.5) {
+            double un[3], rn[3];
+            for (int i = 0; i < nv; i++)
+                un[i] = u[i] + lam * du[i];
+            un[0] = fmin(fmax(un[0], 0.0), KICK_MAX_RAD);
+            if (nv == 3)
+                un[2] = fmin(fmax(un[2], cutoff_min(p)), burn);
+            if (newton_resid(f, nv, vars, un, H, rn) < 0)
+                continue;
+            if (newton_norm(nv, rn) < n0) {
+                memcpy(u, un, sizeof un);
+                memcpy(res, rn, sizeof rn);
+                improved = 1;
+                break;
+            }
+        }
+        if (!improved)
+            return TL_ENOCONV;
+    }
+    return newton_norm(nv, res) < 1.0 ? TL_OK : TL_ENOCONV;
+}
+
+static double target_apogee(const tl_flight *f)
+{
+    const tl_flight_request *r = &f->req;
+    double Hme = tl_kepler_min_energy_apogee(r->range_m, tl_earth_radius_gauss(r->launch.lat_rad));
+    switch (r->loft) {
+    case TL_LOFT_MIN_ENERGY:
+        return Hme;
+    case TL_LOFT_DEPRESSED:
+        return 0.5 * Hme;
+    case TL_LOFT_LOFTED:
+        return 0.0;
+    default:
+        return r->apogee_m;
+    }
+}
+
+/* Solve for class f->cls. The Earth turns under a flight (by ~18 deg in a 70-minute
+ * lofted one), so a missile launched on azimuth az lands off the geodesic leaving the
+ * site on az. The launch heading is corrected until the impact lies on that geodesic
+ * at the requested range: first the robust nested search at zero heading offset, then
+ * a joint Newton refinement of (kick, cut-off, heading); should that fail, a secant
+ * iteration on the heading that repeats the nested search each time. */
 static int solve_class(tl_flight *f, tl_err *err)
 {
     memset(f->ctrl, 0, sizeof f->ctrl);
     if (f->cls == TL_CLASS_SLV)
         return solve_launcher(f, err);
+    /* coarse nested search + Newton first; the fine secant loop only as a fallback */
+    {
+        int rc0 = solve_shape(f, 50.0, err);
+        if (rc0 == TL_EIMPOSSIBLE || rc0 == TL_EINVAL)
+            return rc0; /* out of this class's reach: the fine search would agree */
+        if (rc0 == TL_OK && fly(f, NULL, NULL) == TL_OK && !f->orbital) {
+            tl_flight g = *f;
+            g.ctrl[TL_CTRL_HEADING] = -tl_wrap_pi(f->impact_azimuth_rad - f->req.azimuth_rad);
+            if (newton_refine(&g, target_apogee(f)) == TL_OK) {
+                *f = g;
+                return TL_OK;
+            }
+        }
+    }
     double d0 = 0.0, e0 = 0.0, d = 0.0;
     int rc = TL_ENOCONV;
     for (int it = 0; it < 12; it++) {
         memset(f->ctrl, 0, sizeof f->ctrl);
         f->ctrl[TL_CTRL_HEADING] = d;
-        if ((rc = solve_shape(f, err)) < 0)
+        if ((rc = solve_shape(f, 1.0, err)) < 0)
             return rc;
         if ((rc = fly(f, NULL, err)) < 0) /* the summary of this solution */
             return rc;
