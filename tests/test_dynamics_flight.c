@@ -147,6 +147,30 @@ static void test_lofted_lands_downrange(void **state)
     assert_true(f.impact.lon_rad < r.launch.lon_rad);
 }
 
+/* A long westward shot whose full-burn trial flights pass the antipode (the signed
+ * range must stay continuous there), and seeded random requests round-trip. */
+static void test_roundtrip_long_and_random(void **state)
+{
+    (void)state;
+    tl_flight f;
+    tl_flight_request r = req(31.2, 4.5, 240, 9800, 4687, TL_LOFT_NONE, TL_CLASS_AUTO);
+    check_roundtrip(&r, &f);
+    assert_int_equal(f.cls, TL_CLASS_ICBM);
+    tl_test_rng rng;
+    tl_test_rng_seed(&rng, 20261125);
+    for (int i = 0; i < 10; i++) {
+        double lat = -70 + 140 * tl_test_uniform(&rng), lon = -180 + 360 * tl_test_uniform(&rng);
+        double az = 360 * tl_test_uniform(&rng), range = 300 + 9000 * tl_test_uniform(&rng);
+        tl_loft loft = (tl_loft)(i % 4);
+        double apo = 0.0;
+        if (loft == TL_LOFT_NONE) /* 0.8x to 3x the Keplerian min-energy apogee */
+            apo = tl_kepler_min_energy_apogee(range * 1e3, 6371e3) / 1e3 *
+                  (0.8 + 2.2 * tl_test_uniform(&rng));
+        r = req(lat, lon, az, range, apo, loft, TL_CLASS_AUTO);
+        check_roundtrip(&r, &f);
+    }
+}
+
 static void test_slv_orbit(void **state)
 {
     (void)state;
@@ -308,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_srbm_irbm),
         cmocka_unit_test(test_loft_ordering),
         cmocka_unit_test(test_lofted_lands_downrange),
+        cmocka_unit_test(test_roundtrip_long_and_random),
         cmocka_unit_test(test_slv_orbit),
         cmocka_unit_test(test_trajectory_and_interpolation),
         cmocka_unit_test(test_bad_requests),

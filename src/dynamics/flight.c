@@ -372,14 +372,31 @@ static void set_impact(tl_flight *f, const double x[6])
     f->impact_azimuth_rad = tl_wrap_2pi(azi1);
 }
 
-/* Signed downrange of a flown flight: range times the sign of the along-azimuth
- * component (negative when the impact lies behind the site). */
+/* Signed, unwrapped downrange of a flown flight, continuous in the controls: the
+ * geodesic range, negative when the impact lies behind the site (along-track angle in
+ * (-90, 0) deg on the launch azimuth's great circle), and continued past the antipode
+ * (angle beyond 180 deg) as 2 s_half - range, s_half = half a meridian. */
 static double signed_range(const tl_flight *f)
 {
     if (f->orbital)
         return 1e9; /* overshoot: further than any range */
-    double c = cos(f->impact_azimuth_rad - f->req.azimuth_rad);
-    return c >= 0.0 ? f->range_m : -f->range_m;
+    const double s_half = 20003931.0; /* WGS-84 half meridian, m */
+    double site[3], imp[3], er[3], et[3];
+    tl_geodetic l = f->req.launch, i = f->impact;
+    l.h_m = i.h_m = 0.0;
+    tl_geodetic_to_ecef(&l, site);
+    tl_geodetic_to_ecef(&i, imp);
+    double rn = norm3(site);
+    for (int k = 0; k < 3; k++)
+        er[k] = site[k] / rn;
+    double h_enu[3] = {sin(f->req.azimuth_rad), cos(f->req.azimuth_rad), 0.0};
+    tl_vec_enu_to_ecef(l.lat_rad, l.lon_rad, h_enu, et);
+    double th = atan2(dot3(imp, et), dot3(imp, er));
+    if (th >= 0.0)
+        return f->range_m;
+    if (th > -0.5 * TL_PI)
+        return -f->range_m;
+    return 2.0 * s_half - f->range_m;
 }
 
 /* A suborbital flight whose perigee grazes the upper atmosphere can stay up for hours:
