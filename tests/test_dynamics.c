@@ -277,6 +277,27 @@ static void test_apogee_event(void **state)
         assert_int_equal(tl_dyn_propagate_dp45(&m, y, s * 2.0, 1e-12), TL_OK);
         assert_true(tl_dyn_event_height(NULL, 0, y) < h0);
     }
+    /* brute force: golden-section search of the height over +-20 s around the event,
+     * each trial propagated from the event state */
+    const double gr = 0.5 * (sqrt(5.0) - 1.0);
+    double a = -20.0, b = 20.0, hmax = 0.0;
+    for (int it = 0; it < 60; it++) {
+        double c1 = b - gr * (b - a), c2 = a + gr * (b - a), y1[6], y2[6];
+        memcpy(y1, x, sizeof y1);
+        memcpy(y2, x, sizeof y2);
+        assert_int_equal(tl_dyn_propagate_dp45(&m, y1, c1, 1e-13), TL_OK);
+        assert_int_equal(tl_dyn_propagate_dp45(&m, y2, c2, 1e-13), TL_OK);
+        double h1 = tl_dyn_event_height(NULL, 0, y1), h2 = tl_dyn_event_height(NULL, 0, y2);
+        if (h1 > h2)
+            b = c2;
+        else
+            a = c1;
+        hmax = fmax(h1, h2);
+    }
+    printf("# apogee event: time offset to the brute-force maximum %.2e s, height %.2e m\n",
+           0.5 * (a + b), hmax - h0);
+    assert_true(fabs(hmax - h0) < 1e-3); /* far better than 1 m */
+    assert_true(fabs(0.5 * (a + b)) < 0.05);
 }
 
 /* ------------------------------------------------------------ rotation */

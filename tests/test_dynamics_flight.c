@@ -216,6 +216,15 @@ static void test_trajectory_and_interpolation(void **state)
     tl_traj fine, coarse;
     assert_int_equal(tl_flight_trajectory(&f, 0.5, 0, &fine, &e), TL_OK);
     assert_int_equal(tl_flight_trajectory(&f, 5.0, 0, &coarse, &e), TL_OK);
+    /* lift-off: vertical acceleration = T/m0 - g (the site is at rest; the centrifugal
+     * term and the vertical deflection change g by < 0.05 m/s^2) */
+    const tl_missile_preset *p = tl_missile_preset_get(TL_CLASS_MRBM);
+    double m0 = p->payload_kg + p->stage[0].prop_kg + p->stage[0].dry_kg;
+    double up[3], enu_up[3] = {0, 0, 1};
+    tl_vec_enu_to_ecef(r.launch.lat_rad, r.launch.lon_rad, enu_up, up);
+    const double *a0 = fine.pts[0].acc_ecef;
+    assert_near(a0[0] * up[0] + a0[1] * up[1] + a0[2] * up[2],
+                p->stage[0].thrust_n / m0 - 9.80, 0.05);
     /* the last sample is the impact, on the ellipsoid, where the summary says */
     const tl_traj_point *last = &fine.pts[fine.n - 1];
     assert_int_equal(last->phase, TL_PHASE_IMPACTED);

@@ -459,11 +459,6 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
     double mass = p->payload_kg;
     for (int i = 0; i < p->n_stages; i++)
         mass += p->stage[i].prop_kg + p->stage[i].dry_kg;
-    if (smp) {
-        double acc[3] = {0, 0, 0};
-        sample_push(smp, 0.0, x, acc, TL_PHASE_BOOST, 1);
-        smp->next = smp->dt;
-    }
     int crashed = 0;
     for (int i = 0; i < p->n_stages && t < t_cut && !crashed; i++) {
         const tl_stage *sg = &p->stage[i];
@@ -473,6 +468,13 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
         c.mdot = sg->prop_kg / sg->burn_s;
         c.thrust = sg->thrust_n;
         tstage_end += sg->burn_s;
+        if (smp && i == 0) { /* the lift-off sample, with its thrust acceleration */
+            double dx[6];
+            c.mode = 0;
+            boost_ode(&c, 0.0, x, dx);
+            sample_push(smp, 0.0, x, dx + 3, TL_PHASE_BOOST, 1);
+            smp->next = smp->dt;
+        }
         double seg_end = fmin(tstage_end, t_cut);
         double cuts[3] = {c.t_v, c.t_v + c.t_k, seg_end};
         for (int k = 0; k < 3 && t < seg_end; k++) {
