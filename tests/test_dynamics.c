@@ -28,8 +28,7 @@ static double dist3(const double a[3], const double b[3])
 
 /* burnout state at (lat, lon, h) with Earth-relative speed v, flight-path angle g
  * above the local (geodetic) horizontal and heading az */
-static void make_state(double lat, double lon, double h, double v, double g, double az,
-                       double x[6])
+static void make_state(double lat, double lon, double h, double v, double g, double az, double x[6])
 {
     tl_geodetic s = {lat, lon, h};
     tl_geodetic_to_ecef(&s, x);
@@ -45,8 +44,12 @@ static void make_state(double lat, double lon, double h, double v, double g, dou
 static void test_jacobi_conservation(void **state)
 {
     (void)state;
-    tl_flight_request r = {{39.0 * TL_DEG, 125.7 * TL_DEG, 0}, 90 * TL_DEG, 1000e3, 6000e3,
-                           TL_LOFT_NONE, TL_CLASS_ICBM};
+    tl_flight_request r = {{39.0 * TL_DEG, 125.7 * TL_DEG, 0},
+                           90 * TL_DEG,
+                           1000e3,
+                           6000e3,
+                           TL_LOFT_NONE,
+                           TL_CLASS_ICBM};
     tl_flight f;
     tl_err e;
     assert_int_equal(tl_flight_solve(&r, &f, &e), TL_OK);
@@ -68,8 +71,7 @@ static void test_jacobi_conservation(void **state)
         }
         t = 0.0;
         for (int k = 1; k <= 42; k++) { /* 42 x 100 s = 70 minutes */
-            assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 100.0 * k, &o, NULL),
-                             TL_OK);
+            assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 100.0 * k, &o, NULL), TL_OK);
             double d = fabs(tl_dyn_jacobi(&m, x) - c0) / fabs(c0);
             worst = fmax(worst, d);
         }
@@ -322,8 +324,7 @@ static void test_east_farther_than_west(void **state)
         assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 7200.0, &o, NULL), 1);
         tl_geodetic g;
         tl_ecef_to_geodetic(x, &g);
-        tl_geodesic_inverse(39 * TL_DEG, 125.7 * TL_DEG, g.lat_rad, g.lon_rad, &rng[k], NULL,
-                            NULL);
+        tl_geodesic_inverse(39 * TL_DEG, 125.7 * TL_DEG, g.lat_rad, g.lon_rad, &rng[k], NULL, NULL);
     }
     printf("# east %.1f km, west %.1f km\n", rng[0] / 1e3, rng[1] / 1e3);
     assert_true(rng[0] > rng[1] + 100e3);
@@ -353,8 +354,8 @@ static void test_us76_density(void **state)
     const double r0 = 6356766.0;
     const struct {
         double h_km, rho;
-    } t[] = {{0, 1.2250},     {11, 0.36392},    {20, 0.088035},
-             {32, 0.013225},  {47, 0.0014275},  {71, 6.4211e-5}};
+    } t[] = {{0, 1.2250},    {11, 0.36392},   {20, 0.088035},
+             {32, 0.013225}, {47, 0.0014275}, {71, 6.4211e-5}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         double H = t[i].h_km * 1e3, z = r0 * H / (r0 - H);
         double rho = tl_atmo_density(z);
@@ -373,14 +374,10 @@ static void test_us76_density(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jacobi_conservation),
-        cmocka_unit_test(test_kepler_range_tof),
-        cmocka_unit_test(test_kepler_symmetric_formula),
-        cmocka_unit_test(test_rk4_vs_dp45),
-        cmocka_unit_test(test_impact_event_precision),
-        cmocka_unit_test(test_apogee_event),
-        cmocka_unit_test(test_east_farther_than_west),
-        cmocka_unit_test(test_us76_density),
+        cmocka_unit_test(test_jacobi_conservation),      cmocka_unit_test(test_kepler_range_tof),
+        cmocka_unit_test(test_kepler_symmetric_formula), cmocka_unit_test(test_rk4_vs_dp45),
+        cmocka_unit_test(test_impact_event_precision),   cmocka_unit_test(test_apogee_event),
+        cmocka_unit_test(test_east_farther_than_west),   cmocka_unit_test(test_us76_density),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

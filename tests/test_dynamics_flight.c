@@ -23,8 +23,8 @@ static double dist3(const double a[3], const double b[3])
     return sqrt(pow(a[0] - b[0], 2) + pow(a[1] - b[1], 2) + pow(a[2] - b[2], 2));
 }
 
-static tl_flight_request req(double lat, double lon, double az, double range_km,
-                             double apogee_km, tl_loft loft, tl_missile_class cls)
+static tl_flight_request req(double lat, double lon, double az, double range_km, double apogee_km,
+                             tl_loft loft, tl_missile_class cls)
 {
     tl_flight_request r;
     memset(&r, 0, sizeof r);
@@ -223,8 +223,8 @@ static void test_trajectory_and_interpolation(void **state)
     double up[3], enu_up[3] = {0, 0, 1};
     tl_vec_enu_to_ecef(r.launch.lat_rad, r.launch.lon_rad, enu_up, up);
     const double *a0 = fine.pts[0].acc_ecef;
-    assert_near(a0[0] * up[0] + a0[1] * up[1] + a0[2] * up[2],
-                p->stage[0].thrust_n / m0 - 9.80, 0.05);
+    assert_near(a0[0] * up[0] + a0[1] * up[1] + a0[2] * up[2], p->stage[0].thrust_n / m0 - 9.80,
+                0.05);
     /* the last sample is the impact, on the ellipsoid, where the summary says */
     const tl_traj_point *last = &fine.pts[fine.n - 1];
     assert_int_equal(last->phase, TL_PHASE_IMPACTED);
