@@ -255,6 +255,16 @@ static void test_impact_event_precision(void **state)
     printf("# impact event vs brute force: %.4f m, %.2e s\n", d, t - t_ref);
     assert_true(d < 1.0);
     assert_near(t, t_ref, 1e-3);
+    /* the convenience wrapper finds the same point */
+    double w[6], tw;
+    make_state(38.5 * TL_DEG, 127.0 * TL_DEG, 100e3, 3500.0, 30 * TL_DEG, 80 * TL_DEG, w);
+    assert_int_equal(tl_dyn_propagate_to_impact(&m, w, 3600.0, &tw), TL_OK);
+    assert_true(dist3(w, z) < 1.0);
+    assert_near(tw, t_ref, 1e-3);
+    /* and reports no impact when the horizon is too short */
+    make_state(38.5 * TL_DEG, 127.0 * TL_DEG, 100e3, 3500.0, 30 * TL_DEG, 80 * TL_DEG, w);
+    assert_int_equal(tl_dyn_propagate_to_impact(&m, w, 10.0, &tw), TL_ENOCONV);
+    assert_near(tw, 10.0, 1e-9);
 }
 
 /* Apogee event: the vertical speed is zero there and the height is a maximum. */
@@ -273,6 +283,11 @@ static void test_apogee_event(void **state)
     double t = 0.0;
     assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 3600.0, &o, NULL), 1);
     double h0 = tl_dyn_event_height(NULL, t, x);
+    double w[6], tw;
+    make_state(39 * TL_DEG, 125.7 * TL_DEG, 200e3, 5000.0, 50 * TL_DEG, TL_PI / 2, w);
+    assert_int_equal(tl_dyn_propagate_to_apogee(&m, w, 3600.0, &tw), TL_OK);
+    assert_near(tw, t, 1e-3);
+    assert_near(tl_dyn_event_height(NULL, 0, w), h0, 1e-3);
     for (int s = -1; s <= 1; s += 2) {
         double y[6];
         memcpy(y, x, sizeof y);

@@ -287,3 +287,32 @@ int tl_dyn_propagate_dp45(const tl_dyn_model *m, double x[6], double dt_s, doubl
     int rc = tl_dp45_integrate(tl_dyn_ode, (void *)m, &t, x, dt_s, &o, NULL);
     return rc == TL_OK ? TL_OK : TL_ENOCONV;
 }
+
+static int propagate_to_event(const tl_dyn_model *m, double x[6], double max_s, double *t_s,
+                              tl_event6_fn ev, double tol)
+{
+    tl_dp45_opts o;
+    tl_dp45_opts_default(&o);
+    o.atol_pos_m = 1e-3;
+    o.atol_vel_mps = 1e-6;
+    o.event = ev;
+    o.event_dir = -1;
+    o.event_tol = tol;
+    double t = 0.0;
+    int rc = tl_dp45_integrate(tl_dyn_ode, (void *)m, &t, x, max_s, &o, NULL);
+    if (t_s)
+        *t_s = t;
+    if (rc == 1)
+        return TL_OK;
+    return rc == TL_OK ? TL_ENOCONV : rc;
+}
+
+int tl_dyn_propagate_to_impact(const tl_dyn_model *m, double x[6], double max_s, double *t_s)
+{
+    return propagate_to_event(m, x, max_s, t_s, tl_dyn_event_height, 1e-4);
+}
+
+int tl_dyn_propagate_to_apogee(const tl_dyn_model *m, double x[6], double max_s, double *t_s)
+{
+    return propagate_to_event(m, x, max_s, t_s, tl_dyn_event_vspeed, 1e-7);
+}
