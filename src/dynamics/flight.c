@@ -530,6 +530,8 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
         set_impact(f, x);
         if (smp) {
             double acc[3] = {0, 0, 0};
+            if (smp->tr->n > 0 && smp->tr->pts[smp->tr->n - 1].t_s >= t)
+                smp->tr->n--;
             sample_push(smp, t, x, acc, TL_PHASE_IMPACTED, 0);
         }
         return TL_OK;
@@ -559,6 +561,13 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
             int rc = run(tl_dyn_ode, &m, &t, x, tend, &o, smp, -1, 0, 1);
             if (rc != TL_OK && rc != 1)
                 return tl_err_set(err, TL_ENOCONV, "orbit propagation failed at t=%.1f s", t);
+            if (rc == 1) { /* the orbit decayed into the ground within the horizon */
+                double dx[6];
+                tl_dyn_deriv(&m, x, dx);
+                if (smp->tr->n > 0 && smp->tr->pts[smp->tr->n - 1].t_s >= t)
+                    smp->tr->n--;
+                sample_push(smp, t, x, dx + 3, TL_PHASE_IMPACTED, 0);
+            }
         }
         return TL_OK;
     }
