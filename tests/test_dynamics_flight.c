@@ -296,6 +296,17 @@ static void test_bad_requests(void **state)
     assert_int_equal(tl_flight_solve(&r, &f, &e), TL_EINVAL);
     r = req(39, 125.7, 90, 500, 300, TL_LOFT_NONE, (tl_missile_class)17);
     assert_int_equal(tl_flight_solve(&r, &f, &e), TL_EINVAL);
+    /* hand-made controls are checked too */
+    memset(&f, 0, sizeof f);
+    f.req = req(39, 125.7, 90, 500, 300, TL_LOFT_NONE, TL_CLASS_SRBM);
+    f.cls = TL_CLASS_SRBM;
+    f.ctrl[TL_CTRL_KICK] = NAN;
+    assert_int_equal(tl_flight_fly(&f, &e), TL_EINVAL);
+    f.ctrl[TL_CTRL_KICK] = 0.3;
+    f.ctrl[TL_CTRL_HEADING] = INFINITY;
+    assert_int_equal(tl_flight_fly(&f, &e), TL_EINVAL);
+    f.ctrl[TL_CTRL_HEADING] = 0.0;
+    assert_int_equal(tl_flight_fly(&f, &e), TL_OK);
 }
 
 static void test_names_and_presets(void **state)

@@ -608,6 +608,20 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
 
 int tl_flight_fly(tl_flight *f, tl_err *err)
 {
+    if (!f)
+        return tl_err_set(err, TL_EINVAL, "flight: NULL argument");
+    const tl_geodetic *l = &f->req.launch;
+    if (!isfinite(l->lat_rad) || fabs(l->lat_rad) > TL_PI / 2 || !isfinite(l->lon_rad) ||
+        !isfinite(l->h_m) || !isfinite(f->req.azimuth_rad))
+        return tl_err_set(err, TL_EINVAL, "launch: site or azimuth not finite / out of range");
+    if (!tl_missile_preset_get(f->cls))
+        return tl_err_set(err, TL_EINVAL, "class: invalid missile class %d", (int)f->cls);
+    const double k = f->ctrl[TL_CTRL_KICK];
+    if (!isfinite(k) || k < 0.0 || k > TL_PI / 2)
+        return tl_err_set(err, TL_EINVAL, "ctrl: kick %g rad outside [0, pi/2]", k);
+    for (int i = 1; i < 8; i++)
+        if (!isfinite(f->ctrl[i]))
+            return tl_err_set(err, TL_EINVAL, "ctrl: parameter %d is not finite", i);
     return fly(f, NULL, err);
 }
 
