@@ -145,6 +145,20 @@ static void test_lofted_lands_downrange(void **state)
     r = req(39.0, 125.7, 270, 400, 1500, TL_LOFT_NONE, TL_CLASS_IRBM);
     check_roundtrip(&r, &f);
     assert_true(f.impact.lon_rad < r.launch.lon_rad);
+    /* why it matters: a vertical full-burn ICBM-class shot (no kick) stays up ~100 min
+     * while the Earth turns ~25 deg under it, and lands > 1000 km west of the site */
+    tl_flight v;
+    memset(&v, 0, sizeof v);
+    v.req = req(39.0, 125.7, 90, 1000, 0, TL_LOFT_NONE, TL_CLASS_ICBM);
+    v.cls = TL_CLASS_ICBM;
+    tl_err e;
+    assert_int_equal(tl_flight_fly(&v, &e), TL_OK);
+    printf("# vertical ICBM-class shot: apogee %.0f km, lands %.0f km from the site at "
+           "azimuth %.0f deg after %.0f min\n",
+           v.apogee_m / 1e3, v.range_m / 1e3, v.impact_azimuth_rad / TL_DEG,
+           v.flight_time_s / 60);
+    assert_true(v.range_m > 1000e3);
+    assert_true(v.impact.lon_rad < v.req.launch.lon_rad);
 }
 
 /* A long westward shot whose full-burn trial flights pass the antipode (the signed
