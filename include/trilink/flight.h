@@ -153,7 +153,7 @@ double tl_missile_preset_burn_s(const tl_missile_preset *p);
 /** Meaning of tl_flight.ctrl[] (filled by tl_flight_solve, read by tl_flight_fly). */
 enum {
     TL_CTRL_KICK = 0,    /**< pitch-over kick angle from the vertical, rad */
-    TL_CTRL_CUTOFF = 1,  /**< engine cut-off time after launch, s (<= total burn) */
+    TL_CTRL_CUTOFF = 1,  /**< engine cut-off time after launch, s; 0 or >= total burn: full burn */
     TL_CTRL_ALPHA = 2,   /**< thrust pitched below the velocity in stages >= 2, rad */
     TL_CTRL_HEADING = 3, /**< launch heading offset from req.azimuth_rad, rad */
 };
