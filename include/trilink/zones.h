@@ -113,6 +113,7 @@ typedef struct tl_zone_impact {
 
 /** Verdict over the impact distribution. */
 typedef struct tl_zone_verdict {
+    double lat_rad, lon_rad;     /**< the mean impact point (copied from the input) */
     double p[TL_ZONE_COUNT];     /**< probability of each class; sums to 1 */
     double p_jp;                 /**< p[JP_TERRITORY] + p[JP_EEZ] */
     double p_kr;                 /**< p[KR_TERRITORY] + p[KR_WATERS] */

@@ -116,6 +116,8 @@ int tl_zones_verdict(const tl_zones *z, const tl_zone_impact *imp, int64_t t_now
     tl_zone_verdict v;
     memset(&v, 0, sizeof v);
     tl_ellipse95_from_cov(imp->cov_en_m2, &v.ellipse);
+    v.lat_rad = imp->lat_rad;
+    v.lon_rad = tl_wrap_pi(imp->lon_rad);
     v.t_impact_ns = imp->t_impact_ns;
     v.time_to_impact_s = (double)(imp->t_impact_ns - t_now_ns) * 1e-9;
     int rc = tl_zones_classify(z, imp->lat_rad, imp->lon_rad, &v.cls_mean, NULL);
