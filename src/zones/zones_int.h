@@ -42,6 +42,9 @@ struct tl_zones {
     tl__zbucket pip;               /* all edges, for point-in-polygon */
     tl__zbucket dist[TL__G_COUNT]; /* real edges per group, for distances */
     int16_t *centre_cty;           /* country containing each cell centre, -1 for sea */
+    /* Chebyshev distance, in cells, from each cell to the nearest cell holding a real
+     * edge of the group (capped at 65535): distance searches start at that ring. */
+    uint16_t *ring0[TL__G_COUNT];
 };
 
 #endif

@@ -62,6 +62,8 @@ static void zones_free_index(tl_zones *z)
         free(z->dist[g].edge);
     }
     free(z->centre_cty);
+    for (int g = 0; g < TL__G_COUNT; g++)
+        free(z->ring0[g]);
 }
 
 void tl_zones_destroy(tl_zones *z)
@@ -355,6 +357,40 @@ done:
     return rc;
 }
 
+/* Exact Chebyshev distance transform (two raster passes over the 8-neighbourhood)
+ * from the cells that hold edges of bucket bk. */
+static int build_ring0(const tl_zones *z, const tl__zbucket *bk, uint16_t **out)
+{
+    int nr = z->nrow, nc = z->ncol;
+    uint16_t *d = malloc((size_t)nr * (size_t)nc * sizeof *d);
+    if (!d)
+        return TL_ENOMEM;
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < nc; c++) {
+            size_t i = (size_t)r * (size_t)nc + (size_t)c;
+            d[i] = bk->start[i + 1] > bk->start[i] ? 0 : 65535;
+        }
+    for (int pass = 0; pass < 2; pass++) {
+        int dr = pass == 0 ? 1 : -1;
+        for (int r = pass == 0 ? 0 : nr - 1; r >= 0 && r < nr; r += dr)
+            for (int c = pass == 0 ? 0 : nc - 1; c >= 0 && c < nc; c += dr) {
+                size_t i = (size_t)r * (size_t)nc + (size_t)c;
+                /* neighbours already visited in this pass: previous row (3) and previous cell */
+                const int nb[4][2] = {{-dr, -1}, {-dr, 0}, {-dr, 1}, {0, -dr}};
+                for (int k = 0; k < 4; k++) {
+                    int rr = r + nb[k][0], cc = c + nb[k][1];
+                    if (rr < 0 || rr >= nr || cc < 0 || cc >= nc)
+                        continue;
+                    uint16_t v = d[(size_t)rr * (size_t)nc + (size_t)cc];
+                    if (v != 65535 && v + 1 < d[i])
+                        d[i] = (uint16_t)(v + 1);
+                }
+            }
+    }
+    *out = d;
+    return TL_OK;
+}
+
 static int build_index(tl_zones *z)
 {
     z->cell_deg = TL__CELL_DEG;
@@ -368,8 +404,11 @@ static int build_index(tl_zones *z)
         tl_geodetic_to_ecef(&g, z->ecef[i]);
     }
     int rc = build_bucket(z, -1, &z->pip);
-    for (int g = 0; g < TL__G_COUNT && rc == TL_OK; g++)
+    for (int g = 0; g < TL__G_COUNT && rc == TL_OK; g++) {
         rc = build_bucket(z, g, &z->dist[g]);
+        if (rc == TL_OK)
+            rc = build_ring0(z, &z->dist[g], &z->ring0[g]);
+    }
     if (rc == TL_OK)
         rc = build_centres(z);
     return rc;

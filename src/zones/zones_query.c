@@ -97,7 +97,8 @@ static double nearest_m(const tl_zones *z, int g, double lat, double lon, const 
     uint32_t best_e = 0;
     double best_t = 0.0;
     int kmax = z->nrow > z->ncol ? z->nrow : z->ncol;
-    for (int k = 0; k <= kmax; k++) {
+    int k0 = z->ring0[g][(size_t)r0 * (size_t)z->ncol + (size_t)c0];
+    for (int k = k0; k <= kmax; k++) {
         double lb = ring_bound_m(z, lat, k);
         if (lb * lb > best2)
             break;
