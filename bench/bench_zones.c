@@ -55,8 +55,8 @@ int main(void)
     const int nv = 300;
     t0 = now_s();
     for (int i = 0; i < nv; i++) {
-        tl_zone_impact imp = {(38 + 6 * uni()) * TL_DEG, (132 + 10 * uni()) * TL_DEG,
-                              {{4e8, 1e8}, {1e8, 2e8}}, 0};
+        tl_zone_impact imp = {
+            (38 + 6 * uni()) * TL_DEG, (132 + 10 * uni()) * TL_DEG, {{4e8, 1e8}, {1e8, 2e8}}, 0};
         tl_zone_verdict v;
         tl_zones_verdict(z, &imp, 0, &v, NULL);
         sink += v.n_samples;

@@ -227,11 +227,11 @@ static void test_no_alert_far_off(void **state)
 {
     (void)state;
     static const double where[][2] = {
-        {30.0, 170.0},  /* mid-Pacific, outside the data region */
-        {40.0, 170.0},  /* like the 2022-10-04 IRBM's fall, 3,200 km east of Japan */
-        {31.0, 123.5},  /* East China Sea off Shanghai */
-        {40.0, 131.5},  /* Sea of Japan, 2023-03-16-like, 550 km from the peninsula */
-        {39.5, 124.0},  /* Korea Bay */
+        {30.0, 170.0}, /* mid-Pacific, outside the data region */
+        {40.0, 170.0}, /* like the 2022-10-04 IRBM's fall, 3,200 km east of Japan */
+        {31.0, 123.5}, /* East China Sea off Shanghai */
+        {40.0, 131.5}, /* Sea of Japan, 2023-03-16-like, 550 km from the peninsula */
+        {39.5, 124.0}, /* Korea Bay */
     };
     for (size_t w = 0; w < sizeof where / sizeof where[0]; w++) {
         tl_alert_cfg cfg;
@@ -241,7 +241,8 @@ static void test_no_alert_far_off(void **state)
         for (int k = 0; k < 40; k++) {
             double semi = 100e3 * pow(0.9, k);
             tl_ellipse95 e = {semi, 0.6 * semi, 0.3};
-            tl_zone_impact imp = {where[w][0] * TL_DEG, where[w][1] * TL_DEG, {{0}}, T0 + 900 * SEC};
+            tl_zone_impact imp = {
+                where[w][0] * TL_DEG, where[w][1] * TL_DEG, {{0}}, T0 + 900 * SEC};
             tl_cov_from_ellipse95(&e, imp.cov_en_m2);
             tl_alert_input in = {.t_ns = T0 + k * SEC, .object_id = 3};
             assert_int_equal(tl_zones_verdict(Z, &imp, in.t_ns, &in.verdict, NULL), TL_OK);
@@ -375,8 +376,8 @@ static void test_cap_escaping(void **state)
         return;
     }
     char out[512];
-    assert_int_equal(tl_test_run("xmllint --xpath \"string(//*[local-name()='senderName'])\" -", xml,
-                                 out, sizeof out),
+    assert_int_equal(tl_test_run("xmllint --xpath \"string(//*[local-name()='senderName'])\" -",
+                                 xml, out, sizeof out),
                      0);
     out[strcspn(out, "\n")] = '\0';
     assert_string_equal(out, name);
@@ -404,10 +405,12 @@ static void test_cap_documents_validate(void **state)
     snprintf(modules, sizeof modules, "%s/web/node_modules/@dec112/cap-ts", tl_test_source_dir());
     struct stat st;
     if (!tl_test_have("node") || stat(modules, &st) != 0) {
-        print_message("SKIP: CAP parser check needs node and web/node_modules (run scripts/bootstrap)\n");
+        print_message(
+            "SKIP: CAP parser check needs node and web/node_modules (run scripts/bootstrap)\n");
         return;
     }
-    size_t n = (size_t)snprintf(cmd, sizeof cmd, "node '%s/tests/js/check-cap.js'", tl_test_source_dir());
+    size_t n =
+        (size_t)snprintf(cmd, sizeof cmd, "node '%s/tests/js/check-cap.js'", tl_test_source_dir());
     for (int i = 0; i < nfiles; i++)
         n += (size_t)snprintf(cmd + n, sizeof cmd - n, " '%s'", files[i]);
     snprintf(cmd + n, sizeof cmd - n, " 2>&1");
@@ -440,21 +443,24 @@ static void test_cap_documents_validate(void **state)
             continue;
         static char bad[16384 + 64];
         size_t pre = (size_t)(at - xml);
-        snprintf(bad, sizeof bad, "%.*s%s%s", (int)pre, xml, breaks[b][1], at + strlen(breaks[b][0]));
+        snprintf(bad, sizeof bad, "%.*s%s%s", (int)pre, xml, breaks[b][1],
+                 at + strlen(breaks[b][0]));
         char path[450];
         snprintf(path, sizeof path, "%s/broken.xml", dir);
         f = fopen(path, "w");
         assert_non_null(f);
         fputs(bad, f);
         fclose(f);
-        snprintf(cmd, sizeof cmd, "node '%s/tests/js/check-cap.js' '%s' 2>&1", tl_test_source_dir(), path);
+        snprintf(cmd, sizeof cmd, "node '%s/tests/js/check-cap.js' '%s' 2>&1", tl_test_source_dir(),
+                 path);
         rc = tl_test_run(cmd, "", out, sizeof out);
         unlink(path);
         tried++;
         if (rc == 1 && strstr(out, "FAIL"))
             rejected++;
         else
-            fail_msg("checker accepted a broken document (%s -> %s): %s", breaks[b][0], breaks[b][1], out);
+            fail_msg("checker accepted a broken document (%s -> %s): %s", breaks[b][0],
+                     breaks[b][1], out);
     }
     print_message("check-cap.js rejected %d of %d broken documents\n", rejected, tried);
     assert_int_equal(tried, 4);

@@ -53,14 +53,14 @@ static void go(double lat, double lon, double az_deg, double s, double *la, doub
     *lo /= TL_DEG;
 }
 
-#define assert_class(lat, lon, want)                                                           \
-    do {                                                                                       \
-        tl_zone_info _i;                                                                       \
-        tl_zone_class _c = classify_deg((lat), (lon), &_i);                                    \
-        if (_c != (want))                                                                      \
-            fail_msg("(%.4f, %.4f): got %s, want %s (d_jp %.0f d_kr %.0f d_other %.0f m)",     \
-                     (double)(lat), (double)(lon), tl_zone_class_name(_c),                     \
-                     tl_zone_class_name(want), _i.d_jp_m, _i.d_kr_m, _i.d_other_m);            \
+#define assert_class(lat, lon, want)                                                               \
+    do {                                                                                           \
+        tl_zone_info _i;                                                                           \
+        tl_zone_class _c = classify_deg((lat), (lon), &_i);                                        \
+        if (_c != (want))                                                                          \
+            fail_msg("(%.4f, %.4f): got %s, want %s (d_jp %.0f d_kr %.0f d_other %.0f m)",         \
+                     (double)(lat), (double)(lon), tl_zone_class_name(_c),                         \
+                     tl_zone_class_name(want), _i.d_jp_m, _i.d_kr_m, _i.d_other_m);                \
     } while (0)
 
 /* Places: coordinates of Tokyo Station, Seoul City Hall and Pyongyang's Kim Il Sung
@@ -266,10 +266,12 @@ static void test_index_matches_brute_force(void **state)
             }
         }
     }
-    print_message("reference model: %d land points agree; %d distances to check\n", land_checked, nq);
+    print_message("reference model: %d land points agree; %d distances to check\n", land_checked,
+                  nq);
     assert_true(land_checked > 40 && nq > 100);
     if (!tl_test_have("GeodSolve")) {
-        print_message("SKIP: GeodSolve (geographiclib-tools) not installed: distances not checked\n");
+        print_message(
+            "SKIP: GeodSolve (geographiclib-tools) not installed: distances not checked\n");
         return;
     }
     assert_int_equal(tl_test_run("GeodSolve -i -p 6", in, out, sizeof out), 0);
@@ -332,7 +334,8 @@ static void test_ellipse_round_trip(void **state)
             double s, az;
             tl_geodesic_inverse(38 * TL_DEG, 135 * TL_DEG, la[k], lo[k], &s, &az, NULL);
             double th = az - e.major_azimuth_rad; /* angle from the major axis */
-            double rr = 1.0 / sqrt(pow(cos(th) / e.semi_major_m, 2) + pow(sin(th) / e.semi_minor_m, 2));
+            double rr =
+                1.0 / sqrt(pow(cos(th) / e.semi_major_m, 2) + pow(sin(th) / e.semi_minor_m, 2));
             assert_near(s, rr, 1e-6 * rr + 1e-3);
         }
     }
@@ -347,7 +350,9 @@ static void test_ellipse_round_trip(void **state)
         double de = l11 * u, dn = l21 * u + l22 * v;
         double a = de * sin(e.major_azimuth_rad) + dn * cos(e.major_azimuth_rad);
         double b = de * cos(e.major_azimuth_rad) - dn * sin(e.major_azimuth_rad);
-        in += (a / e.semi_major_m) * (a / e.semi_major_m) + (b / e.semi_minor_m) * (b / e.semi_minor_m) <= 1;
+        in += (a / e.semi_major_m) * (a / e.semi_major_m) +
+                  (b / e.semi_minor_m) * (b / e.semi_minor_m) <=
+              1;
     }
     assert_near((double)in / n, 0.95, 0.006);
 }
@@ -371,8 +376,8 @@ static tl_zone_verdict verdict_at(double s_west, double sig_e, double sig_n, int
 {
     double la, lo;
     go(42.155, 139.465, 270, s_west, &la, &lo);
-    tl_zone_impact imp = {la * TL_DEG, lo * TL_DEG, {{sig_e * sig_e, 0}, {0, sig_n * sig_n}},
-                          1000000000000LL};
+    tl_zone_impact imp = {
+        la * TL_DEG, lo * TL_DEG, {{sig_e * sig_e, 0}, {0, sig_n * sig_n}}, 1000000000000LL};
     tl_zone_verdict v;
     tl_err err;
     assert_int_equal(tl_zones_verdict(Z, &imp, now, &v, &err), TL_OK);
@@ -481,7 +486,8 @@ static void test_overflight(void **state)
 {
     (void)state;
     double s, az;
-    tl_geodesic_inverse(40.6 * TL_DEG, 126.4 * TL_DEG, 40.82 * TL_DEG, 140.74 * TL_DEG, &s, &az, NULL);
+    tl_geodesic_inverse(40.6 * TL_DEG, 126.4 * TL_DEG, 40.82 * TL_DEG, 140.74 * TL_DEG, &s, &az,
+                        NULL);
     tl_geodetic trk[100];
     for (int i = 0; i < 100; i++) {
         double la, lo;
@@ -490,7 +496,8 @@ static void test_overflight(void **state)
     }
     tl_overflight o;
     tl_err err;
-    assert_int_equal(tl_zones_track_overflies(Z, trk, 100, TL_ZONE_MASK_JP_TERRITORY, 0, &o, &err), TL_OK);
+    assert_int_equal(tl_zones_track_overflies(Z, trk, 100, TL_ZONE_MASK_JP_TERRITORY, 0, &o, &err),
+                     TL_OK);
     assert_true(o.overflies);
     print_message("overflight: enters at %.3fN %.3fE, %.0f km over Japanese territory\n",
                   o.entry_lat_rad / TL_DEG, o.entry_lon_rad / TL_DEG, o.over_length_m / 1e3);
@@ -499,7 +506,8 @@ static void test_overflight(void **state)
     assert_true(o.over_length_m > 150e3 && o.over_length_m < 400e3);
     assert_true(o.first_index * 46e3 < s && (o.first_index + 1) * 46e3 > s - 150e3);
     /* the same launch into the Sea of Japan, falling short (2023-07-12 style) */
-    assert_int_equal(tl_zones_track_overflies(Z, trk, 12, TL_ZONE_MASK_JP_TERRITORY, 0, &o, NULL), TL_OK);
+    assert_int_equal(tl_zones_track_overflies(Z, trk, 12, TL_ZONE_MASK_JP_TERRITORY, 0, &o, NULL),
+                     TL_OK);
     assert_false(o.overflies);
     assert_int_equal(o.over_length_m, 0);
     /* bad input names the point */

@@ -40,13 +40,13 @@ typedef enum tl_alert_type {
 /** Why a message was sent. */
 typedef enum tl_alert_reason {
     TL_ALERT_R_NONE = 0,
-    TL_ALERT_R_IMPACT_RISK,  /**< issue: probability of a fall in the protected zones */
-    TL_ALERT_R_OVERFLIGHT,   /**< issue: probability of overflight of the territory */
-    TL_ALERT_R_CLASS,        /**< update: the most likely zone changed */
-    TL_ALERT_R_PROBABILITY,  /**< update: the risk moved by update_dp or more */
-    TL_ALERT_R_TIGHTER,      /**< update: the 95% ellipse shrank by update_area_ratio */
-    TL_ALERT_R_MOVED,        /**< update: the mean moved by update_shift_m or more */
-    TL_ALERT_R_CLEARED       /**< cancel: the risk stayed below p_clear for clear_hold_ns */
+    TL_ALERT_R_IMPACT_RISK, /**< issue: probability of a fall in the protected zones */
+    TL_ALERT_R_OVERFLIGHT,  /**< issue: probability of overflight of the territory */
+    TL_ALERT_R_CLASS,       /**< update: the most likely zone changed */
+    TL_ALERT_R_PROBABILITY, /**< update: the risk moved by update_dp or more */
+    TL_ALERT_R_TIGHTER,     /**< update: the 95% ellipse shrank by update_area_ratio */
+    TL_ALERT_R_MOVED,       /**< update: the mean moved by update_shift_m or more */
+    TL_ALERT_R_CLEARED      /**< cancel: the risk stayed below p_clear for clear_hold_ns */
 } tl_alert_reason;
 
 const char *tl_alert_type_name(tl_alert_type t);     /**< "Alert", "Update", "Cancel", "None" */
@@ -56,17 +56,17 @@ const char *tl_alert_reason_name(tl_alert_reason r); /**< "impact_risk", ... */
 typedef struct tl_alert_cfg {
     tl_alert_nation nation;
     tl_alert_status status;
-    double p_issue;                  /**< issue when risk >= p_issue, (0, 1] */
-    double p_clear;                  /**< cancel when risk < p_clear ..., [0, p_issue) */
-    int64_t clear_hold_ns;           /**< ... continuously for this long (>= 0) */
-    double update_dp;                /**< update when the risk moved this much (> 0) */
-    double update_area_ratio;        /**< update when the ellipse area shrank by this factor (> 1) */
-    double update_shift_m;           /**< update when the mean moved this far (> 0) */
-    int64_t update_min_interval_ns;  /**< at most one update per interval (>= 0) */
+    double p_issue;                 /**< issue when risk >= p_issue, (0, 1] */
+    double p_clear;                 /**< cancel when risk < p_clear ..., [0, p_issue) */
+    int64_t clear_hold_ns;          /**< ... continuously for this long (>= 0) */
+    double update_dp;               /**< update when the risk moved this much (> 0) */
+    double update_area_ratio;       /**< update when the ellipse area shrank by this factor (> 1) */
+    double update_shift_m;          /**< update when the mean moved this far (> 0) */
+    int64_t update_min_interval_ns; /**< at most one update per interval (>= 0) */
     int64_t expires_after_impact_ns; /**< CAP <expires> = impact time + this */
-    char sender[96];      /**< CAP <sender>: no spaces, commas, '<' or '&' */
-    char sender_name[96]; /**< CAP <senderName>, free text (escaped) */
-    char id_prefix[32];   /**< identifiers are PREFIX-T<object>-<seq>; same rules as sender */
+    char sender[96];                 /**< CAP <sender>: no spaces, commas, '<' or '&' */
+    char sender_name[96];            /**< CAP <senderName>, free text (escaped) */
+    char id_prefix[32]; /**< identifiers are PREFIX-T<object>-<seq>; same rules as sender */
 } tl_alert_cfg;
 
 /** Defaults: issue at 0.2, clear below 0.05 held 10 s, update on dp 0.2, area /2,
@@ -97,11 +97,11 @@ typedef struct tl_alert_msg {
     char ref_id[TL_ALERT_ID_LEN * TL_ALERT_MAX_REFS];
     int64_t ref_sent_ns[TL_ALERT_MAX_REFS];
     uint32_t object_id;
-    double risk;            /**< max(p_zone, p_overflight) */
-    double p_zone;          /**< P(territory or EEZ/waters of the nation) */
-    double p_territory;     /**< P(territory: land or territorial sea) */
+    double risk;        /**< max(p_zone, p_overflight) */
+    double p_zone;      /**< P(territory or EEZ/waters of the nation) */
+    double p_territory; /**< P(territory: land or territorial sea) */
     double p_overflight;
-    int overflight;         /**< 1: the warning is about an overflight (event text) */
+    int overflight; /**< 1: the warning is about an overflight (event text) */
     tl_zone_class cls_likely;
     double lat_rad, lon_rad;
     tl_ellipse95 ellipse;
@@ -115,11 +115,11 @@ const char *tl_alert_msg_ref_id(const tl_alert_msg *m, size_t i);
 /** The state machine for one threat (a system track). Plain struct, no heap. */
 typedef struct tl_alert {
     tl_alert_cfg cfg;
-    int active;              /**< an alert is out and not cancelled */
-    uint32_t seq;            /**< messages sent so far (identifier suffix) */
-    int64_t last_t_ns;       /**< last input time (monotonic check) */
-    int64_t below_since_ns;  /**< start of the current run below p_clear, or -1 */
-    tl_alert_msg last;       /**< the last message sent in the current chain */
+    int active;             /**< an alert is out and not cancelled */
+    uint32_t seq;           /**< messages sent so far (identifier suffix) */
+    int64_t last_t_ns;      /**< last input time (monotonic check) */
+    int64_t below_since_ns; /**< start of the current run below p_clear, or -1 */
+    tl_alert_msg last;      /**< the last message sent in the current chain */
     size_t n_chain;
     char chain_id[TL_ALERT_ID_LEN * TL_ALERT_MAX_REFS];
     int64_t chain_sent_ns[TL_ALERT_MAX_REFS];

@@ -24,7 +24,7 @@
 
 /** Zone of a point. Values are stable (journal, wire). */
 typedef enum tl_zone_class {
-    TL_ZONE_OPEN_SEA = 0,     /**< sea in neither JP's nor KR's zone (high seas or a third state's) */
+    TL_ZONE_OPEN_SEA = 0, /**< sea in neither JP's nor KR's zone (high seas or a third state's) */
     TL_ZONE_JP_TERRITORY = 1, /**< Japanese land or territorial sea (within 12 nmi, median line) */
     TL_ZONE_JP_EEZ = 2,       /**< Japan's approximate EEZ beyond the territorial sea */
     TL_ZONE_KR_TERRITORY = 3, /**< South Korean land or territorial sea (12 nmi, median line) */
@@ -43,9 +43,9 @@ typedef enum tl_zone_class {
 #define TL_ZONE_MASK_JP (TL_ZONE_BIT(TL_ZONE_JP_TERRITORY) | TL_ZONE_BIT(TL_ZONE_JP_EEZ))
 #define TL_ZONE_MASK_KR (TL_ZONE_BIT(TL_ZONE_KR_TERRITORY) | TL_ZONE_BIT(TL_ZONE_KR_WATERS))
 
-#define TL_ZONE_TERRITORIAL_SEA_M (12.0 * TL_NMI)  /**< UNCLOS art. 3 */
-#define TL_ZONE_EEZ_M (200.0 * TL_NMI)             /**< UNCLOS art. 57 */
-#define TL_ZONE_CHI2_2_95 5.991464547107979        /**< chi-square, 2 dof, 95% quantile */
+#define TL_ZONE_TERRITORIAL_SEA_M (12.0 * TL_NMI) /**< UNCLOS art. 3 */
+#define TL_ZONE_EEZ_M (200.0 * TL_NMI)            /**< UNCLOS art. 57 */
+#define TL_ZONE_CHI2_2_95 5.991464547107979       /**< chi-square, 2 dof, 95% quantile */
 
 /** Loaded land data and its spatial index (opaque). */
 typedef struct tl_zones tl_zones;
@@ -106,23 +106,23 @@ int tl_ellipse95_polygon(double lat_rad, double lon_rad, const tl_ellipse95 *e, 
 
 /** An impact prediction as the zones see it. */
 typedef struct tl_zone_impact {
-    double lat_rad, lon_rad;  /**< mean impact point */
-    double cov_en_m2[2][2];   /**< horizontal covariance in local East-North metres at the mean */
-    int64_t t_impact_ns;      /**< predicted impact time, ns UTC */
+    double lat_rad, lon_rad; /**< mean impact point */
+    double cov_en_m2[2][2];  /**< horizontal covariance in local East-North metres at the mean */
+    int64_t t_impact_ns;     /**< predicted impact time, ns UTC */
 } tl_zone_impact;
 
 /** Verdict over the impact distribution. */
 typedef struct tl_zone_verdict {
-    double lat_rad, lon_rad;     /**< the mean impact point (copied from the input) */
-    double p[TL_ZONE_COUNT];     /**< probability of each class; sums to 1 */
-    double p_jp;                 /**< p[JP_TERRITORY] + p[JP_EEZ] */
-    double p_kr;                 /**< p[KR_TERRITORY] + p[KR_WATERS] */
-    tl_zone_class cls_mean;      /**< class of the mean point */
-    tl_zone_class cls_likely;    /**< class of highest probability */
-    tl_ellipse95 ellipse;        /**< the 95% ellipse of the input covariance */
-    int64_t t_impact_ns;         /**< passed through */
-    double time_to_impact_s;     /**< (t_impact_ns - t_now_ns) / 1e9; negative once past */
-    int n_samples;               /**< points classified */
+    double lat_rad, lon_rad;  /**< the mean impact point (copied from the input) */
+    double p[TL_ZONE_COUNT];  /**< probability of each class; sums to 1 */
+    double p_jp;              /**< p[JP_TERRITORY] + p[JP_EEZ] */
+    double p_kr;              /**< p[KR_TERRITORY] + p[KR_WATERS] */
+    tl_zone_class cls_mean;   /**< class of the mean point */
+    tl_zone_class cls_likely; /**< class of highest probability */
+    tl_ellipse95 ellipse;     /**< the 95% ellipse of the input covariance */
+    int64_t t_impact_ns;      /**< passed through */
+    double time_to_impact_s;  /**< (t_impact_ns - t_now_ns) / 1e9; negative once past */
+    int n_samples;            /**< points classified */
 } tl_zone_verdict;
 
 /** Number of deterministic sample points tl_zones_verdict classifies. */
@@ -144,11 +144,11 @@ int tl_zones_verdict(const tl_zones *z, const tl_zone_impact *imp, int64_t t_now
 
 /** Result of a ground-track test. */
 typedef struct tl_overflight {
-    int overflies;          /**< 1 if any part of the track is over a class in the mask */
-    size_t first_index;     /**< index of the track point that starts the first overflown leg */
-    double entry_lat_rad;   /**< first sampled point found over the mask */
+    int overflies;        /**< 1 if any part of the track is over a class in the mask */
+    size_t first_index;   /**< index of the track point that starts the first overflown leg */
+    double entry_lat_rad; /**< first sampled point found over the mask */
     double entry_lon_rad;
-    double over_length_m;   /**< ground length of the sampled track over the mask */
+    double over_length_m; /**< ground length of the sampled track over the mask */
 } tl_overflight;
 
 /** Whether a ground track (sub-vehicle points, heights ignored) passes over any
@@ -156,7 +156,7 @@ typedef struct tl_overflight {
  *  points follow geodesics and are sampled every step_m (0: 2 km; at most 100,000
  *  samples per leg).
  *  @retval TL_EINVAL bad pointer, n == 0, a point out of range (err names its index) */
-int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n,
-                             unsigned cls_mask, double step_m, tl_overflight *out, tl_err *err);
+int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n, unsigned cls_mask,
+                             double step_m, tl_overflight *out, tl_err *err);
 
 #endif

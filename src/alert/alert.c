@@ -14,8 +14,8 @@
 #include <string.h>
 
 static const char *const type_names[] = {"None", "Alert", "Update", "Cancel"};
-static const char *const reason_names[] = {"none",     "impact_risk", "overflight", "class",
-                                           "probability", "tighter",  "moved",      "cleared"};
+static const char *const reason_names[] = {"none",        "impact_risk", "overflight", "class",
+                                           "probability", "tighter",     "moved",      "cleared"};
 
 const char *tl_alert_type_name(tl_alert_type t)
 {
@@ -46,8 +46,10 @@ void tl_alert_cfg_default(tl_alert_cfg *cfg, tl_alert_nation nation)
     cfg->update_min_interval_ns = 5 * 1000000000LL;
     cfg->expires_after_impact_ns = 3600 * 1000000000LL;
     int jp = nation == TL_ALERT_NATION_JP;
-    snprintf(cfg->sender, sizeof cfg->sender, "%s", jp ? "trilink.jp@node.invalid" : "trilink.kr@node.invalid");
-    snprintf(cfg->sender_name, sizeof cfg->sender_name, "trilink %s national node (drill)", jp ? "JP" : "KR");
+    snprintf(cfg->sender, sizeof cfg->sender, "%s",
+             jp ? "trilink.jp@node.invalid" : "trilink.kr@node.invalid");
+    snprintf(cfg->sender_name, sizeof cfg->sender_name, "trilink %s national node (drill)",
+             jp ? "JP" : "KR");
     snprintf(cfg->id_prefix, sizeof cfg->id_prefix, "%s", jp ? "TRILINK-JP" : "TRILINK-KR");
 }
 
@@ -74,20 +76,26 @@ int tl_alert_init(tl_alert *a, const tl_alert_cfg *cfg, tl_err *err)
     if (!(cfg->p_issue > 0 && cfg->p_issue <= 1))
         return tl_err_set(err, TL_EINVAL, "alert cfg p_issue: %g not in (0, 1]", cfg->p_issue);
     if (!(cfg->p_clear >= 0 && cfg->p_clear < cfg->p_issue))
-        return tl_err_set(err, TL_EINVAL, "alert cfg p_clear: %g not in [0, p_issue %g)", cfg->p_clear,
-                          cfg->p_issue);
-    if (cfg->clear_hold_ns < 0 || cfg->update_min_interval_ns < 0 || cfg->expires_after_impact_ns < 0)
+        return tl_err_set(err, TL_EINVAL, "alert cfg p_clear: %g not in [0, p_issue %g)",
+                          cfg->p_clear, cfg->p_issue);
+    if (cfg->clear_hold_ns < 0 || cfg->update_min_interval_ns < 0 ||
+        cfg->expires_after_impact_ns < 0)
         return tl_err_set(err, TL_EINVAL, "alert cfg: negative duration");
     if (!(cfg->update_dp > 0) || !(cfg->update_area_ratio > 1) || !(cfg->update_shift_m > 0))
-        return tl_err_set(err, TL_EINVAL,
-                          "alert cfg update thresholds: dp %g (> 0), area ratio %g (> 1), shift %g m (> 0)",
-                          cfg->update_dp, cfg->update_area_ratio, cfg->update_shift_m);
+        return tl_err_set(
+            err, TL_EINVAL,
+            "alert cfg update thresholds: dp %g (> 0), area ratio %g (> 1), shift %g m (> 0)",
+            cfg->update_dp, cfg->update_area_ratio, cfg->update_shift_m);
     if (!memchr(cfg->sender, 0, sizeof cfg->sender) || !cap_token_ok(cfg->sender))
-        return tl_err_set(err, TL_EINVAL, "alert cfg sender: '%.96s' must be non-empty without spaces, "
-                          "commas, '<' or '&' (CAP 1.2 3.2.1)", cfg->sender);
+        return tl_err_set(err, TL_EINVAL,
+                          "alert cfg sender: '%.96s' must be non-empty without spaces, "
+                          "commas, '<' or '&' (CAP 1.2 3.2.1)",
+                          cfg->sender);
     if (!memchr(cfg->id_prefix, 0, sizeof cfg->id_prefix) || !cap_token_ok(cfg->id_prefix))
-        return tl_err_set(err, TL_EINVAL, "alert cfg id_prefix: '%.32s' must be non-empty without "
-                          "spaces, commas, '<' or '&'", cfg->id_prefix);
+        return tl_err_set(err, TL_EINVAL,
+                          "alert cfg id_prefix: '%.32s' must be non-empty without "
+                          "spaces, commas, '<' or '&'",
+                          cfg->id_prefix);
     if (!memchr(cfg->sender_name, 0, sizeof cfg->sender_name))
         return tl_err_set(err, TL_EINVAL, "alert cfg sender_name: not NUL-terminated");
     memset(a, 0, sizeof *a);
@@ -146,7 +154,8 @@ static void send(tl_alert *a, tl_alert_msg *m)
     if (a->n_chain == TL_ALERT_MAX_REFS) {
         memmove(a->chain_id + TL_ALERT_ID_LEN, a->chain_id + 2 * TL_ALERT_ID_LEN,
                 (TL_ALERT_MAX_REFS - 2) * TL_ALERT_ID_LEN);
-        memmove(a->chain_sent_ns + 1, a->chain_sent_ns + 2, (TL_ALERT_MAX_REFS - 2) * sizeof(int64_t));
+        memmove(a->chain_sent_ns + 1, a->chain_sent_ns + 2,
+                (TL_ALERT_MAX_REFS - 2) * sizeof(int64_t));
         a->n_chain--;
     }
     memcpy(a->chain_id + a->n_chain * TL_ALERT_ID_LEN, m->identifier, TL_ALERT_ID_LEN);
@@ -177,16 +186,20 @@ int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_e
     if (!a || !in || !out)
         return tl_err_set(err, TL_EINVAL, "tl_alert_step: NULL argument");
     if (in->t_ns < 0 || in->t_ns < a->last_t_ns)
-        return tl_err_set(err, TL_EINVAL, "alert input t_ns %lld: negative or before the last input %lld",
+        return tl_err_set(err, TL_EINVAL,
+                          "alert input t_ns %lld: negative or before the last input %lld",
                           (long long)in->t_ns, (long long)a->last_t_ns);
     if (!(in->p_overflight >= 0 && in->p_overflight <= 1))
-        return tl_err_set(err, TL_EINVAL, "alert input p_overflight: %g not in [0, 1]", in->p_overflight);
+        return tl_err_set(err, TL_EINVAL, "alert input p_overflight: %g not in [0, 1]",
+                          in->p_overflight);
     double pt;
     double pz = zone_p(&a->cfg, &in->verdict, &pt);
     if (!(pz >= -1e-9 && pz <= 1 + 1e-9) || !(pt >= -1e-9 && pt <= pz + 1e-9) ||
         !isfinite(in->verdict.lat_rad) || !isfinite(in->verdict.lon_rad))
-        return tl_err_set(err, TL_EINVAL, "alert input verdict: zone probability %g / territory %g or "
-                          "mean (%g, %g) invalid", pz, pt, in->verdict.lat_rad, in->verdict.lon_rad);
+        return tl_err_set(err, TL_EINVAL,
+                          "alert input verdict: zone probability %g / territory %g or "
+                          "mean (%g, %g) invalid",
+                          pz, pt, in->verdict.lat_rad, in->verdict.lon_rad);
 
     tl_alert_msg m;
     out->type = TL_ALERT_NONE;
@@ -195,7 +208,8 @@ int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_e
 
     if (!a->active) {
         if (risk >= a->cfg.p_issue) {
-            tl_alert_reason why = pz >= in->p_overflight ? TL_ALERT_R_IMPACT_RISK : TL_ALERT_R_OVERFLIGHT;
+            tl_alert_reason why =
+                pz >= in->p_overflight ? TL_ALERT_R_IMPACT_RISK : TL_ALERT_R_OVERFLIGHT;
             fill_msg(a, in, TL_ALERT_ALERT, why, &m);
             send(a, &m);
             a->active = 1;

@@ -54,13 +54,24 @@ static void put_esc(tl__xw *w, const char *s)
     char one[2] = {0, 0};
     for (; *s; s++) {
         switch (*s) {
-        case '&': put(w, "&amp;"); break;
-        case '<': put(w, "&lt;"); break;
-        case '>': put(w, "&gt;"); break;
-        case '"': put(w, "&quot;"); break;
-        case '\'': put(w, "&apos;"); break;
+        case '&':
+            put(w, "&amp;");
+            break;
+        case '<':
+            put(w, "&lt;");
+            break;
+        case '>':
+            put(w, "&gt;");
+            break;
+        case '"':
+            put(w, "&quot;");
+            break;
+        case '\'':
+            put(w, "&apos;");
+            break;
         default:
-            one[0] = ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7f ? '?' : *s;
+            one[0] =
+                ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7f ? '?' : *s;
             put(w, one);
         }
     }
@@ -93,7 +104,9 @@ static const char *status_name(tl_alert_status s)
 
 static void param(tl__xw *w, const char *name, double v)
 {
-    putf(w, "    <parameter>\n      <valueName>%s</valueName>\n      <value>%.4f</value>\n    </parameter>\n",
+    putf(w,
+         "    <parameter>\n      <valueName>%s</valueName>\n      <value>%.4f</value>\n    "
+         "</parameter>\n",
          name, v);
 }
 
@@ -111,9 +124,11 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     int64_t exp_ns = m->t_impact_ns + cfg->expires_after_impact_ns;
     if (exp_ns < m->sent_ns)
         exp_ns = m->sent_ns + cfg->expires_after_impact_ns;
-    if (tl_alert_cap_time(m->sent_ns, sent, sizeof sent) || tl_alert_cap_time(exp_ns, expires, sizeof expires) ||
+    if (tl_alert_cap_time(m->sent_ns, sent, sizeof sent) ||
+        tl_alert_cap_time(exp_ns, expires, sizeof expires) ||
         tl_alert_cap_time(m->t_impact_ns < 0 ? 0 : m->t_impact_ns, impact, sizeof impact))
-        return tl_err_set(err, TL_EINVAL, "alert msg %s: sent %lld / impact %lld ns not representable",
+        return tl_err_set(err, TL_EINVAL,
+                          "alert msg %s: sent %lld / impact %lld ns not representable",
                           m->identifier, (long long)m->sent_ns, (long long)m->t_impact_ns);
     int jp = m->nation == TL_ALERT_NATION_JP;
     const char *who = jp ? "Japan" : "the Republic of Korea";
@@ -133,7 +148,8 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "  ", "code", "trilink-missile-warning");
     if (cancel) {
         char note[160];
-        snprintf(note, sizeof note, "Withdrawn: the prediction no longer shows a threat to %s", who);
+        snprintf(note, sizeof note, "Withdrawn: the prediction no longer shows a threat to %s",
+                 who);
         elem(&w, "  ", "note", note);
     }
     if (m->n_refs) {
@@ -141,7 +157,8 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
         for (size_t i = 0; i < m->n_refs && i < TL_ALERT_MAX_REFS; i++) {
             char rs[32];
             if (tl_alert_cap_time(m->ref_sent_ns[i], rs, sizeof rs))
-                return tl_err_set(err, TL_EINVAL, "alert msg %s: reference %zu time", m->identifier, i);
+                return tl_err_set(err, TL_EINVAL, "alert msg %s: reference %zu time", m->identifier,
+                                  i);
             if (i)
                 put(&w, " ");
             put_esc(&w, cfg->sender);
@@ -157,7 +174,8 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "category", "Security");
     elem(&w, "    ", "event", over ? "Ballistic missile overflight" : "Ballistic missile");
     elem(&w, "    ", "responseType", cancel ? "AllClear" : "Shelter");
-    elem(&w, "    ", "urgency", cancel ? "Past" : (m->time_to_impact_s < 3600 ? "Immediate" : "Expected"));
+    elem(&w, "    ", "urgency",
+         cancel ? "Past" : (m->time_to_impact_s < 3600 ? "Immediate" : "Expected"));
     elem(&w, "    ", "severity",
          cancel ? "Minor" : ((m->p_territory >= cfg->p_issue || over) ? "Extreme" : "Severe"));
     elem(&w, "    ", "certainty", cancel ? "Unlikely" : (m->risk >= 0.5 ? "Likely" : "Possible"));
@@ -168,23 +186,25 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "senderName", cfg->sender_name);
     char text[768];
     if (cancel)
-        snprintf(text, sizeof text, "Missile warning withdrawn: no longer predicted to fall in or pass over %s",
-                 who);
+        snprintf(text, sizeof text,
+                 "Missile warning withdrawn: no longer predicted to fall in or pass over %s", who);
     else if (over)
         snprintf(text, sizeof text, "Missile warning: a missile may pass over %s", who);
     else
-        snprintf(text, sizeof text, "Missile warning: a missile may fall in %s's territory or waters", who);
+        snprintf(text, sizeof text,
+                 "Missile warning: a missile may fall in %s's territory or waters", who);
     elem(&w, "    ", "headline", text);
-    snprintf(text, sizeof text,
-             "Object T%06u. Predicted impact %.4f%c %.4f%c at %s (%.0f s after this message); 95%% "
-             "ellipse %.1f x %.1f km, major axis at %.0f deg. Probability of a fall in the territory "
-             "(land or territorial sea) %.3f, in the territory or EEZ %.3f; of an overflight %.3f. "
-             "Most likely zone: %s.",
-             (unsigned)m->object_id, fabs(m->lat_rad / TL_DEG), m->lat_rad >= 0 ? 'N' : 'S',
-             fabs(m->lon_rad / TL_DEG), m->lon_rad >= 0 ? 'E' : 'W', impact, m->time_to_impact_s,
-             2 * m->ellipse.semi_major_m / 1e3, 2 * m->ellipse.semi_minor_m / 1e3,
-             m->ellipse.major_azimuth_rad / TL_DEG, m->p_territory, m->p_zone, m->p_overflight,
-             tl_zone_class_name(m->cls_likely));
+    snprintf(
+        text, sizeof text,
+        "Object T%06u. Predicted impact %.4f%c %.4f%c at %s (%.0f s after this message); 95%% "
+        "ellipse %.1f x %.1f km, major axis at %.0f deg. Probability of a fall in the territory "
+        "(land or territorial sea) %.3f, in the territory or EEZ %.3f; of an overflight %.3f. "
+        "Most likely zone: %s.",
+        (unsigned)m->object_id, fabs(m->lat_rad / TL_DEG), m->lat_rad >= 0 ? 'N' : 'S',
+        fabs(m->lon_rad / TL_DEG), m->lon_rad >= 0 ? 'E' : 'W', impact, m->time_to_impact_s,
+        2 * m->ellipse.semi_major_m / 1e3, 2 * m->ellipse.semi_minor_m / 1e3,
+        m->ellipse.major_azimuth_rad / TL_DEG, m->p_territory, m->p_zone, m->p_overflight,
+        tl_zone_class_name(m->cls_likely));
     elem(&w, "    ", "description", text);
     elem(&w, "    ", "instruction",
          cancel ? "No further action is required for this missile."
@@ -207,11 +227,13 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
         put(&w, "</polygon>\n");
     } else {
         double r_km = fmax(m->ellipse.semi_major_m, 100.0) / 1e3;
-        putf(&w, "      <circle>%.5f,%.5f %.3f</circle>\n", m->lat_rad / TL_DEG, m->lon_rad / TL_DEG, r_km);
+        putf(&w, "      <circle>%.5f,%.5f %.3f</circle>\n", m->lat_rad / TL_DEG,
+             m->lon_rad / TL_DEG, r_km);
     }
     put(&w, "    </area>\n  </info>\n</alert>\n");
     if (w.full)
-        return tl_err_set(err, TL_EFULL, "alert msg %s: CAP document longer than the %zu-byte buffer",
+        return tl_err_set(err, TL_EFULL,
+                          "alert msg %s: CAP document longer than the %zu-byte buffer",
                           m->identifier, cap);
     if (len)
         *len = w.len;

@@ -13,7 +13,7 @@ enum { TL__G_JP = 0, TL__G_KR = 1, TL__G_REST = 2, TL__G_COUNT = 3 };
 typedef struct tl__zcountry {
     char code[8];
     char name[48];
-    int group;        /* TL__G_* */
+    int group; /* TL__G_* */
     tl_zone_class land_cls;
 } tl__zcountry;
 
@@ -36,8 +36,8 @@ struct tl_zones {
     double (*ecef)[3];         /* on the ellipsoid, h = 0 */
     /* Edge i runs from vertex i to next[i] (the next vertex of its ring). */
     uint32_t *next;
-    uint16_t *cty;   /* country of edge i */
-    uint8_t *real;   /* 1: land boundary, 0: clip edge along the region box */
+    uint16_t *cty; /* country of edge i */
+    uint8_t *real; /* 1: land boundary, 0: clip edge along the region box */
 
     tl__zbucket pip;               /* all edges, for point-in-polygon */
     tl__zbucket dist[TL__G_COUNT]; /* real edges per group, for distances */

@@ -151,10 +151,12 @@ static int parse_file(FILE *f, tl__parse *p, tl_zones *z)
         return perr(p, "expected header 'tlzones 1'", buf);
     if (next_line(f, p, buf, sizeof buf) < 1)
         return perr(p, "expected 'bbox LATMIN LATMAX LONMIN LONMAX'", "");
-    if (sscanf(buf, "bbox %lf %lf %lf %lf", &z->lat_min, &z->lat_max, &z->lon_min, &z->lon_max) != 4 ||
+    if (sscanf(buf, "bbox %lf %lf %lf %lf", &z->lat_min, &z->lat_max, &z->lon_min, &z->lon_max) !=
+            4 ||
         !(z->lat_min >= -90 && z->lat_min < z->lat_max && z->lat_max <= 90 && z->lon_min >= -180 &&
           z->lon_min < z->lon_max && z->lon_max <= 180))
-        return perr(p, "bad bbox (want 'bbox LATMIN LATMAX LONMIN LONMAX', degrees, min < max)", buf);
+        return perr(p, "bad bbox (want 'bbox LATMIN LATMAX LONMIN LONMAX', degrees, min < max)",
+                    buf);
 
     for (;;) {
         int r = next_line(f, p, buf, sizeof buf);
@@ -203,7 +205,8 @@ static int parse_file(FILE *f, tl__parse *p, tl_zones *z)
                     return rv;
                 if (rv == 0)
                     return perr(p, "unexpected end of file inside a ring", "");
-                if (sscanf(buf, "%lf %lf %d %n", &lat, &lon, &flag, &used) != 3 || buf[used] != '\0')
+                if (sscanf(buf, "%lf %lf %d %n", &lat, &lon, &flag, &used) != 3 ||
+                    buf[used] != '\0')
                     return perr(p, "expected vertex 'LAT LON FLAG'", buf);
                 if (!(lat >= z->lat_min - 1e-6 && lat <= z->lat_max + 1e-6))
                     return perr(p, "vertex latitude outside the bbox", buf);
@@ -232,8 +235,10 @@ static void edge_cells(const tl_zones *z, size_t e, int *r0, int *r1, int *c0, i
     size_t b = z->next[e];
     double la0 = fmin(z->lat_deg[e], z->lat_deg[b]), la1 = fmax(z->lat_deg[e], z->lat_deg[b]);
     double lo0 = fmin(z->lon_deg[e], z->lon_deg[b]), lo1 = fmax(z->lon_deg[e], z->lon_deg[b]);
-    int a = (int)floor((la0 - z->lat_min) / z->cell_deg), bb = (int)floor((la1 - z->lat_min) / z->cell_deg);
-    int c = (int)floor((lo0 - z->lon_min) / z->cell_deg), d = (int)floor((lo1 - z->lon_min) / z->cell_deg);
+    int a = (int)floor((la0 - z->lat_min) / z->cell_deg),
+        bb = (int)floor((la1 - z->lat_min) / z->cell_deg);
+    int c = (int)floor((lo0 - z->lon_min) / z->cell_deg),
+        d = (int)floor((lo1 - z->lon_min) / z->cell_deg);
     *r0 = a < 0 ? 0 : a;
     *r1 = bb >= z->nrow ? z->nrow - 1 : bb;
     *c0 = c < 0 ? 0 : c;

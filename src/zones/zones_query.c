@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const char *const class_names[TL_ZONE_COUNT] = {
-    "open_sea", "jp_territory", "jp_eez", "kr_territory", "kr_waters", "kp_land", "other_land",
-    "elsewhere",
+    "open_sea",  "jp_territory", "jp_eez",     "kr_territory",
+    "kr_waters", "kp_land",      "other_land", "elsewhere",
 };
 
 const char *tl_zone_class_name(tl_zone_class c)
@@ -88,8 +88,8 @@ static double ring_bound_m(const tl_zones *z, double lat_deg, int k)
 
 /* Nearest real edge of group g to the point (ECEF q) within cap_m (chord). Returns
  * the geodesic distance to the nearest point of that edge, or INFINITY. */
-static double nearest_m(const tl_zones *z, int g, double lat, double lon, const double q[3],
-                        int r0, int c0, double cap_m)
+static double nearest_m(const tl_zones *z, int g, double lat, double lon, const double q[3], int r0,
+                        int c0, double cap_m)
 {
     const tl__zbucket *bk = &z->dist[g];
     double best2 = cap_m * cap_m;

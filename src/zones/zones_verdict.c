@@ -9,8 +9,8 @@
 #include <string.h>
 
 typedef struct tl__eig2 {
-    double l1, l2;  /* eigenvalues, l1 >= l2 >= 0 */
-    double u[2];    /* unit eigenvector of l1, (east, north) */
+    double l1, l2; /* eigenvalues, l1 >= l2 >= 0 */
+    double u[2];   /* unit eigenvector of l1, (east, north) */
 } tl__eig2;
 
 static int check_cov(const double c[2][2], tl__eig2 *eg)
@@ -67,8 +67,8 @@ int tl_cov_from_ellipse95(const tl_ellipse95 *e, double cov_en_m2[2][2])
 }
 
 /* East-North offset (m) from (lat, lon) -> ground point along a geodesic. */
-static void offset_to_ground(double lat_rad, double lon_rad, double e_m, double n_m, double *lat_out,
-                             double *lon_out)
+static void offset_to_ground(double lat_rad, double lon_rad, double e_m, double n_m,
+                             double *lat_out, double *lon_out)
 {
     double s = hypot(e_m, n_m);
     if (s == 0) {
@@ -104,8 +104,8 @@ int tl_zones_verdict(const tl_zones *z, const tl_zone_impact *imp, int64_t t_now
     if (!z || !imp || !out)
         return tl_err_set(err, TL_EINVAL, "tl_zones_verdict: NULL argument");
     if (!isfinite(imp->lat_rad) || fabs(imp->lat_rad) > TL_PI / 2 || !isfinite(imp->lon_rad))
-        return tl_err_set(err, TL_EINVAL, "impact mean: lat %g lon %g rad out of range", imp->lat_rad,
-                          imp->lon_rad);
+        return tl_err_set(err, TL_EINVAL, "impact mean: lat %g lon %g rad out of range",
+                          imp->lat_rad, imp->lon_rad);
     tl__eig2 eg;
     if (check_cov(imp->cov_en_m2, &eg) != TL_OK)
         return tl_err_set(err, TL_EINVAL,
@@ -164,8 +164,8 @@ int tl_zones_verdict(const tl_zones *z, const tl_zone_impact *imp, int64_t t_now
     return TL_OK;
 }
 
-int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n,
-                             unsigned cls_mask, double step_m, tl_overflight *out, tl_err *err)
+int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n, unsigned cls_mask,
+                             double step_m, tl_overflight *out, tl_err *err)
 {
     if (!z || !pts || !out || n == 0)
         return tl_err_set(err, TL_EINVAL, "tl_zones_track_overflies: NULL argument or empty track");
@@ -174,7 +174,8 @@ int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n
     if (step_m == 0)
         step_m = 2000.0;
     for (size_t i = 0; i < n; i++)
-        if (!isfinite(pts[i].lat_rad) || fabs(pts[i].lat_rad) > TL_PI / 2 || !isfinite(pts[i].lon_rad))
+        if (!isfinite(pts[i].lat_rad) || fabs(pts[i].lat_rad) > TL_PI / 2 ||
+            !isfinite(pts[i].lon_rad))
             return tl_err_set(err, TL_EINVAL, "track point %zu: lat %g lon %g rad out of range", i,
                               pts[i].lat_rad, pts[i].lon_rad);
     tl_overflight o;
@@ -183,8 +184,8 @@ int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n
         double s12 = 0, azi = 0;
         size_t k = 1;
         if (i + 1 < n) {
-            tl_geodesic_inverse(pts[i].lat_rad, pts[i].lon_rad, pts[i + 1].lat_rad, pts[i + 1].lon_rad,
-                                &s12, &azi, NULL);
+            tl_geodesic_inverse(pts[i].lat_rad, pts[i].lon_rad, pts[i + 1].lat_rad,
+                                pts[i + 1].lon_rad, &s12, &azi, NULL);
             double kk = ceil(s12 / step_m);
             k = kk < 1 ? 1 : (kk > 100000 ? 100000 : (size_t)kk);
         }
@@ -192,7 +193,8 @@ int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n
         for (size_t j = 0; j < k; j++) {
             double la = pts[i].lat_rad, lo = pts[i].lon_rad;
             if (j > 0)
-                tl_geodesic_direct(pts[i].lat_rad, pts[i].lon_rad, azi, ds * (double)j, &la, &lo, NULL);
+                tl_geodesic_direct(pts[i].lat_rad, pts[i].lon_rad, azi, ds * (double)j, &la, &lo,
+                                   NULL);
             tl_zone_class c;
             if (tl_zones_classify(z, la, lo, &c, NULL) != TL_OK)
                 continue;
