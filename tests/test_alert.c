@@ -170,6 +170,40 @@ static void test_no_flapping(void **state)
     assert_string_equal(tl_alert_msg_ref_id(&c.last_cancel, 0), c.first_alert.identifier);
 }
 
+/* A prediction that stays in the EEZ while it tightens: the alert is updated as the
+ * ellipse shrinks (reason "tighter"), at most once per update_min_interval_ns. */
+static void test_update_on_tightening(void **state)
+{
+    (void)state;
+    tl_alert_cfg cfg;
+    tl_alert_cfg_default(&cfg, TL_ALERT_NATION_JP);
+    tl_alert a;
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    counts c = {0};
+    int tighter = 0;
+    int64_t last_sent = -1;
+    for (int k = 0; k < 60; k++) {
+        double semi = 200e3 * pow(0.5, k / 8.0); /* halves every 8 s */
+        tl_alert_input in = {T0 + k * SEC, 8, synth(0.9, 0.05, 39.0, 137.0, semi, T0 + 300 * SEC),
+                             0};
+        tl_alert_msg m;
+        assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+        if (m.type == TL_ALERT_UPDATE) {
+            assert_int_equal(m.reason, TL_ALERT_R_TIGHTER);
+            assert_true(m.sent_ns - last_sent >= cfg.update_min_interval_ns);
+            tighter++;
+        }
+        if (m.type != TL_ALERT_NONE)
+            last_sent = m.sent_ns;
+        tally(&c, &m, &cfg);
+    }
+    assert_int_equal(c.alert, 1);
+    assert_int_equal(c.cancel, 0);
+    /* the area halves every 4 s, but updates are limited to one per 5 s: about 11 in 60 s */
+    print_message("tightening: %d updates\n", tighter);
+    assert_true(tighter >= 9 && tighter <= 12);
+}
+
 /* The 2023-04-13 case, synthetically: J-Alert at 07:55 JST warned that a missile
  * could fall in or around Hokkaido; at 08:16 it was corrected: no possibility of
  * falling there (the missile came down in the Sea of Japan outside the EEZ).
@@ -471,6 +505,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_flapping),
+        cmocka_unit_test(test_update_on_tightening),
         cmocka_unit_test(test_hokkaido_2023_sequence),
         cmocka_unit_test(test_no_alert_far_off),
         cmocka_unit_test(test_overflight_alert),

@@ -584,6 +584,68 @@ static void test_bad_files(void **state)
     tl_zones_destroy(NULL);
 }
 
+/* The loader on mutated input (byte changes, truncation, duplicated lines): returns
+ * OK or an error with a message, never crashes (ASan/UBSan run this too). */
+static void test_loader_mutations(void **state)
+{
+    (void)state;
+    const char *base = "tlzones 1\nbbox 10 50 100 150\ncountry JP 2 Japan\nring 4\n20 120 1\n"
+                       "20 121 1\n21 121 1\n21 120 0\nring 3\n30 130 1\n30 131 1\n31 130 1\n"
+                       "country KR 1 Korea\nring 3\n35 125 1\n35 126 1\n36 125 1\nend\n";
+    const char alphabet[] = "0123456789 .-\n#xe";
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 63);
+    char path[] = "/tmp/tl_zones_fuzz_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    int ok = 0, bad = 0;
+    for (int it = 0; it < 1500; it++) {
+        char buf[512];
+        size_t n = strlen(base);
+        memcpy(buf, base, n + 1);
+        int nmut = 1 + (int)(4 * tl_test_uniform(&r));
+        for (int k = 0; k < nmut; k++) {
+            size_t at = (size_t)(tl_test_uniform(&r) * (double)n);
+            double u = tl_test_uniform(&r);
+            if (u < 0.6)
+                buf[at] = alphabet[(int)(tl_test_uniform(&r) * (sizeof alphabet - 1))];
+            else if (u < 0.8)
+                n = at, buf[n] = '\0';
+            else if (n + 20 < sizeof buf) {
+                memmove(buf + at + 1, buf + at, n - at + 1);
+                buf[at] = '9';
+                n++;
+            }
+        }
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fwrite(buf, 1, n, f);
+        fclose(f);
+        tl_zones *z = NULL;
+        tl_err err;
+        int rc = tl_zones_load(path, &z, &err);
+        if (rc == TL_OK) {
+            ok++;
+            tl_zone_class c;
+            for (int q = 0; q < 20; q++)
+                assert_int_equal(tl_zones_classify(z, (10 + 40 * tl_test_uniform(&r)) * TL_DEG,
+                                                   (100 + 50 * tl_test_uniform(&r)) * TL_DEG, &c,
+                                                   NULL),
+                                 TL_OK);
+            tl_zones_destroy(z);
+        } else {
+            bad++;
+            assert_null(z);
+            assert_true(strlen(err.msg) > 0);
+            assert_non_null(strstr(err.msg, path));
+        }
+    }
+    unlink(path);
+    print_message("mutated files: %d loaded, %d rejected with a message\n", ok, bad);
+    assert_true(ok > 0 && bad > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_verdict_errors),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_loader_mutations),
     };
     return cmocka_run_group_tests_name("zones", tests, setup, teardown);
 }
