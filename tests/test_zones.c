@@ -510,6 +510,24 @@ static void test_overflight(void **state)
                      TL_OK);
     assert_false(o.overflies);
     assert_int_equal(o.over_length_m, 0);
+    /* an ensemble: 3 tracks over Aomori (weights 0.2 each), 2 falling short (0.2 each) */
+    const tl_geodetic *ens[5] = {trk, trk, trk, trk, trk};
+    size_t ns[5] = {100, 100, 100, 12, 12};
+    double p = -1;
+    assert_int_equal(tl_zones_overflight_probability(Z, ens, ns, NULL, 5, TL_ZONE_MASK_JP_TERRITORY,
+                                                     0, &p, &err),
+                     TL_OK);
+    assert_near(p, 0.6, 1e-12);
+    double wts[5] = {0.1, 0.1, 0.1, 0.35, 0.35};
+    assert_int_equal(
+        tl_zones_overflight_probability(Z, ens, ns, wts, 5, TL_ZONE_MASK_JP_TERRITORY, 0, &p, &err),
+        TL_OK);
+    assert_near(p, 0.3, 1e-12);
+    wts[4] = -1;
+    assert_int_equal(
+        tl_zones_overflight_probability(Z, ens, ns, wts, 5, TL_ZONE_MASK_JP_TERRITORY, 0, &p, &err),
+        TL_EINVAL);
+    assert_non_null(strstr(err.msg, "track 4"));
     /* bad input names the point */
     trk[5].lat_rad = NAN;
     assert_int_equal(tl_zones_track_overflies(Z, trk, 100, TL_ZONE_MASK_JP_TERRITORY, 0, &o, &err),

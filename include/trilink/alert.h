@@ -66,7 +66,7 @@ typedef struct tl_alert_cfg {
     int64_t expires_after_impact_ns; /**< CAP <expires> = impact time + this */
     char sender[96];                 /**< CAP <sender>: no spaces, commas, '<' or '&' */
     char sender_name[96];            /**< CAP <senderName>, free text (escaped) */
-    char id_prefix[32]; /**< identifiers are PREFIX-T<object>-<seq>; same rules as sender */
+    char id_prefix[32]; /**< identifiers are PREFIX-T<object>-<sent s>-<seq>; same rules as sender */
 } tl_alert_cfg;
 
 /** Defaults: issue at 0.2, clear below 0.05 held 10 s, update on dp 0.2, area /2,

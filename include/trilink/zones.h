@@ -159,4 +159,14 @@ typedef struct tl_overflight {
 int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n, unsigned cls_mask,
                              double step_m, tl_overflight *out, tl_err *err);
 
+/** Probability of overflight from an ensemble of ground tracks (e.g. the sigma-point
+ *  or sampled trajectories of an impact prediction): the sum of the weights of the
+ *  tracks that overfly cls_mask, over the sum of all weights. Track k has npts[k]
+ *  points starting at pts[k]; weights may be NULL (equal weights) and must be >= 0
+ *  with a positive sum.
+ *  @retval TL_EINVAL bad pointer, ntracks == 0, bad weight or point (err names track and point) */
+int tl_zones_overflight_probability(const tl_zones *z, const tl_geodetic *const *pts,
+                                    const size_t *npts, const double *weights, size_t ntracks,
+                                    unsigned cls_mask, double step_m, double *p_out, tl_err *err);
+
 #endif

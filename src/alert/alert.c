@@ -141,8 +141,9 @@ static void fill_msg(const tl_alert *a, const tl_alert_input *in, tl_alert_type 
 static void send(tl_alert *a, tl_alert_msg *m)
 {
     a->seq++;
-    snprintf(m->identifier, sizeof m->identifier, "%s-T%06u-%04u", a->cfg.id_prefix,
-             (unsigned)m->object_id, (unsigned)a->seq);
+    /* The send time (s) keeps identifiers unique when track numbers are reused. */
+    snprintf(m->identifier, sizeof m->identifier, "%s-T%06u-%lld-%04u", a->cfg.id_prefix,
+             (unsigned)m->object_id, (long long)(m->sent_ns / 1000000000LL), (unsigned)a->seq);
     if (m->type != TL_ALERT_ALERT) {
         m->n_refs = a->n_chain;
         memcpy(m->ref_id, a->chain_id, a->n_chain * TL_ALERT_ID_LEN);

@@ -212,3 +212,30 @@ int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n
     *out = o;
     return TL_OK;
 }
+
+int tl_zones_overflight_probability(const tl_zones *z, const tl_geodetic *const *pts,
+                                    const size_t *npts, const double *weights, size_t ntracks,
+                                    unsigned cls_mask, double step_m, double *p_out, tl_err *err)
+{
+    if (!z || !pts || !npts || !p_out || ntracks == 0)
+        return tl_err_set(err, TL_EINVAL,
+                          "tl_zones_overflight_probability: NULL argument or no track");
+    double wsum = 0, wover = 0;
+    for (size_t k = 0; k < ntracks; k++) {
+        double w = weights ? weights[k] : 1.0;
+        if (!(w >= 0) || !isfinite(w))
+            return tl_err_set(err, TL_EINVAL, "track %zu: weight %g must be finite and >= 0", k, w);
+        tl_overflight o;
+        tl_err e2;
+        int rc = tl_zones_track_overflies(z, pts[k], npts[k], cls_mask, step_m, &o, &e2);
+        if (rc != TL_OK)
+            return tl_err_set(err, rc, "track %zu: %s", k, e2.msg);
+        wsum += w;
+        if (o.overflies)
+            wover += w;
+    }
+    if (!(wsum > 0))
+        return tl_err_set(err, TL_EINVAL, "tracks: the weights sum to %g, not > 0", wsum);
+    *p_out = wover / wsum;
+    return TL_OK;
+}
