@@ -169,6 +169,28 @@ static void test_tsushima_busan_median(void **state)
                   flip_s / 1e3, s12 / 1e3);
 }
 
+/* Korean waters: 5 km off Busan's Haeundae beach (35.159N 129.160E) is territorial sea;
+ * 70 km east of Pohang city (36.02N 129.37E; the Homigot cape is 20 km east of it) and 100 km south
+ * of Jeju (33.25N 126.55E) are in Korea's zone (nearest land Korean, within 200 nmi); 60 km off
+ * China's Shandong cape (37.40N 122.70E) is China's side of the Yellow Sea median line -> open_sea.
+ */
+static void test_korean_waters(void **state)
+{
+    (void)state;
+    double la, lo;
+    tl_zone_info inf;
+    go(35.159, 129.160, 135, 5e3, &la, &lo);
+    assert_class(la, lo, TL_ZONE_KR_TERRITORY);
+    go(36.02, 129.37, 90, 70e3, &la, &lo);
+    assert_class(la, lo, TL_ZONE_KR_WATERS);
+    go(33.25, 126.55, 180, 100e3, &la, &lo);
+    assert_int_equal(classify_deg(la, lo, &inf), TL_ZONE_KR_WATERS);
+    assert_true(inf.d_kr_m > 80e3 && inf.d_kr_m < 100e3 + 1);
+    go(37.40, 122.70, 90, 60e3, &la, &lo);
+    assert_int_equal(classify_deg(la, lo, &inf), TL_ZONE_OPEN_SEA);
+    assert_true(inf.d_other_m < inf.d_kr_m);
+}
+
 /* ---- reference model: brute force over every edge / ring ---------------------- */
 
 static double brute_nearest(int group, double lat, double lon, double *flat, double *flon)
@@ -671,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_published_impacts_sea_of_japan),
         cmocka_unit_test(test_east_of_honshu),
         cmocka_unit_test(test_tsushima_busan_median),
+        cmocka_unit_test(test_korean_waters),
         cmocka_unit_test(test_index_matches_brute_force),
         cmocka_unit_test(test_japan_land_area),
         cmocka_unit_test(test_ellipse_round_trip),
