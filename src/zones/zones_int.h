@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/** Countries in a data file (point in polygon keeps one parity bit per country). */
+#define TL__MAX_COUNTRIES 256
+
 /** Country groups that the classification distinguishes. */
 enum { TL__G_JP = 0, TL__G_KR = 1, TL__G_REST = 2, TL__G_COUNT = 3 };
 

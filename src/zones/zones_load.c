@@ -170,8 +170,8 @@ static int parse_file(FILE *f, tl__parse *p, tl_zones *z)
         int nrings = 0, off = 0;
         if (sscanf(buf, "country %7s %d %n", code, &nrings, &off) < 2 || nrings <= 0 || off == 0)
             return perr(p, "expected 'country CODE NRINGS NAME'", buf);
-        if (z->ncountry >= 32000)
-            return perr(p, "too many countries", buf);
+        if (z->ncountry >= TL__MAX_COUNTRIES)
+            return perr(p, "too many countries (at most 256)", buf);
         if (grow((void **)&z->country, sizeof *z->country, &ccap, z->ncountry + 1))
             return tl_err_set(p->err, TL_ENOMEM, "%s: out of memory", p->path);
         tl__zcountry *c = &z->country[z->ncountry];

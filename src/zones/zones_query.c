@@ -38,9 +38,8 @@ static int land_country(const tl_zones *z, double lat, double lon, int r, int c)
     size_t cell = (size_t)r * (size_t)z->ncol + (size_t)c;
     double my = z->lat_min + (r + 0.5) * z->cell_deg, mx = z->lon_min + (c + 0.5) * z->cell_deg;
     int in = z->centre_cty[cell];
-    /* Parity flips are tracked in a small bit set; countries are few. */
-    uint64_t flip[4] = {0, 0, 0, 0};
-    int overflow = 0;
+    /* One parity bit per country (the loader allows at most TL__MAX_COUNTRIES). */
+    uint64_t flip[TL__MAX_COUNTRIES / 64] = {0};
     for (uint32_t k = z->pip.start[cell]; k < z->pip.start[cell + 1]; k++) {
         uint32_t e = z->pip.edge[k], b = z->next[e];
         double ax = z->lon_deg[e], ay = z->lat_deg[e], bx = z->lon_deg[b], by = z->lat_deg[b];
@@ -51,15 +50,11 @@ static int land_country(const tl_zones *z, double lat, double lon, int r, int c)
         if (sm == sp)
             continue;
         unsigned ci = z->cty[e];
-        if (ci < 256)
-            flip[ci / 64] ^= (uint64_t)1 << (ci % 64);
-        else
-            overflow = 1;
+        flip[ci / 64] ^= (uint64_t)1 << (ci % 64);
     }
-    (void)overflow; /* the loader caps countries far below 256 in practice */
-    if (in >= 0 && in < 256)
+    if (in >= 0)
         flip[in / 64] ^= (uint64_t)1 << (in % 64);
-    for (int w = 0; w < 4; w++)
+    for (int w = 0; w < TL__MAX_COUNTRIES / 64; w++)
         if (flip[w]) {
             int bit = __builtin_ctzll(flip[w]);
             int ci = w * 64 + bit;
