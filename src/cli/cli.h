@@ -14,6 +14,9 @@ typedef struct tl_cli_command {
 
 /** Parse a finite double from s for option opt; prints an error naming opt and
  *  returns 0 on failure, 1 on success. */
+int tl_cmd_traj(int argc, char **argv);
+int tl_cmd_demo(int argc, char **argv);
+
 int tl_cli_parse_double(const char *opt, const char *s, double *out);
 
 #endif

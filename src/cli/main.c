@@ -17,6 +17,8 @@ static int cmd_version(int argc, char **argv)
 
 static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"traj", tl_cmd_traj, "solve and print one missile flight"},
+    {"demo", tl_cmd_demo, "interim flight-physics demo (default launch)"},
 };
 
 int tl_cli_parse_double(const char *opt, const char *s, double *out)
