@@ -17,6 +17,7 @@ static int cmd_version(int argc, char **argv)
 
 static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"sim", tl_cmd_sim, "check or run a drill scenario (plots and truth)"},
 };
 
 int tl_cli_parse_double(const char *opt, const char *s, double *out)
