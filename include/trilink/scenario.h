@@ -38,6 +38,7 @@ typedef struct tl_scn_launch {
     double rcs_boost_m2;     /**< radar cross-section while the booster is attached */
     tl_flight flight;        /**< solved by tl_scenario_load */
     int line;
+    char where[32];          /**< "launches[i]" or "salvos[i]", for messages */
 } tl_scn_launch;
 
 typedef struct tl_scn_debris {

@@ -773,10 +773,11 @@ static int parse_site_ref(parse_state *ps, yaml_node_t *m, const char *path, tl_
 }
 
 static void make_launch(parse_state *ps, const char *id, double t_s, const tl_geodetic *site,
-                        const flight_fields *f, int line)
+                        const flight_fields *f, int line, const char *where)
 {
     tl_scn_launch l;
     memset(&l, 0, sizeof l);
+    snprintf(l.where, sizeof l.where, "%s", where);
     snprintf(l.id, sizeof l.id, "%s", id);
     l.t_s = t_s;
     l.line = line;
@@ -848,7 +849,7 @@ static void parse_launches(parse_state *ps, yaml_node_t *root)
             err_at(c, line_of(map_get(c, m, "id")), path, "duplicate object id '%s'", id);
             continue;
         }
-        make_launch(ps, id, t, &site, &f, line_of(m));
+        make_launch(ps, id, t, &site, &f, line_of(m), path);
     }
     static const char *const skeys[] = {"id", "time_s", "interval_s", "count", "sites",
                                         "class", "azimuth_deg", "aim", "range_km", "apogee_km",
@@ -896,7 +897,8 @@ static void parse_launches(parse_state *ps, yaml_node_t *root)
                 err_at(c, line_of(map_get(c, m, "id")), path, "duplicate object id '%s'", lid);
                 continue;
             }
-            make_launch(ps, lid, t + (double)k * dt, &ss[(size_t)k % ns]->g, &f, line_of(m));
+            make_launch(ps, lid, t + (double)k * dt, &ss[(size_t)k % ns]->g, &f, line_of(m),
+                        path);
         }
     }
 }
@@ -1051,8 +1053,8 @@ static void parse_root(parse_state *ps, yaml_node_t *root)
     parse_clutter(ps, root);
     for (size_t i = 0; i < sc->n_launches; i++)
         if (sc->duration_s > 0 && sc->launches[i].t_s >= sc->duration_s)
-            err_at(c, sc->launches[i].line, sc->launches[i].id,
-                   "launch time %g s is not before the end of the run (duration_s %g)",
+            err_at(c, sc->launches[i].line, sc->launches[i].where,
+                   "time_s: launch time %g s is not before the end of the run (duration_s %g)",
                    sc->launches[i].t_s, sc->duration_s);
 }
 
@@ -1064,16 +1066,19 @@ static void solve_flights(parse_state *ps)
         tl_err err;
         tl_err_clear(&err);
         int rc = tl_flight_solve(&l->req, &l->flight, &err);
-        if (rc != TL_OK)
-            err_at(&ps->c, l->line, l->id, "cannot fly: %s",
+        if (rc != TL_OK) {
+            char label[80];
+            snprintf(label, sizeof label, "%s (%s)", l->where, l->id);
+            err_at(&ps->c, l->line, label, "cannot fly: %s",
                    err.msg[0] ? err.msg : tl_strerror(rc));
+        }
     }
     for (size_t i = 0; i < sc->n_debris; i++) {
         tl_scn_debris *d = &sc->debris[i];
         const tl_scn_launch *p = &sc->launches[d->parent_index];
         if (!p->flight.orbital && d->t_s >= p->flight.flight_time_s)
-            err_at(&ps->c, d->line, d->id,
-                   "release at %g s after launch is after the parent's impact (%.0f s)", d->t_s,
+            err_at(&ps->c, d->line, d->id, /* the debris list index is not kept: name it by id */
+                   "time_s: release at %g s after launch is after the parent's impact (%.0f s)", d->t_s,
                    p->flight.flight_time_s);
     }
 }
