@@ -1061,6 +1061,7 @@ static void parse_root(parse_state *ps, yaml_node_t *root)
 static void solve_flights(parse_state *ps)
 {
     tl_scenario *sc = ps->sc;
+    unsigned char *failed = calloc(sc->n_launches ? sc->n_launches : 1, 1);
     for (size_t i = 0; i < sc->n_launches; i++) {
         tl_scn_launch *l = &sc->launches[i];
         tl_err err;
@@ -1071,16 +1072,21 @@ static void solve_flights(parse_state *ps)
             snprintf(label, sizeof label, "%s (%s)", l->where, l->id);
             err_at(&ps->c, l->line, label, "cannot fly: %s",
                    err.msg[0] ? err.msg : tl_strerror(rc));
+            if (failed)
+                failed[i] = 1;
         }
     }
     for (size_t i = 0; i < sc->n_debris; i++) {
         tl_scn_debris *d = &sc->debris[i];
         const tl_scn_launch *p = &sc->launches[d->parent_index];
+        if (!failed || failed[d->parent_index])
+            continue; /* already reported through the parent */
         if (!p->flight.orbital && d->t_s >= p->flight.flight_time_s)
             err_at(&ps->c, d->line, d->id, /* the debris list index is not kept: name it by id */
-                   "time_s: release at %g s after launch is after the parent's impact (%.0f s)", d->t_s,
-                   p->flight.flight_time_s);
+                   "time_s: release at %g s after launch is after the parent's impact (%.0f s)",
+                   d->t_s, p->flight.flight_time_s);
     }
+    free(failed);
 }
 
 void tl_scenario_free(tl_scenario *sc)

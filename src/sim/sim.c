@@ -203,9 +203,9 @@ static int fly_debris(tl_sim *s, const tl_scn_debris *d, int piece, sim_object *
     tl_dyn_model_default(&m);
     m.beta_kg_m2 = d->beta_kg_m2;
     double t_stop = sc->duration_s - s->sc->launches[d->parent_index].t_s;
+    if (t_stop < t_rel) /* released after the end of the run: never alive */
+        t_stop = t_rel;
     size_t cap = (size_t)((t_stop - t_rel) / TL_SIM_TRAJ_DT_S) + 3;
-    if (cap < 2)
-        cap = 2;
     tl_traj_point *pts = malloc(cap * sizeof *pts);
     if (!pts)
         return tl_err_set(err, TL_ENOMEM, "debris %s: out of memory", o->id);
