@@ -193,9 +193,9 @@ static void test_error_kinds(void **state)
         char *u = malloc(strlen(BASE) + 32);
         memcpy(u, BASE, (size_t)(cut - BASE));
         strcpy(u + (cut - BASE), "debris: lots\n");
-        expect(u, 34, "debris: debris: expected a list, found a scalar", 1);
+        expect(u, 34, "debris: expected a list, found a scalar", 1);
         strcpy(u + (cut - BASE), "debris: {id: D}\n");
-        expect(u, 34, "debris: debris: expected a list, found a mapping", 1);
+        expect(u, 34, "debris: expected a list, found a mapping", 1);
         free(u);
     }
     expect_line(3, "seed: 7.5", 3, "seed: expected an integer, found '7.5'");
@@ -207,7 +207,7 @@ static void test_error_kinds(void **state)
     free(t);
     /* missing fields */
     expect_line(27, "    note: no time", 26, "launches[0]: missing field 'time_s'");
-    expect_line(2, "name: x", 1, "duration_s: missing field 'duration_s'");
+    expect_line(2, "name: x", 1, "missing field 'duration_s'");
     /* ranges and values */
     expect_line(12, "        lat_deg: 96.8", 12, "lat_deg: 96.8 out of range [-90, 90]");
     expect_line(1, "epoch: 2026-02-30T00:00:00Z", 1, "epoch: '2026-02-30T00:00:00Z' is not an ISO 8601");

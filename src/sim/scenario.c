@@ -132,7 +132,10 @@ static void err_at(ctx *c, int line, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    tl_diag_add(c->diag, "%s:%d: %s: %s", c->file, line, path, m);
+    if (path)
+        tl_diag_add(c->diag, "%s:%d: %s: %s", c->file, line, path, m);
+    else /* a top-level field: the message starts with the key */
+        tl_diag_add(c->diag, "%s:%d: %s", c->file, line, m);
     c->nerr++;
 }
 
@@ -364,7 +367,7 @@ static const named_site *find_site(const parse_state *ps, const char *name)
 static void parse_sites(parse_state *ps, yaml_node_t *root)
 {
     ctx *c = &ps->c;
-    yaml_node_t *list = get_list(c, root, "sites", "sites", 0);
+    yaml_node_t *list = get_list(c, root, NULL, "sites", 0);
     if (!list)
         return;
     size_t n = seq_len(list);
@@ -562,7 +565,7 @@ static void parse_nations(parse_state *ps, yaml_node_t *root)
     tl_scenario *sc = ps->sc;
     yaml_node_t *nat = map_get(c, root, "nations");
     if (!nat) {
-        err_at(c, line_of(root), "nations", "missing field 'nations'");
+        err_at(c, line_of(root), NULL, "missing field 'nations'");
         return;
     }
     if (nat->type != YAML_MAPPING_NODE) {
@@ -804,10 +807,10 @@ static void parse_launches(parse_state *ps, yaml_node_t *root)
 {
     ctx *c = &ps->c;
     tl_scenario *sc = ps->sc;
-    yaml_node_t *ll = get_list(c, root, "launches", "launches", 0);
-    yaml_node_t *sl = get_list(c, root, "salvos", "salvos", 0);
+    yaml_node_t *ll = get_list(c, root, NULL, "launches", 0);
+    yaml_node_t *sl = get_list(c, root, NULL, "salvos", 0);
     if (!ll && !sl && !map_get(c, root, "launches") && !map_get(c, root, "salvos"))
-        err_at(c, line_of(root), "launches", "missing field 'launches' (or 'salvos')");
+        err_at(c, line_of(root), NULL, "missing field 'launches' (or 'salvos')");
     /* size: launches + sum of salvo counts (bounded by the count range check) */
     size_t cap = seq_len(ll);
     for (size_t i = 0; sl && i < seq_len(sl); i++) {
@@ -909,7 +912,7 @@ static void parse_debris(parse_state *ps, yaml_node_t *root)
 {
     ctx *c = &ps->c;
     tl_scenario *sc = ps->sc;
-    yaml_node_t *list = get_list(c, root, "debris", "debris", 0);
+    yaml_node_t *list = get_list(c, root, NULL, "debris", 0);
     if (!list)
         return;
     sc->debris = calloc(seq_len(list) ? seq_len(list) : 1, sizeof *sc->debris);
@@ -971,7 +974,7 @@ static void parse_clutter(parse_state *ps, yaml_node_t *root)
 {
     ctx *c = &ps->c;
     tl_scenario *sc = ps->sc;
-    yaml_node_t *list = get_list(c, root, "clutter", "clutter", 0);
+    yaml_node_t *list = get_list(c, root, NULL, "clutter", 0);
     if (!list)
         return;
     sc->clutter = calloc(seq_len(list) ? seq_len(list) : 1, sizeof *sc->clutter);
@@ -1033,19 +1036,19 @@ static void parse_root(parse_state *ps, yaml_node_t *root)
                                        NULL};
     check_keys(c, root, "(top level)", keys);
     char buf[64];
-    if (get_str(c, root, "epoch", "epoch", 1, buf, sizeof buf) == 1 &&
+    if (get_str(c, root, NULL, "epoch", 1, buf, sizeof buf) == 1 &&
         tl_parse_utc(buf, &sc->epoch_ns) != TL_OK)
-        err_at(c, line_of(map_get(c, root, "epoch")), "epoch",
-               "'%s' is not an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SSZ)", buf);
-    get_num(c, root, "duration_s", "duration_s", 1, 1, 86400 * 7, &sc->duration_s);
+        err_at(c, line_of(map_get(c, root, "epoch")), NULL,
+               "epoch: '%s' is not an ISO 8601 UTC time (YYYY-MM-DDTHH:MM:SSZ)", buf);
+    get_num(c, root, NULL, "duration_s", 1, 1, 86400 * 7, &sc->duration_s);
     long long seed = 0;
-    if (get_int(c, root, "seed", "seed", 1, 0, INT64_MAX, &seed) == 1)
+    if (get_int(c, root, NULL, "seed", 1, 0, INT64_MAX, &seed) == 1)
         sc->seed = (uint64_t)seed;
     sc->truth_dt_s = 1.0;
-    get_num(c, root, "truth_interval_s", "truth_interval_s", 0, 0.01, 3600, &sc->truth_dt_s);
+    get_num(c, root, NULL, "truth_interval_s", 0, 0.01, 3600, &sc->truth_dt_s);
     char text[512];
-    get_str(c, root, "name", "name", 0, text, sizeof text);
-    get_str(c, root, "description", "description", 0, text, sizeof text);
+    get_str(c, root, NULL, "name", 0, text, sizeof text);
+    get_str(c, root, NULL, "description", 0, text, sizeof text);
     parse_sites(ps, root);
     parse_nations(ps, root);
     parse_launches(ps, root);
