@@ -164,20 +164,6 @@ static int fly_launch(tl_sim *s, const tl_scn_launch *l, sim_object *o, tl_err *
 
 /* --------------------------------------------------------------- debris */
 
-static double height_of(const double x[3])
-{
-    tl_geodetic g;
-    tl_ecef_to_geodetic(x, &g);
-    return g.h_m;
-}
-
-static void debris_step(const tl_dyn_model *m, double x[6], double dt)
-{
-    /* re-entry decelerations reach tens of g: small steps in the atmosphere */
-    double max_step = height_of(x) > 120e3 ? 1.0 : 0.02;
-    tl_dyn_propagate(m, x, dt, max_step);
-}
-
 static int fly_debris(tl_sim *s, const tl_scn_debris *d, int piece, sim_object *o, tl_err *err)
 {
     const tl_scenario *sc = s->sc;
@@ -209,8 +195,21 @@ static int fly_debris(tl_sim *s, const tl_scn_debris *d, int piece, sim_object *
     tl_traj_point *pts = malloc(cap * sizeof *pts);
     if (!pts)
         return tl_err_set(err, TL_ENOMEM, "debris %s: out of memory", o->id);
+    /* adaptive Dormand-Prince between samples (re-entry decelerations reach tens of
+     * g), stopping exactly at the ground (height event) */
+    tl_dp45_opts opt;
+    tl_dp45_opts_default(&opt);
+    opt.rtol = 1e-9;
+    opt.atol_pos_m = 1e-3;
+    opt.atol_vel_mps = 1e-6;
+    opt.h_max_s = TL_SIM_TRAJ_DT_S;
+    opt.max_steps = 100000;
+    opt.event = tl_dyn_event_height;
+    opt.event_dir = -1;
+    opt.event_tol = 1e-3;
     size_t n = 0;
     double t = t_rel;
+    int landed = 0;
     for (;;) { /* bounded: at most cap samples */
         tl_traj_point *p = &pts[n++];
         memset(p, 0, sizeof *p);
@@ -218,37 +217,19 @@ static int fly_debris(tl_sim *s, const tl_scn_debris *d, int piece, sim_object *
         memcpy(p->x_ecef, x, sizeof x);
         tl_dyn_accel(&m, x, p->acc_ecef);
         p->phase = TL_PHASE_DEBRIS;
-        if (n == cap || t + TL_SIM_TRAJ_DT_S > t_stop)
+        if (landed || n == cap || t + TL_SIM_TRAJ_DT_S > t_stop)
             break;
-        double y[6];
-        memcpy(y, x, sizeof y);
-        debris_step(&m, y, TL_SIM_TRAJ_DT_S);
-        if (height_of(y) <= 0.0) {
-            /* bisect the step for the impact instant */
-            double lo = 0.0, hi = TL_SIM_TRAJ_DT_S;
-            for (int it = 0; it < 40; it++) {
-                double mid = 0.5 * (lo + hi);
-                memcpy(y, x, sizeof y);
-                debris_step(&m, y, mid);
-                if (height_of(y) > 0.0)
-                    lo = mid;
-                else
-                    hi = mid;
-            }
-            memcpy(y, x, sizeof y);
-            debris_step(&m, y, hi);
-            if (hi > 1e-6) {
-                p = &pts[n++];
-                memset(p, 0, sizeof *p);
-                p->t_s = t + hi;
-                memcpy(p->x_ecef, y, sizeof y);
-                tl_dyn_accel(&m, y, p->acc_ecef);
-                p->phase = TL_PHASE_DEBRIS;
-            }
-            break;
+        double t_next = t + TL_SIM_TRAJ_DT_S;
+        tl_dp45_stats st;
+        int rc = tl_dp45_integrate(tl_dyn_ode, &m, &t, x, t_next, &opt, &st);
+        if (rc < 0) {
+            free(pts);
+            return tl_err_set(err, rc, "debris %s: propagation failed at t = %.1f s", o->id, t);
         }
-        memcpy(x, y, sizeof x);
-        t += TL_SIM_TRAJ_DT_S;
+        opt.h_init_s = st.h_last_s;
+        landed = rc == 1;
+        if (landed && t - p->t_s < 1e-6) /* landed right at the last sample */
+            break;
     }
     if (n < 2) { /* released at the very end of the run: two identical samples */
         pts[1] = pts[0];
