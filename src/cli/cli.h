@@ -12,6 +12,8 @@ typedef struct tl_cli_command {
 } tl_cli_command;
 
 
+int tl_cmd_sim(int argc, char **argv); /* cmd_sim.c */
+
 /** Parse a finite double from s for option opt; prints an error naming opt and
  *  returns 0 on failure, 1 on success. */
 int tl_cmd_traj(int argc, char **argv);

@@ -19,6 +19,7 @@ static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
     {"traj", tl_cmd_traj, "solve and print one missile flight"},
     {"demo", tl_cmd_demo, "interim flight-physics demo (default launch)"},
+    {"sim", tl_cmd_sim, "check or run a drill scenario (plots and truth)"},
 };
 
 int tl_cli_parse_double(const char *opt, const char *s, double *out)
