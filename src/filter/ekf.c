@@ -65,9 +65,9 @@ static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
     return TL_OK;
 }
 
-/* Innovation plus what the update needs: H and the Cholesky factor of S. */
+/* Innovation plus what the update needs: H and S^-1. */
 static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in, double H[4][6],
-                          double L[4][4])
+                          double Si[4][4])
 {
     int nz = m->nz;
     if (nz < 1 || nz > 4)
@@ -84,6 +84,7 @@ static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in,
                 a += H[i][k] * s->P[k][j];
             HP[i][j] = a;
         }
+    memset(in->S, 0, sizeof in->S);
     for (int i = 0; i < nz; i++)
         for (int j = i; j < nz; j++) {
             double a = (i == j) ? m->R[i] : 0.0;
@@ -91,39 +92,54 @@ static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in,
                 a += HP[i][k] * H[j][k];
             in->S[i][j] = in->S[j][i] = a;
         }
-    if (tl__chol(nz, &in->S[0][0], 4, &L[0][0], 4) != 0)
+    if (tl__spd_inv4(nz, in->S, Si, &in->log_det_s) != 0)
         return TL_ENOTPD;
-    double y[4];
-    memcpy(y, in->nu, sizeof y);
-    tl__chol_solve(nz, &L[0][0], 4, y, 1, 1);
     in->d2 = 0.0;
     for (int i = 0; i < nz; i++)
-        in->d2 += in->nu[i] * y[i];
-    in->log_det_s = tl__chol_logdet(nz, &L[0][0], 4);
+        for (int j = 0; j < nz; j++)
+            in->d2 += in->nu[i] * Si[i][j] * in->nu[j];
     return TL_OK;
 }
 
 static int ekf_innovation(const tl_state_est *s, const tl_meas *m, tl_innov *out)
 {
-    double H[4][6], L[4][4];
-    return ekf_innov_full(s, m, out, H, L);
+    double H[4][6], Si[4][4];
+    return ekf_innov_full(s, m, out, H, Si);
 }
 
-/* Shared by EKF and UKF: x += K nu; P = (I-KH) P (I-KH)^T + K R K^T; check PD. */
-int tl__joseph_update(tl_state_est *s, int nz, const double K[6][4], const double H[4][6],
-                      const double R[4][4], const double nu[4])
+/* Shared by EKF and UKF: x += K nu; P = (I-KH) P (I-KH)^T + K R K^T; check PD.
+ * Loops run over the full 4 measurement slots (unused ones are zero in K) so the
+ * compiler can unroll them: this is the hot path of every plot. */
+int tl__joseph_update(tl_state_est *s, int nz, const double Kin[6][4], const double Hin[4][6],
+                      const double Rin[4][4], const double nu[4])
 {
-    double IKH[6][6], T[6][6], P[6][6], x[6];
+    double K[6][4] = {{0}}, H[4][6] = {{0}}, R[4][4] = {{0}}, v[4] = {0};
+    for (int k = 0; k < nz; k++) {
+        v[k] = nu[k];
+        for (int i = 0; i < 6; i++) {
+            K[i][k] = Kin[i][k];
+            H[k][i] = Hin[k][i];
+        }
+        for (int l = 0; l < nz; l++)
+            R[k][l] = Rin[k][l];
+    }
+    double IKH[6][6], T[6][6], P[6][6], x[6], KR[6][4];
     for (int i = 0; i < 6; i++) {
         double a = s->x[i];
-        for (int k = 0; k < nz; k++)
-            a += K[i][k] * nu[k];
+        for (int k = 0; k < 4; k++)
+            a += K[i][k] * v[k];
         x[i] = a;
         for (int j = 0; j < 6; j++) {
             double b = (i == j) ? 1.0 : 0.0;
-            for (int k = 0; k < nz; k++)
+            for (int k = 0; k < 4; k++)
                 b -= K[i][k] * H[k][j];
             IKH[i][j] = b;
+        }
+        for (int l = 0; l < 4; l++) {
+            double c = 0.0;
+            for (int k = 0; k < 4; k++)
+                c += K[i][k] * R[k][l];
+            KR[i][l] = c;
         }
     }
     for (int i = 0; i < 6; i++)
@@ -138,12 +154,13 @@ int tl__joseph_update(tl_state_est *s, int nz, const double K[6][4], const doubl
             double a = 0.0;
             for (int k = 0; k < 6; k++)
                 a += T[i][k] * IKH[j][k];
-            for (int k = 0; k < nz; k++)
-                for (int l = 0; l < nz; l++)
-                    a += K[i][k] * R[k][l] * K[j][l];
+            for (int l = 0; l < 4; l++)
+                a += KR[i][l] * K[j][l];
             P[i][j] = P[j][i] = a;
         }
-    if (!tl_cov_check(P))
+    /* P is symmetric by construction; Cholesky fails on NaN/inf or loss of PD */
+    double L[6][6];
+    if (tl__chol(6, &P[0][0], 6, &L[0][0], 6) != 0)
         return TL_ENOTPD;
     for (int i = 0; i < 6; i++)
         if (!isfinite(x[i]))
@@ -156,24 +173,27 @@ int tl__joseph_update(tl_state_est *s, int nz, const double K[6][4], const doubl
 static int ekf_update(tl_state_est *s, const tl_meas *m, tl_innov *innov)
 {
     tl_innov in;
-    double H[4][6], L[4][4];
-    int rc = ekf_innov_full(s, m, &in, H, L);
+    double H[4][6], Si[4][4];
+    int rc = ekf_innov_full(s, m, &in, H, Si);
     if (rc != TL_OK)
         return rc;
     int nz = m->nz;
-    /* K^T = S^-1 (P H^T)^T = S^-1 H P */
-    double Kt[4][6], K[6][4];
-    for (int i = 0; i < nz; i++)
-        for (int j = 0; j < 6; j++) {
-            double a = 0.0;
-            for (int k = 0; k < 6; k++)
-                a += H[i][k] * s->P[k][j];
-            Kt[i][j] = a;
-        }
-    tl__chol_solve(nz, &L[0][0], 4, &Kt[0][0], 6, 6);
+    /* K = P H^T S^-1 with S^-1 from its Cholesky factor (nz <= 4) */
+    double PHt[6][4], K[6][4];
     for (int i = 0; i < 6; i++)
-        for (int k = 0; k < nz; k++)
-            K[i][k] = Kt[k][i];
+        for (int k = 0; k < nz; k++) {
+            double a = 0.0;
+            for (int j = 0; j < 6; j++)
+                a += s->P[i][j] * H[k][j];
+            PHt[i][k] = a;
+        }
+    for (int i = 0; i < 6; i++)
+        for (int k = 0; k < 4; k++) {
+            double a = 0.0;
+            for (int l = 0; l < nz; l++)
+                a += PHt[i][l] * Si[l][k];
+            K[i][k] = a;
+        }
     double R[4][4] = {{0}};
     for (int k = 0; k < nz; k++)
         R[k][k] = m->R[k];

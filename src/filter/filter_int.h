@@ -11,6 +11,9 @@ int tl__chol(int n, const double *a, int lda, double *L, int ldl);
 void tl__chol_solve(int n, const double *L, int ldl, double *B, int ldb, int nrhs);
 /** ln det of the SPD matrix whose Cholesky factor is L. */
 double tl__chol_logdet(int n, const double *L, int ldl);
+/** Inverse of an SPD n x n (n <= 4) matrix S into Si (4x4 storage), and ln det S.
+ *  0 ok, -1 not positive definite or not finite. */
+int tl__spd_inv4(int n, const double S[4][4], double Si[4][4], double *log_det);
 /** Symmetrise a 6x6 in place. */
 void tl__sym6(double P[6][6]);
 struct tl_state_est;

@@ -812,7 +812,8 @@ static void release(tl_tracker *t, int all)
 {
     while (t->n_heap > 0) {
         const tl_plot *p = &t->slots[t->heap[0]];
-        if (!all && p->t_ns > t->newest_t - t->cfg.reorder_window_ns)
+        /* strict: a scan at the newest time may still be growing */
+        if (!all && p->t_ns >= t->newest_t - t->cfg.reorder_window_ns)
             break;
         release_one_scan(t);
     }
