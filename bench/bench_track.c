@@ -190,9 +190,11 @@ static void bench_assign(void)
     free(ws);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     bench_filter(&tl_ekf_ops, "ekf", 2000000);
+    if (argc > 1 && !strcmp(argv[1], "ekf")) /* profiling aid: the EKF loop only */
+        return 0;
     bench_filter(&tl_ukf_ops, "ukf", 100000);
     bench_assign();
     bench_scan();
