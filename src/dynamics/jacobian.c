@@ -20,7 +20,7 @@ static int drag_active(const tl_dyn_model *m, const double x[6])
     if (!(m->flags & TL_DYN_DRAG) || !(m->beta_kg_m2 > 0.0))
         return 0;
     double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-    return r - TL_WGS84_A < 1.2e6;
+    return r - TL_WGS84_A < 1.2e6; /* same cut as tl_dyn_accel */
 }
 
 void tl_dyn_jacobian(const tl_dyn_model *m, const double x[6], double A[6][6])

@@ -10,6 +10,7 @@
 #include "filter/filter_int.h"
 #include "trilink/error.h"
 #include "trilink/filter.h"
+#include "trilink/geo.h"
 
 #include <math.h>
 #include <string.h>
@@ -41,6 +42,19 @@ void tl_motion_q(const tl_motion *mm, double dt, double Q[6][6])
     }
 }
 
+void tl__motion_dyn(const tl_motion *mm, const double x[6], double dt_s, tl_dyn_model *out)
+{
+    *out = mm->dyn;
+    if (!(out->flags & TL_DYN_DRAG))
+        return;
+    /* height above the ellipsoid >= r - a; over one step the height can drop by at
+     * most |v| dt. Above 150 km drag is < 1e-5 m/s^2 for any RV: skip it. */
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    if (r - TL_WGS84_A - v * fabs(dt_s) > 150e3)
+        out->flags &= ~(unsigned)TL_DYN_DRAG;
+}
+
 static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
 {
     double dt = tl__dt_s(t_ns, s->t_ns);
@@ -50,7 +64,9 @@ static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
         return TL_OK;
     double x[6], F[6][6], FP[6][6], Q[6][6];
     memcpy(x, s->x, sizeof x);
-    tl_dyn_propagate_stm(&mm->dyn, x, dt, mm->max_step_s, F);
+    tl_dyn_model dyn;
+    tl__motion_dyn(mm, s->x, dt, &dyn);
+    tl_dyn_propagate_stm(&dyn, x, dt, mm->max_step_s, F);
     tl_motion_q(mm, dt, Q);
     for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)

@@ -17,6 +17,12 @@ int tl__spd_inv4(int n, const double S[4][4], double Si[4][4], double *log_det);
 /** Symmetrise a 6x6 in place. */
 void tl__sym6(double P[6][6]);
 struct tl_state_est;
+struct tl_motion;
+struct tl_dyn_model;
+/** The force model to use for a step of dt_s from x: drag switched off when the
+ *  target cannot get below 150 km within the step (saves the atmosphere calls). */
+void tl__motion_dyn(const struct tl_motion *mm, const double x[6], double dt_s,
+                    struct tl_dyn_model *out);
 struct tl_meas;
 /** x += K nu; P = (I-KH) P (I-KH)^T + K R K^T (R full nz x nz); PD check.
  *  TL_ENOTPD leaves s unchanged. */
