@@ -11,6 +11,10 @@ typedef struct tl_cli_command {
     const char *summary;
 } tl_cli_command;
 
+#ifdef TL_HAVE_NET
+int tl_cmd_node(int argc, char **argv); /* cmd_node.c */
+int tl_cmd_pki(int argc, char **argv);  /* cmd_pki.c */
+#endif
 
 int tl_cmd_sim(int argc, char **argv); /* cmd_sim.c */
 
