@@ -92,11 +92,14 @@ typedef struct tl_impact_pred {
 int tl_predict_impact(const tl_predict_cfg *cfg, const tl_state_est *est, tl_impact_pred *out,
                       tl_err *err);
 
-/** Launch prediction. The ballistic part back-propagates every sigma point, without
- *  thrust or drag, to the burnout height of the object's energy class, then to the
- *  ground; the boost correction moves the burnout ground point back along the ground
- *  track by the class's nominal boost range and the time back by its burn time, and
- *  adds the spread of those nominal values to the covariance (docs/prediction.md). */
+/** Launch prediction. Every sigma point is back-propagated without thrust or drag to
+ *  the ground (the "ballistic" launch point, which lies too far back and too late: the
+ *  real boost was slower and steeper than the ballistic arc). The boost correction,
+ *  measured on flights of flight.h's class presets, then estimates the burnout point on
+ *  the arc and moves the launch point forward and its time back (docs/prediction.md,
+ *  with the errors it leaves); the fit residuals are added to the covariance. Meant for
+ *  post-boost states; a state still under thrust gives a launch point short of the
+ *  truth. */
 typedef struct tl_launch_pred {
     int status;               /**< TL_PRED_IMPACT when a launch point was found */
     tl_geodetic point;        /**< corrected launch point estimate (h = surface height) */
@@ -105,12 +108,11 @@ typedef struct tl_launch_pred {
     tl_ground_ellipse ell;    /**< corrected, including the boost-model spread */
     tl_geodetic ballistic_point; /**< where the ballistic back-propagation meets the ground */
     int64_t ballistic_t_ns;
-    tl_geodetic burnout_point;   /**< estimated burnout point (ground projection, h = height) */
+    tl_geodetic burnout_point;   /**< estimated burnout point (h_m: its height) */
     int64_t burnout_t_ns;
-    tl_missile_class boost_class; /**< class whose boost model was applied */
-    double boost_range_m;     /**< ground distance burnout -> launch applied */
-    double boost_time_s;      /**< time burnout -> launch applied */
-    int in_boost;             /**< 1 when the state is below the class burnout height, rising */
+    tl_missile_class boost_class; /**< energy class whose boost model was applied */
+    double boost_range_m;     /**< estimated ground distance launch -> burnout */
+    double boost_time_s;      /**< estimated boost duration */
 } tl_launch_pred;
 
 /** @retval TL_OK, TL_EINVAL, TL_ENOTPD, TL_ENOCONV as tl_predict_impact; out->status

@@ -19,22 +19,26 @@
 #define NSIG (2 * NX + 1)
 #define R_MEAN 6371008.8 /* IUGG mean Earth radius, m (range/energy relations) */
 
-/* Nominal boost per class, from the flights of flight.h's class presets (see
- * docs/prediction.md for how they were measured and the spread within a class). */
+/* Boost correction for launch prediction, by energy class (see docs/prediction.md).
+ * Measured on flights of flight.h's class presets (min-energy, lofted and depressed,
+ * 200-12,000 km): with g the flight-path angle at burnout, the ballistic fall time from
+ * the burnout point back to the ground is tau = tau_a + tau_b sin g, the boost lasted
+ * tau + dt_a + dt_b sin g, and the boost's ground distance is (RATIO_A + RATIO_B sin g)
+ * times the ballistic one (residual sd 0.023). The sigmas are the fit residuals. */
 typedef struct boost_model {
-    double h_bo_m;     /* burnout height */
-    double s_bo_m;     /* ground distance launch -> burnout */
-    double t_bo_s;     /* burn time */
-    double sig_s_m;    /* spread of s_bo within the class (1 sigma) */
-    double sig_t_s;    /* spread of t_bo within the class (1 sigma) */
+    double dt_a_s, dt_b_s, dt_sig_s;
+    double tau_a_s, tau_b_s, tau_sig_s;
 } boost_model;
 
 static const boost_model BOOST[4] = {
-    [TL_CLASS_SRBM] = {30e3, 25e3, 65.0, 10e3, 15.0},
-    [TL_CLASS_MRBM] = {70e3, 70e3, 110.0, 25e3, 20.0},
-    [TL_CLASS_IRBM] = {120e3, 150e3, 160.0, 50e3, 30.0},
-    [TL_CLASS_ICBM] = {220e3, 450e3, 300.0, 150e3, 60.0},
+    [TL_CLASS_SRBM] = {35.8, 14.4, 10.2, 32.8, -8.8, 3.8},
+    [TL_CLASS_MRBM] = {62.6, 0.4, 12.2, 43.9, -17.1, 4.3},
+    [TL_CLASS_IRBM] = {94.6, 33.3, 5.0, 63.4, -21.6, 3.0},
+    [TL_CLASS_ICBM] = {81.2, 75.7, 6.0, 114.7, -37.2, 15.6},
 };
+#define RATIO_A 0.713
+#define RATIO_B 0.195
+#define RATIO_SIG 0.023
 
 void tl_predict_cfg_default(tl_predict_cfg *c)
 {
@@ -386,32 +390,63 @@ static tl_missile_class clamp_class(tl_missile_class k)
     return k > TL_CLASS_ICBM ? TL_CLASS_ICBM : k;
 }
 
-/* Back-propagate one state to the class burnout height; returns 1 and fills the burnout
- * state/time (s, <= 0) and the boost fraction, 0 when no burnout point is found. */
-static int to_burnout(const tl__integ *ig, const tl_predict_cfg *c, const boost_model *bm,
-                      double x[6], double *t_bo, double *frac)
+static double fpa_sin(const double x[6])
 {
-    double h, hd, t1 = 0.0, t2 = 0.0, hs = 0.0;
+    double h, hd;
     tl__height_rate(x, &h, &hd);
-    *t_bo = 0.0;
-    *frac = 1.0;
-    if (hd >= 0.0 && h <= bm->h_bo_m) { /* still below burnout height, rising: in boost */
-        *frac = h > 0 ? h / bm->h_bo_m : 0.0;
-        return 1;
-    }
-    if (hd < 0.0) { /* descending: go back to apogee first */
-        int rc = tl__integ_run(ig, x, -c->horizon_s, TL__EV_APSIS, 0.0, &t1, &hs);
-        if (rc != 1)
-            return 0;
-        tl__height_rate(x, &h, &hd);
-    }
-    double level = bm->h_bo_m;
-    if (h <= level) /* apogee below the nominal burnout: the apogee is the best we have */
-        level = 0.999 * h;
-    int rc = tl__integ_run(ig, x, -c->horizon_s, TL__EV_HEIGHT, level, &t2, &hs);
-    if (rc != 1)
+    double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    return v > 0 ? fmax(0.0, fmin(1.0, hd / v)) : 0.0;
+}
+
+typedef struct launch_pt {
+    double pos[3];     /* corrected launch point (ECEF, on the surface) */
+    double t_s;        /* corrected launch time offset (<= 0) */
+    tl_geodetic ball;  /* ballistic ground point */
+    double t_ball_s;
+    tl_geodetic bo;    /* estimated burnout point */
+    double t_bo_s;
+    double s_ball_m, ratio, sin_g, az_rad, tau_s;
+} launch_pt;
+
+/* Ballistic back-propagation of one state to the ground and boost correction. */
+static int launch_one(const tl__integ *ig, const tl_predict_cfg *c, const boost_model *bm,
+                      const double x0[6], launch_pt *lp)
+{
+    double xg[6], tg = 0.0, hs = 0.0;
+    memcpy(xg, x0, sizeof xg);
+    if (tl__integ_run(ig, xg, -c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &tg, &hs) != 1)
         return 0;
-    *t_bo = t1 + t2;
+    tl_ecef_to_geodetic(xg, &lp->ball);
+    lp->t_ball_s = tg;
+    /* burnout on the arc: tau after the ballistic ground time, tau from the angle there */
+    double xb[6], tt;
+    memcpy(xb, xg, sizeof xb);
+    double tau0 = bm->tau_a_s + 0.5 * bm->tau_b_s, tmax = -tg;
+    if (tau0 > tmax)
+        tau0 = tmax;
+    hs = 0.0;
+    tl__integ_run(ig, xb, tau0, TL__EV_NONE, 0.0, &tt, &hs);
+    double sg = fpa_sin(xb);
+    double tau = bm->tau_a_s + bm->tau_b_s * sg;
+    if (tau > tmax) /* the state itself is (near) burnout */
+        tau = tmax;
+    if (tau != tau0)
+        tl__integ_run(ig, xb, tau - tau0, TL__EV_NONE, 0.0, &tt, &hs);
+    sg = fpa_sin(xb);
+    tl_ecef_to_geodetic(xb, &lp->bo);
+    lp->t_bo_s = tg + tau;
+    lp->tau_s = tau;
+    double az2;
+    tl_geodesic_inverse(lp->ball.lat_rad, lp->ball.lon_rad, lp->bo.lat_rad, lp->bo.lon_rad,
+                        &lp->s_ball_m, &lp->az_rad, &az2);
+    lp->sin_g = sg;
+    lp->ratio = RATIO_A + RATIO_B * sg;
+    double lat, lon, a2;
+    tl_geodesic_direct(lp->ball.lat_rad, lp->ball.lon_rad, lp->az_rad,
+                       (1.0 - lp->ratio) * lp->s_ball_m, &lat, &lon, &a2);
+    tl_geodetic g = {lat, lon, c->surface_h_m};
+    tl_geodetic_to_ecef(&g, lp->pos);
+    lp->t_s = tg - (bm->dt_a_s + bm->dt_b_s * sg);
     return 1;
 }
 
@@ -427,69 +462,53 @@ int tl_predict_launch(const tl_predict_cfg *c, const tl_state_est *est, tl_launc
     if ((rc = make_sigmas(c, est, &s, err)))
         return rc;
     tl__integ ig;
-    integ_from_cfg(c, 0, &ig); /* no drag backwards: boost correction absorbs it */
+    integ_from_cfg(c, 0, &ig); /* no drag backwards: the boost correction absorbs it */
     tl_missile_class k = clamp_class(tl_predict_class_of_range(energy_range(est->x)));
     const boost_model *bm = &BOOST[k];
     r.boost_class = k;
     double pos[NSIG][3], t[NSIG];
     int ok[NSIG];
-    double frac0 = 1.0, az0 = 0.0;
+    launch_pt m;
+    memset(&m, 0, sizeof m);
     for (int i = 0; i < NSIG; i++) {
-        double x[6], tb, frac;
-        memcpy(x, s.X[i], sizeof x);
-        ok[i] = to_burnout(&ig, c, bm, x, &tb, &frac);
+        launch_pt lp;
+        ok[i] = launch_one(&ig, c, bm, s.X[i], &lp);
         if (!ok[i])
             continue;
-        tl_geodetic g;
-        tl_ecef_to_geodetic(x, &g);
-        double ve[3];
-        tl_vec_ecef_to_enu(g.lat_rad, g.lon_rad, x + 3, ve);
-        double az = atan2(ve[0], ve[1]);
-        double sb = bm->s_bo_m * frac * frac, tbb = bm->t_bo_s * sqrt(frac);
-        double lat, lon, azi2;
-        tl_geodesic_direct(g.lat_rad, g.lon_rad, az + TL_PI, sb, &lat, &lon, &azi2);
-        tl_geodetic lp = {lat, lon, c->surface_h_m};
-        tl_geodetic_to_ecef(&lp, pos[i]);
-        t[i] = tb - tbb;
-        if (i == 0) {
-            frac0 = frac;
-            az0 = az;
-            r.in_boost = frac < 1.0 || (tb == 0.0);
-            r.burnout_point = g;
-            r.burnout_t_ns = add_s(est->t_ns, tb);
-            r.boost_range_m = sb;
-            r.boost_time_s = tbb;
-            /* the uncorrected ballistic ground point, for reference */
-            double xb[6], tg = 0.0, hs = 0.0;
-            memcpy(xb, x, sizeof xb);
-            if (tl__integ_run(&ig, xb, -c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &tg, &hs) ==
-                1) {
-                tl_ecef_to_geodetic(xb, &r.ballistic_point);
-                r.ballistic_t_ns = add_s(est->t_ns, tb + tg);
-            }
-        }
+        memcpy(pos[i], lp.pos, sizeof pos[i]);
+        t[i] = lp.t_s;
+        if (i == 0)
+            m = lp;
     }
     if (!ok[0]) {
         r.status = TL_PRED_NO_IMPACT;
         *out = r;
         return TL_OK;
     }
+    r.ballistic_point = m.ball;
+    r.ballistic_point.h_m = c->surface_h_m;
+    r.ballistic_t_ns = add_s(est->t_ns, m.t_ball_s);
+    r.burnout_point = m.bo;
+    r.burnout_t_ns = add_s(est->t_ns, m.t_bo_s);
+    r.boost_range_m = m.ratio * m.s_ball_m;
+    r.boost_time_s = m.t_bo_s - m.t_s;
     tl_geodetic ref;
     tl_ecef_to_geodetic(pos[0], &ref);
     double tm, ts;
     ground_stats(&s, ok, pos, t, &ref, c->surface_h_m, &r.point, &tm, &ts, &r.ell);
-    /* boost-model spread: along track (launch azimuth), a third of it across, time */
-    double ss = bm->sig_s_m * frac0 * frac0 + 0.1 * bm->s_bo_m * (1.0 - frac0);
-    double sc = ss / 3.0, st = bm->sig_t_s * sqrt(frac0);
-    double u[2] = {sin(az0), cos(az0)}, w[2] = {cos(az0), -sin(az0)};
+    /* boost-model spread: along the ground track (ratio and tau residuals), across it */
+    double sa = hypot(RATIO_SIG * m.s_ball_m,
+                      (1.0 - m.ratio) * m.s_ball_m * bm->tau_sig_s / fmax(m.tau_s, 1.0));
+    double sc = 0.01 * m.s_ball_m + 500.0;
+    double az = m.az_rad, u[2] = {sin(az), cos(az)}, w[2] = {cos(az), -sin(az)};
     double C[2][2];
     for (int a = 0; a < 2; a++)
         for (int b = 0; b < 2; b++)
-            C[a][b] = r.ell.cov_en_m2[a][b] + ss * ss * u[a] * u[b] + sc * sc * w[a] * w[b];
+            C[a][b] = r.ell.cov_en_m2[a][b] + sa * sa * u[a] * u[b] + sc * sc * w[a] * w[b];
     tl_ground_ellipse_from_cov(C, &r.ell);
     r.status = TL_PRED_IMPACT;
     r.t_ns = add_s(est->t_ns, tm);
-    r.t_sigma_s = sqrt(ts * ts + st * st);
+    r.t_sigma_s = sqrt(ts * ts + bm->dt_sig_s * bm->dt_sig_s);
     *out = r;
     return TL_OK;
 }
