@@ -11,6 +11,9 @@ typedef struct tl_cli_command {
     const char *summary;
 } tl_cli_command;
 
+#ifdef TL_HAVE_COP
+int tl_cmd_cop(int argc, char **argv); /* cmd_cop.c */
+#endif
 
 /** Parse a finite double from s for option opt; prints an error naming opt and
  *  returns 0 on failure, 1 on success. */

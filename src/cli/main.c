@@ -17,6 +17,9 @@ static int cmd_version(int argc, char **argv)
 
 static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+#ifdef TL_HAVE_COP
+    {"cop", tl_cmd_cop, "serve the web common operating picture of the demo"},
+#endif
 };
 
 int tl_cli_parse_double(const char *opt, const char *s, double *out)
