@@ -5,7 +5,7 @@
 set -eu
 bin=${TL_BIN:?}
 src=${TL_SOURCE_DIR:?}
-tmp=$(mktemp -d)
+tmp=$(mktemp -d "${TL_BUILD_DIR:-/tmp}/cop-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
