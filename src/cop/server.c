@@ -1,7 +1,9 @@
-/* server.c — the COP's HTTP server (civetweb): serves the documents rendered at the last
- * tl_cop_update and the page's static files. Documents live in an immutable, reference-
- * counted snapshot: an update renders a new one on the caller's thread and swaps a pointer
- * under the mutex, so a slow client never holds up the node and never sees a torn picture. */
+/* server.c — the COP's HTTP server (civetweb): serves the picture handed over at the last
+ * tl_cop_update and the page's static files. Each update copies the picture into a new
+ * reference-counted snapshot and swaps a pointer under the mutex (a memcpy for the node,
+ * no rendering on its thread); a document is rendered by the first request that wants it
+ * and kept in the snapshot for the next ones. A slow client never holds up the node and
+ * never sees a torn picture: it keeps its snapshot until it is done. */
 #include "cop_int.h"
 
 #include <arpa/inet.h>
@@ -21,19 +23,20 @@ static const char *const doc_mime[DOC_COUNT] = {
 };
 
 typedef struct snapshot {
-    int refs; /* guarded by tl_cop.mu */
+    int refs;               /* guarded by tl_cop.mu */
+    pthread_mutex_t mu;     /* guards doc/len: rendered once, on first request */
     char *doc[DOC_COUNT];
     size_t len[DOC_COUNT];
+    tl_cop_picture pic;     /* checked copy; immutable once published */
 } snapshot;
 
 struct tl_cop {
     struct mg_context *ctx;
     pthread_mutex_t mu;
-    pthread_mutex_t update_mu; /* serializes updates (they share hint[]) */
-    snapshot *cur;        /* guarded by mu */
-    uint64_t updates;     /* guarded by mu */
-    uint64_t requests;    /* guarded by mu */
-    size_t hint[DOC_COUNT]; /* guarded by update_mu */
+    snapshot *cur;          /* guarded by mu */
+    uint64_t updates;       /* guarded by mu */
+    uint64_t requests;      /* guarded by mu */
+    size_t hint[DOC_COUNT]; /* guarded by mu: last document sizes, to size buffers */
     int port;
 };
 
@@ -50,22 +53,20 @@ static void snapshot_free(snapshot *s)
         return;
     for (int d = 0; d < DOC_COUNT; d++)
         free(s->doc[d]);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
-/* Render one document, growing the buffer once if the size hint was short. */
-static int render_doc(render_fn fn, const tl_cop_picture *p, size_t *hint, char **out, size_t *len,
-                      tl_err *err)
+/* Render one document into a heap buffer of cap bytes, growing it once if short. */
+static int render_doc(render_fn fn, const tl_cop_picture *p, size_t cap, char **out, size_t *len)
 {
-    size_t cap = *hint ? *hint : 4096;
     for (int attempt = 0; attempt < 2; attempt++) {
         char *buf = malloc(cap);
         if (!buf)
-            return tl_err_set(err, TL_ENOMEM, "cop: %zu bytes for a document", cap);
-        int rc = fn(p, buf, cap, len, err);
+            return TL_ENOMEM;
+        int rc = fn(p, buf, cap, len, NULL);
         if (rc == TL_OK) {
             *out = buf;
-            *hint = *len + *len / 4 + 1;
             return TL_OK;
         }
         free(buf);
@@ -73,25 +74,45 @@ static int render_doc(render_fn fn, const tl_cop_picture *p, size_t *hint, char 
             return rc;
         cap = *len + 1;
     }
-    return tl_err_set(err, TL_EFULL, "cop: document did not fit twice");
+    return TL_EFULL;
 }
 
-static snapshot *snapshot_render(tl_cop *cop, const tl_cop_picture *p, tl_err *err, int *rc)
+/* A new snapshot holding a checked copy of p (refs 1, nothing rendered yet). */
+static snapshot *snapshot_new(const tl_cop_picture *p, tl_err *err, int *rc)
 {
+    if ((*rc = tl_cop_picture_check(p, err)))
+        return NULL;
     snapshot *s = calloc(1, sizeof *s);
     if (!s) {
-        *rc = tl_err_set(err, TL_ENOMEM, "cop: snapshot");
+        *rc = tl_err_set(err, TL_ENOMEM, "cop: snapshot of %zu bytes", sizeof *s);
         return NULL;
     }
     s->refs = 1;
-    for (int d = 0; d < DOC_COUNT; d++) {
-        *rc = render_doc(renderers[d], p, &cop->hint[d], &s->doc[d], &s->len[d], err);
-        if (*rc) {
-            snapshot_free(s);
-            return NULL;
+    pthread_mutex_init(&s->mu, NULL);
+    memcpy(&s->pic, p, sizeof *p);
+    return s;
+}
+
+/* The document d of snapshot s, rendering it on first use. */
+static int snapshot_doc(tl_cop *cop, snapshot *s, int d, const char **doc, size_t *len)
+{
+    int rc = TL_OK;
+    pthread_mutex_lock(&s->mu);
+    if (!s->doc[d]) {
+        pthread_mutex_lock(&cop->mu);
+        size_t cap = cop->hint[d] ? cop->hint[d] : 65536;
+        pthread_mutex_unlock(&cop->mu);
+        rc = render_doc(renderers[d], &s->pic, cap, &s->doc[d], &s->len[d]);
+        if (rc == TL_OK) {
+            pthread_mutex_lock(&cop->mu);
+            cop->hint[d] = s->len[d] + s->len[d] / 4 + 1;
+            pthread_mutex_unlock(&cop->mu);
         }
     }
-    return s;
+    *doc = s->doc[d];
+    *len = s->len[d];
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 static void snapshot_unref(tl_cop *cop, snapshot *s)
@@ -145,15 +166,21 @@ static int handle_doc(struct mg_connection *conn, void *cbdata, int doc)
     uint64_t updates = cop->updates, requests = ++cop->requests;
     pthread_mutex_unlock(&cop->mu);
 
+    const char *body;
+    size_t body_len;
+    if (snapshot_doc(cop, s, doc, &body, &body_len) != TL_OK) {
+        snapshot_unref(cop, s);
+        return send_text(conn, 500, "Internal Server Error", "cannot render the picture\n");
+    }
     char extra[512] = "";
     size_t extra_len = 0;
     if (doc == DOC_METRICS) {
         int n = server_metrics(extra, sizeof extra, updates, requests);
         extra_len = n > 0 && (size_t)n < sizeof extra ? (size_t)n : 0;
     }
-    send_head(conn, 200, "OK", doc_mime[doc], s->len[doc] + extra_len);
+    send_head(conn, 200, "OK", doc_mime[doc], body_len + extra_len);
     if (!head) {
-        mg_write(conn, s->doc[doc], s->len[doc]);
+        mg_write(conn, body, body_len);
         mg_write(conn, extra, extra_len);
     }
     snapshot_unref(cop, s);
@@ -216,17 +243,14 @@ int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err)
     if (!cop)
         return tl_err_set(err, TL_ENOMEM, "cop: server state");
     pthread_mutex_init(&cop->mu, NULL);
-    pthread_mutex_init(&cop->update_mu, NULL);
-    tl_cop_picture *empty = malloc(sizeof *empty);
-    if (!empty) {
+    cop->cur = calloc(1, sizeof *cop->cur);
+    if (!cop->cur) {
         rc = tl_err_set(err, TL_ENOMEM, "cop: empty picture");
         goto fail;
     }
-    tl_cop_picture_init(empty);
-    cop->cur = snapshot_render(cop, empty, err, &rc);
-    free(empty);
-    if (!cop->cur)
-        goto fail;
+    cop->cur->refs = 1;
+    pthread_mutex_init(&cop->cur->mu, NULL);
+    tl_cop_picture_init(&cop->cur->pic);
 
     const char *options[] = {
         "listening_ports", ports,
@@ -260,7 +284,6 @@ int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err)
     return TL_OK;
 fail:
     snapshot_free(cop->cur);
-    pthread_mutex_destroy(&cop->update_mu);
     pthread_mutex_destroy(&cop->mu);
     free(cop);
     return rc;
@@ -271,9 +294,7 @@ int tl_cop_update(tl_cop *cop, const tl_cop_picture *p, tl_err *err)
     int rc;
     if (!cop)
         return tl_err_set(err, TL_EINVAL, "cop: NULL server");
-    pthread_mutex_lock(&cop->update_mu);
-    snapshot *s = snapshot_render(cop, p, err, &rc);
-    pthread_mutex_unlock(&cop->update_mu);
+    snapshot *s = snapshot_new(p, err, &rc);
     if (!s)
         return rc;
     pthread_mutex_lock(&cop->mu);
@@ -294,7 +315,6 @@ void tl_cop_destroy(tl_cop *cop)
     mg_stop(cop->ctx); /* joins the workers: no request holds a snapshot after this */
     mg_exit_library();
     snapshot_free(cop->cur);
-    pthread_mutex_destroy(&cop->update_mu);
     pthread_mutex_destroy(&cop->mu);
     free(cop);
 }
