@@ -63,44 +63,44 @@ typedef struct tl_cop_point {
 
 /** A 95% ellipse on the ground around a point. */
 typedef struct tl_cop_ellipse {
-    double lat_rad, lon_rad;  /**< centre */
-    double semi_major_m;      /**< 95% semi-major axis, >= semi_minor_m >= 0 */
+    double lat_rad, lon_rad; /**< centre */
+    double semi_major_m;     /**< 95% semi-major axis, >= semi_minor_m >= 0 */
     double semi_minor_m;
-    double orient_rad;        /**< azimuth of the major axis, clockwise from north */
+    double orient_rad; /**< azimuth of the major axis, clockwise from north */
 } tl_cop_ellipse;
 
 typedef struct tl_cop_launch {
     int valid;
-    int64_t t_ns;             /**< estimated launch time, or 0 if unknown */
-    tl_cop_ellipse ell;       /**< launch point and its 95% ellipse */
+    int64_t t_ns;       /**< estimated launch time, or 0 if unknown */
+    tl_cop_ellipse ell; /**< launch point and its 95% ellipse */
 } tl_cop_launch;
 
 typedef struct tl_cop_impact {
     int valid;
-    int64_t t_ns;             /**< predicted time of impact */
-    tl_cop_ellipse ell;       /**< impact point and its 95% ellipse */
+    int64_t t_ns;                     /**< predicted time of impact */
+    tl_cop_ellipse ell;               /**< impact point and its 95% ellipse */
     double p_zone[TL_COP_ZONE_COUNT]; /**< verdict probabilities over the ellipse, sum ~1 */
 } tl_cop_impact;
 
 /** One system track of the fused picture. */
 typedef struct tl_cop_track {
-    char id[TL_COP_ID_LEN];   /**< stable system track number */
-    int64_t t_ns;             /**< time of the estimate */
+    char id[TL_COP_ID_LEN]; /**< stable system track number */
+    int64_t t_ns;           /**< time of the estimate */
     double lat_rad, lon_rad, h_m;
-    double vel_enu_mps[3];    /**< velocity, local east/north/up */
-    double pos_sigma_m;       /**< quality: RMS 1-sigma position uncertainty */
+    double vel_enu_mps[3]; /**< velocity, local east/north/up */
+    double pos_sigma_m;    /**< quality: RMS 1-sigma position uncertainty */
     tl_phase phase;
-    int cls;                  /**< tl_missile_class, or -1 while unknown */
-    tl_loft loft;             /**< TL_LOFT_LOFTED/DEPRESSED when recognised, else NONE */
-    double apogee_m;          /**< estimated apogee height, NaN if unknown */
-    double range_m;           /**< estimated ground range launch->impact, NaN if unknown */
-    int overflies_jp;         /**< predicted ground track crosses Japanese territory */
+    int cls;          /**< tl_missile_class, or -1 while unknown */
+    tl_loft loft;     /**< TL_LOFT_LOFTED/DEPRESSED when recognised, else NONE */
+    double apogee_m;  /**< estimated apogee height, NaN if unknown */
+    double range_m;   /**< estimated ground range launch->impact, NaN if unknown */
+    int overflies_jp; /**< predicted ground track crosses Japanese territory */
     char contributors[TL_COP_MAX_NATIONS][TL_COP_NATION_LEN];
     int n_contributors;
     char best_nation[TL_COP_NATION_LEN]; /**< nation holding the smallest-uncertainty track */
     tl_cop_launch launch;
     tl_cop_impact impact;
-    tl_cop_point history[TL_COP_MAX_HISTORY];  /**< flight path, oldest first */
+    tl_cop_point history[TL_COP_MAX_HISTORY]; /**< flight path, oldest first */
     int n_history;
     tl_cop_point predicted[TL_COP_MAX_PREDICTED]; /**< predicted path to impact, optional */
     int n_predicted;
@@ -108,15 +108,15 @@ typedef struct tl_cop_track {
 
 /** One alert as issued, updated or cancelled (the CAP message's essentials). */
 typedef struct tl_cop_alert {
-    char id[64];              /**< CAP identifier */
+    char id[64]; /**< CAP identifier */
     tl_cop_msg_type msg_type;
-    char status[16];          /**< CAP status: "Actual", "Exercise", "Test", ... */
-    char references[64];      /**< Update/Cancel: id of the message it supersedes, else "" */
+    char status[16];     /**< CAP status: "Actual", "Exercise", "Test", ... */
+    char references[64]; /**< Update/Cancel: id of the message it supersedes, else "" */
     int64_t sent_ns;
     char track_id[TL_COP_ID_LEN];
     char headline[TL_COP_TEXT_LEN];
     char area_desc[TL_COP_TEXT_LEN];
-    int has_circle;           /**< area circle below is valid */
+    int has_circle; /**< area circle below is valid */
     double area_lat_rad, area_lon_rad, area_radius_m;
 } tl_cop_alert;
 
@@ -125,17 +125,17 @@ typedef struct tl_cop_link {
     char name[TL_COP_ID_LEN]; /**< "JP-US" */
     char peer[TL_COP_NATION_LEN];
     int up;
-    double latency_s;         /**< one-way latency estimate, NaN if unknown */
+    double latency_s; /**< one-way latency estimate, NaN if unknown */
     uint64_t msgs_in, msgs_out, gaps, dups, rejects;
 } tl_cop_link;
 
-/** The whole picture handed over at each update. Large (~0.9 MB): allocate it once
+/** The whole picture handed over at each update. Large (~0.8 MB): allocate it once
  *  (static or heap) and refill it; tl_cop_picture_init() sets it empty. */
 typedef struct tl_cop_picture {
     char nation[TL_COP_NATION_LEN]; /**< the node serving the picture */
-    int64_t scenario_t_ns;    /**< scenario clock */
-    int64_t node_t_ns;        /**< node wall clock */
-    double clock_rate;        /**< scenario seconds per wall second (1 live, >1 fast replay) */
+    int64_t scenario_t_ns;          /**< scenario clock */
+    int64_t node_t_ns;              /**< node wall clock */
+    double clock_rate; /**< scenario seconds per wall second (1 live, >1 fast replay) */
     tl_cop_track tracks[TL_COP_MAX_TRACKS];
     int n_tracks;
     tl_cop_alert alerts[TL_COP_MAX_ALERTS]; /**< most recent last */
@@ -149,8 +149,8 @@ void tl_cop_picture_init(tl_cop_picture *p);
 /** Empty track: unknown class (-1), NaN apogee/range/sigma/velocity, no launch/impact. */
 void tl_cop_track_init(tl_cop_track *t);
 
-const char *tl_cop_zone_name(tl_cop_zone z);          /**< "jp_territory", ... */
-const char *tl_cop_msg_type_name(tl_cop_msg_type m);  /**< "Alert", "Update", "Cancel" */
+const char *tl_cop_zone_name(tl_cop_zone z);         /**< "jp_territory", ... */
+const char *tl_cop_msg_type_name(tl_cop_msg_type m); /**< "Alert", "Update", "Cancel" */
 
 /** Check a picture before rendering: counts within capacity, enums in range, finite
  *  clocks. Returns TL_OK or TL_EINVAL/TL_ERANGE with err naming the field and value. */
@@ -189,7 +189,7 @@ typedef struct tl_cop tl_cop;
  *  @retval TL_ENET    could not listen (port in use, ...) */
 int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err);
 /** Replace the served picture. Thread-safe: checks p (tl_cop_picture_check), copies it
- *  (~0.9 MB memcpy, well under a millisecond) and swaps it in; the documents are rendered
+ *  (~0.8 MB memcpy, ~0.05 ms) and swaps it in; the documents are rendered
  *  by the HTTP workers on first request. Requests in flight keep the previous picture.
  *  p may be reused by the caller as soon as this returns.
  *  @retval TL_EINVAL/TL_ERANGE  p fails the check (err names the field); the served picture

@@ -13,18 +13,20 @@
 #include "trilink/cop.h"
 
 static volatile sig_atomic_t stop_requested;
-static void on_signal(int sig) { (void)sig, stop_requested = 1; }
+static void on_signal(int sig)
+{
+    (void)sig, stop_requested = 1;
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: trilink cop --demo [--port P] [--bind ADDR] [--web-root DIR]\n"
-            "                   [--start S] [--speed X] [--duration S]\n"
-            "       trilink cop --demo --dump json|geojson|metrics [--start S]\n"
-            "  Serves the synthetic demo picture (lofted ICBM + two SRBMs, JP node) at\n"
-            "  http://ADDR:P/ (default 127.0.0.1, ephemeral port; the URL is printed), its\n"
-            "  clock running from --start seconds after the first launch (default 700) at\n"
-            "  --speed (default 1) for --duration wall seconds (default: until Ctrl-C).\n");
+    fprintf(f, "usage: trilink cop --demo [--port P] [--bind ADDR] [--web-root DIR]\n"
+               "                   [--start S] [--speed X] [--duration S]\n"
+               "       trilink cop --demo --dump json|geojson|metrics [--start S]\n"
+               "  Serves the synthetic demo picture (lofted ICBM + two SRBMs, JP node) at\n"
+               "  http://ADDR:P/ (default 127.0.0.1, ephemeral port; the URL is printed), its\n"
+               "  clock running from --start seconds after the first launch (default 700) at\n"
+               "  --speed (default 1) for --duration wall seconds (default: until Ctrl-C).\n");
 }
 
 static int dump(const char *kind, double t_s)
@@ -35,7 +37,8 @@ static int dump(const char *kind, double t_s)
         : !strcmp(kind, "metrics") ? tl_cop_picture_to_metrics
                                    : NULL;
     if (!fn) {
-        fprintf(stderr, "trilink cop: --dump: unknown document '%s' (json, geojson, metrics)\n", kind);
+        fprintf(stderr, "trilink cop: --dump: unknown document '%s' (json, geojson, metrics)\n",
+                kind);
         return 2;
     }
     tl_cop_picture *p = malloc(sizeof *p);

@@ -25,17 +25,53 @@ typedef struct demo_missile {
     int cls;
     tl_loft loft;
     const char *contributors[3];
-    double p_end[TL_COP_ZONE_COUNT]; /* verdict once the track is tight */
+    double p_end[TL_COP_ZONE_COUNT];   /* verdict once the track is tight */
     double p_start[TL_COP_ZONE_COUNT]; /* verdict at first prediction */
 } demo_missile;
 
 static const demo_missile missiles[] = {
-    {"JP-0001", 0.0, 4380.0, 300.0, 39.21, 125.67, 41.95, 136.60, 6000e3, TL_CLASS_ICBM, TL_LOFT_LOFTED,
-     {"KR", "US", "JP"}, {0.0, 0.97, 0.0, 0.0, 0.0, 0.03}, {0.12, 0.55, 0.0, 0.0, 0.03, 0.30}},
-    {"JP-0002", 540.0, 420.0, 70.0, 39.17, 127.44, 39.90, 133.10, 120e3, TL_CLASS_SRBM, TL_LOFT_NONE,
-     {"KR", "JP", NULL}, {0.0, 0.02, 0.0, 0.0, 0.0, 0.98}, {0.0, 0.20, 0.0, 0.02, 0.0, 0.78}},
-    {"JP-0003", 570.0, 330.0, 60.0, 38.95, 125.60, 40.05, 129.55, 90e3, TL_CLASS_SRBM, TL_LOFT_NONE,
-     {"KR", NULL, NULL}, {0.0, 0.0, 0.0, 0.0, 0.02, 0.98}, {0.0, 0.0, 0.0, 0.05, 0.10, 0.85}},
+    {"JP-0001",
+     0.0,
+     4380.0,
+     300.0,
+     39.21,
+     125.67,
+     41.95,
+     136.60,
+     6000e3,
+     TL_CLASS_ICBM,
+     TL_LOFT_LOFTED,
+     {"KR", "US", "JP"},
+     {0.0, 0.97, 0.0, 0.0, 0.0, 0.03},
+     {0.12, 0.55, 0.0, 0.0, 0.03, 0.30}},
+    {"JP-0002",
+     540.0,
+     420.0,
+     70.0,
+     39.17,
+     127.44,
+     39.90,
+     133.10,
+     120e3,
+     TL_CLASS_SRBM,
+     TL_LOFT_NONE,
+     {"KR", "JP", NULL},
+     {0.0, 0.02, 0.0, 0.0, 0.0, 0.98},
+     {0.0, 0.20, 0.0, 0.02, 0.0, 0.78}},
+    {"JP-0003",
+     570.0,
+     330.0,
+     60.0,
+     38.95,
+     125.60,
+     40.05,
+     129.55,
+     90e3,
+     TL_CLASS_SRBM,
+     TL_LOFT_NONE,
+     {"KR", NULL, NULL},
+     {0.0, 0.0, 0.0, 0.0, 0.02, 0.98},
+     {0.0, 0.0, 0.0, 0.05, 0.10, 0.85}},
 };
 
 /* Position of missile m at flight time tau_s (clamped to the flight). */
@@ -45,8 +81,8 @@ static void fly(const demo_missile *m, double tau_s, tl_cop_point *q)
     f = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
     tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
                         &s12, &azi1, &azi2);
-    tl_geodesic_direct(m->lat0_deg * RAD, m->lon0_deg * RAD, azi1, f * s12, &q->lat_rad, &q->lon_rad,
-                       &azi2);
+    tl_geodesic_direct(m->lat0_deg * RAD, m->lon0_deg * RAD, azi1, f * s12, &q->lat_rad,
+                       &q->lon_rad, &azi2);
     q->h_m = 4.0 * m->apogee_m * f * (1.0 - f);
     if (f >= 1.0)
         q->phase = TL_PHASE_IMPACTED;
@@ -117,8 +153,9 @@ static void demo_track(const demo_missile *m, double t_s, tl_cop_track *t)
     if (tau > 20.0) {
         t->launch.valid = 1;
         t->launch.t_ns = DEMO_EPOCH_NS + (int64_t)llround((m->t0_s + 4.0 * (1.0 - settle)) * 1e9);
-        t->launch.ell = (tl_cop_ellipse){m->lat0_deg * RAD + 0.01 * RAD * (1.0 - settle), m->lon0_deg * RAD,
-                                         9000.0 - 6000.0 * settle, 3500.0 - 2000.0 * settle, azi};
+        t->launch.ell =
+            (tl_cop_ellipse){m->lat0_deg * RAD + 0.01 * RAD * (1.0 - settle), m->lon0_deg * RAD,
+                             9000.0 - 6000.0 * settle, 3500.0 - 2000.0 * settle, azi};
     }
     if (tau > 30.0) {
         double a = 0.25 * range * (1.0 - settle) + 6000.0;
@@ -131,9 +168,9 @@ static void demo_track(const demo_missile *m, double t_s, tl_cop_track *t)
     t->overflies_jp = 0;
 }
 
-static void demo_alert(tl_cop_alert *a, const char *id, const char *refs, tl_cop_msg_type type, double t_s,
-                       const char *track, const char *headline, const char *area, double lat_deg,
-                       double lon_deg, double radius_m)
+static void demo_alert(tl_cop_alert *a, const char *id, const char *refs, tl_cop_msg_type type,
+                       double t_s, const char *track, const char *headline, const char *area,
+                       double lat_deg, double lon_deg, double radius_m)
 {
     memset(a, 0, sizeof *a);
     snprintf(a->id, sizeof a->id, "%s", id);
@@ -161,19 +198,21 @@ void tl_cop_demo_picture(double t_s, tl_cop_picture *p)
     /* An early prediction covered Hokkaido (alert), the tightened one did not (cancel),
      * and the EEZ warning stands and is updated, as in the July 2023 public record. */
     if (t_s >= 150.0)
-        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0001", "", TL_COP_MSG_ALERT, 150.0, "JP-0001",
-                   "Missile launch: possible impact on Hokkaido. Take shelter.", "Hokkaido (Oshima, Hiyama)",
-                   42.0, 140.4, 120e3);
+        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0001", "", TL_COP_MSG_ALERT, 150.0,
+                   "JP-0001", "Missile launch: possible impact on Hokkaido. Take shelter.",
+                   "Hokkaido (Oshima, Hiyama)", 42.0, 140.4, 120e3);
     if (t_s >= 240.0)
-        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0002", "", TL_COP_MSG_ALERT, 240.0, "JP-0001",
-                   "Missile expected to fall inside Japan's EEZ west of Hokkaido",
+        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0002", "", TL_COP_MSG_ALERT, 240.0,
+                   "JP-0001", "Missile expected to fall inside Japan's EEZ west of Hokkaido",
                    "Sea of Japan, west of Okushiri Island", 41.95, 136.6, 90e3);
     if (t_s >= 420.0)
-        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0003", "JP-ALERT-0001", TL_COP_MSG_CANCEL, 420.0, "JP-0001",
+        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0003", "JP-ALERT-0001", TL_COP_MSG_CANCEL,
+                   420.0, "JP-0001",
                    "Correction: no impact on Hokkaido expected. Shelter order withdrawn.",
                    "Hokkaido (Oshima, Hiyama)", 42.0, 140.4, 120e3);
     if (t_s >= 900.0)
-        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0004", "JP-ALERT-0002", TL_COP_MSG_UPDATE, 900.0, "JP-0001",
+        demo_alert(&p->alerts[p->n_alerts++], "JP-ALERT-0004", "JP-ALERT-0002", TL_COP_MSG_UPDATE,
+                   900.0, "JP-0001",
                    "Impact inside Japan's EEZ, about 250 km west of Okushiri Island",
                    "Sea of Japan, west of Okushiri Island", 41.95, 136.6, 40e3);
 

@@ -24,7 +24,10 @@ void tl__cop_put(tl__cop_out *o, const char *s, size_t n)
     o->len += n;
 }
 
-void tl__cop_puts(tl__cop_out *o, const char *s) { tl__cop_put(o, s, strlen(s)); }
+void tl__cop_puts(tl__cop_out *o, const char *s)
+{
+    tl__cop_put(o, s, strlen(s));
+}
 
 void tl__cop_printf(tl__cop_out *o, const char *fmt, ...)
 {
@@ -148,7 +151,8 @@ int tl__cop_out_end(tl__cop_out *o, size_t *len)
 
 const char *tl__cop_phase_name(int phase)
 {
-    static const char *const names[] = {"boost", "midcourse", "terminal", "orbit", "debris", "impacted"};
+    static const char *const names[] = {"boost", "midcourse", "terminal",
+                                        "orbit", "debris",    "impacted"};
     return phase >= 0 && phase < (int)(sizeof names / sizeof names[0]) ? names[phase] : "unknown";
 }
 

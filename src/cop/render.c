@@ -63,15 +63,18 @@ static int check_track(const tl_cop_track *t, int i, tl_err *err)
     if ((rc = check_count(t->n_contributors, TL_COP_MAX_NATIONS, field, err)))
         return rc;
     if ((int)t->phase < 0 || t->phase > TL_PHASE_IMPACTED)
-        return tl_err_set(err, TL_EINVAL, "cop picture: tracks[%d].phase = %d unknown", i, (int)t->phase);
+        return tl_err_set(err, TL_EINVAL, "cop picture: tracks[%d].phase = %d unknown", i,
+                          (int)t->phase);
     for (int k = 0; k < t->n_history; k++)
         if ((int)t->history[k].phase < 0 || t->history[k].phase > TL_PHASE_IMPACTED)
-            return tl_err_set(err, TL_EINVAL, "cop picture: tracks[%d].history[%d].phase = %d unknown",
-                              i, k, (int)t->history[k].phase);
+            return tl_err_set(err, TL_EINVAL,
+                              "cop picture: tracks[%d].history[%d].phase = %d unknown", i, k,
+                              (int)t->history[k].phase);
     if (t->cls < -1 || t->cls >= TL_CLASS_COUNT)
         return tl_err_set(err, TL_EINVAL, "cop picture: tracks[%d].cls = %d unknown", i, t->cls);
     if ((int)t->loft < 0 || t->loft > TL_LOFT_DEPRESSED)
-        return tl_err_set(err, TL_EINVAL, "cop picture: tracks[%d].loft = %d unknown", i, (int)t->loft);
+        return tl_err_set(err, TL_EINVAL, "cop picture: tracks[%d].loft = %d unknown", i,
+                          (int)t->loft);
     return TL_OK;
 }
 
@@ -131,7 +134,10 @@ static void put_ring(tl__cop_out *o, const tl_cop_ellipse *e)
 
 /* ---------------------------------------------------------------- JSON */
 
-static void key(tl__cop_out *o, const char *k) { tl__cop_printf(o, ",\"%s\":", k); }
+static void key(tl__cop_out *o, const char *k)
+{
+    tl__cop_printf(o, ",\"%s\":", k);
+}
 
 static void put_ellipse(tl__cop_out *o, const tl_cop_ellipse *e)
 {
@@ -197,9 +203,9 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     }
     tl__cop_puts(o, "]");
     key(o, "speed_mps");
-    tl__cop_num(o, "%.2f", sqrt(t->vel_enu_mps[0] * t->vel_enu_mps[0] +
-                                t->vel_enu_mps[1] * t->vel_enu_mps[1] +
-                                t->vel_enu_mps[2] * t->vel_enu_mps[2]));
+    tl__cop_num(o, "%.2f",
+                sqrt(t->vel_enu_mps[0] * t->vel_enu_mps[0] + t->vel_enu_mps[1] * t->vel_enu_mps[1] +
+                     t->vel_enu_mps[2] * t->vel_enu_mps[2]));
     key(o, "pos_sigma_m");
     tl__cop_num(o, "%.1f", t->pos_sigma_m);
     tl__cop_printf(o, ",\"phase\":\"%s\"", tl__cop_phase_name(t->phase));
@@ -290,10 +296,10 @@ static void put_link_json(tl__cop_out *o, const tl_cop_link *l)
     tl__cop_printf(o, ",\"up\":%s", l->up ? "true" : "false");
     key(o, "latency_s");
     tl__cop_num(o, "%.6f", l->latency_s);
-    tl__cop_printf(o, ",\"msgs_in\":%llu,\"msgs_out\":%llu,\"gaps\":%llu,\"dups\":%llu,\"rejects\":%llu}",
-                   (unsigned long long)l->msgs_in, (unsigned long long)l->msgs_out,
-                   (unsigned long long)l->gaps, (unsigned long long)l->dups,
-                   (unsigned long long)l->rejects);
+    tl__cop_printf(
+        o, ",\"msgs_in\":%llu,\"msgs_out\":%llu,\"gaps\":%llu,\"dups\":%llu,\"rejects\":%llu}",
+        (unsigned long long)l->msgs_in, (unsigned long long)l->msgs_out,
+        (unsigned long long)l->gaps, (unsigned long long)l->dups, (unsigned long long)l->rejects);
 }
 
 int tl_cop_picture_to_json(const tl_cop_picture *p, char *buf, size_t cap, size_t *len, tl_err *err)
@@ -338,7 +344,8 @@ static int point_ok(double lat_rad, double lon_rad)
     return isfinite(lat_rad) && isfinite(lon_rad);
 }
 
-static void feature_begin(tl__cop_out *o, int *nfeat, const char *kind, const char *id, size_t idcap)
+static void feature_begin(tl__cop_out *o, int *nfeat, const char *kind, const char *id,
+                          size_t idcap)
 {
     tl__cop_puts(o, (*nfeat)++ ? ",{" : "{");
     tl__cop_printf(o, "\"type\":\"Feature\",\"properties\":{\"kind\":\"%s\",\"track\":", kind);
@@ -375,8 +382,9 @@ static void put_path_feature(tl__cop_out *o, int *nfeat, const tl_cop_track *t, 
     tl__cop_puts(o, "]}}");
 }
 
-static void put_estimate_features(tl__cop_out *o, int *nfeat, const tl_cop_track *t, const char *what,
-                                  int64_t t_ns, const tl_cop_ellipse *e, const tl_cop_impact *im)
+static void put_estimate_features(tl__cop_out *o, int *nfeat, const tl_cop_track *t,
+                                  const char *what, int64_t t_ns, const tl_cop_ellipse *e,
+                                  const tl_cop_impact *im)
 {
     char kind[32];
     if (!point_ok(e->lat_rad, e->lon_rad))
@@ -440,7 +448,8 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
         if (t->launch.valid)
             put_estimate_features(&o, &nfeat, t, "launch", t->launch.t_ns, &t->launch.ell, NULL);
         if (t->impact.valid)
-            put_estimate_features(&o, &nfeat, t, "impact", t->impact.t_ns, &t->impact.ell, &t->impact);
+            put_estimate_features(&o, &nfeat, t, "impact", t->impact.t_ns, &t->impact.ell,
+                                  &t->impact);
     }
     tl__cop_puts(&o, "]}\n");
     return tl__cop_out_end(&o, len);
@@ -486,13 +495,20 @@ static const struct {
 static double link_value(const tl_cop_link *l, int family_index)
 {
     switch (family_index) {
-    case 0: return l->up ? 1.0 : 0.0;
-    case 1: return l->latency_s;
-    case 2: return (double)l->msgs_in;
-    case 3: return (double)l->msgs_out;
-    case 4: return (double)l->gaps;
-    case 5: return (double)l->dups;
-    default: return (double)l->rejects;
+    case 0:
+        return l->up ? 1.0 : 0.0;
+    case 1:
+        return l->latency_s;
+    case 2:
+        return (double)l->msgs_in;
+    case 3:
+        return (double)l->msgs_out;
+    case 4:
+        return (double)l->gaps;
+    case 5:
+        return (double)l->dups;
+    default:
+        return (double)l->rejects;
     }
 }
 
@@ -505,7 +521,8 @@ int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, si
     tl__cop_out o;
     tl__cop_out_init(&o, buf, cap);
 
-    family(&o, "tl_cop_scenario_time_seconds", "gauge", "Scenario clock of the picture (UTC seconds).");
+    family(&o, "tl_cop_scenario_time_seconds", "gauge",
+           "Scenario clock of the picture (UTC seconds).");
     sample_begin(&o, p, "tl_cop_scenario_time_seconds");
     sample_value(&o, (double)p->scenario_t_ns * 1e-9);
     family(&o, "tl_cop_system_tracks", "gauge", "System tracks in the picture.");

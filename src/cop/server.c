@@ -23,11 +23,11 @@ static const char *const doc_mime[DOC_COUNT] = {
 };
 
 typedef struct snapshot {
-    int refs;               /* guarded by tl_cop.mu */
-    pthread_mutex_t mu;     /* guards doc/len: rendered once, on first request */
+    int refs;           /* guarded by tl_cop.mu */
+    pthread_mutex_t mu; /* guards doc/len: rendered once, on first request */
     char *doc[DOC_COUNT];
     size_t len[DOC_COUNT];
-    tl_cop_picture pic;     /* checked copy; immutable once published */
+    tl_cop_picture pic; /* checked copy; immutable once published */
 } snapshot;
 
 struct tl_cop {
@@ -187,9 +187,18 @@ static int handle_doc(struct mg_connection *conn, void *cbdata, int doc)
     return 200;
 }
 
-static int h_json(struct mg_connection *c, void *d) { return handle_doc(c, d, DOC_JSON); }
-static int h_geojson(struct mg_connection *c, void *d) { return handle_doc(c, d, DOC_GEOJSON); }
-static int h_metrics(struct mg_connection *c, void *d) { return handle_doc(c, d, DOC_METRICS); }
+static int h_json(struct mg_connection *c, void *d)
+{
+    return handle_doc(c, d, DOC_JSON);
+}
+static int h_geojson(struct mg_connection *c, void *d)
+{
+    return handle_doc(c, d, DOC_GEOJSON);
+}
+static int h_metrics(struct mg_connection *c, void *d)
+{
+    return handle_doc(c, d, DOC_METRICS);
+}
 
 /* civetweb logs to stderr by default; the node's log has its own shape, keep it quiet. */
 static int quiet_log(const struct mg_connection *conn, const char *message)
@@ -253,25 +262,33 @@ int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err)
     tl_cop_picture_init(&cop->cur->pic);
 
     const char *options[] = {
-        "listening_ports", ports,
-        "document_root", root,
-        "num_threads", nthreads,
-        "enable_directory_listing", "no",
-        "request_timeout_ms", "10000",
-        "additional_header", "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache",
+        "listening_ports",
+        ports,
+        "document_root",
+        root,
+        "num_threads",
+        nthreads,
+        "enable_directory_listing",
+        "no",
+        "request_timeout_ms",
+        "10000",
+        "additional_header",
+        "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache",
         NULL,
     };
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = quiet_log;
-    struct mg_init_data init = {.callbacks = &cb, .user_data = cop, .configuration_options = options};
+    struct mg_init_data init = {
+        .callbacks = &cb, .user_data = cop, .configuration_options = options};
     char etext[256] = "";
     struct mg_error_data edata = {.code = NULL, .text = etext, .text_buffer_size = sizeof etext};
     mg_init_library(0);
     cop->ctx = mg_start2(&init, &edata);
     if (!cop->ctx) {
         mg_exit_library();
-        rc = tl_err_set(err, TL_ENET, "cop: cannot listen on %s: %s", ports, etext[0] ? etext : "?");
+        rc =
+            tl_err_set(err, TL_ENET, "cop: cannot listen on %s: %s", ports, etext[0] ? etext : "?");
         goto fail;
     }
     struct mg_server_port sp[4];
@@ -306,7 +323,10 @@ int tl_cop_update(tl_cop *cop, const tl_cop_picture *p, tl_err *err)
     return TL_OK;
 }
 
-int tl_cop_port(const tl_cop *cop) { return cop ? cop->port : 0; }
+int tl_cop_port(const tl_cop *cop)
+{
+    return cop ? cop->port : 0;
+}
 
 void tl_cop_destroy(tl_cop *cop)
 {

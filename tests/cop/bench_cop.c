@@ -58,9 +58,10 @@ int main(void)
             if (docs[d].fn(p, buf, cap, &len, NULL) != TL_OK)
                 return 1;
         double dt = (now_s() - t0) / iters;
-        printf("{\"name\": \"%s_render_full_picture\", \"unit\": \"ms\", \"value\": %.3f}\n", docs[d].name,
-               dt * 1e3);
-        printf("{\"name\": \"%s_size_full_picture\", \"unit\": \"bytes\", \"value\": %zu}\n", docs[d].name, len);
+        printf("{\"name\": \"%s_render_full_picture\", \"unit\": \"ms\", \"value\": %.3f}\n",
+               docs[d].name, dt * 1e3);
+        printf("{\"name\": \"%s_size_full_picture\", \"unit\": \"bytes\", \"value\": %zu}\n",
+               docs[d].name, len);
     }
     /* what the node pays per update: check + copy + swap */
     tl_cop_config cfg = {.port = 0, .web_root = "."};

@@ -74,8 +74,9 @@ static size_t exchange(int port, const char *req, size_t req_len, char **out)
 static void request(int port, const char *method, const char *path, reply *r)
 {
     char req[512];
-    int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                     method, path);
+    int n =
+        snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                 method, path);
     char *raw;
     size_t len = exchange(port, req, (size_t)n, &raw);
     memset(r, 0, sizeof *r);
@@ -83,7 +84,8 @@ static void request(int port, const char *method, const char *path, reply *r)
     sscanf(raw, "HTTP/1.%*d %d", &r->status);
     char *sep = strstr(raw, "\r\n\r\n");
     size_t hlen = sep ? (size_t)(sep - raw) : len;
-    snprintf(r->head, sizeof r->head, "%.*s", (int)(hlen < sizeof r->head ? hlen : sizeof r->head - 1), raw);
+    snprintf(r->head, sizeof r->head, "%.*s",
+             (int)(hlen < sizeof r->head ? hlen : sizeof r->head - 1), raw);
     r->body_len = sep ? len - hlen - 4 : 0;
     r->body = malloc(r->body_len + 1);
     memcpy(r->body, sep ? sep + 4 : "", r->body_len);
@@ -197,14 +199,16 @@ static void test_static_and_errors(void **state)
     assert_non_null(strstr(r.body, "hello-cop"));
     free(r.body);
 
-    const char *missing[] = {"/nope", "/api/picture/x", "/api/pictures", "/metrics2", "/index.html.bak"};
+    const char *missing[] = {"/nope", "/api/picture/x", "/api/pictures", "/metrics2",
+                             "/index.html.bak"};
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
         request(f->port, "GET", missing[i], &r);
         if (r.status != 404)
             fail_msg("GET %s: status %d, want 404", missing[i], r.status);
         free(r.body);
     }
-    const char *escape[] = {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd"};
+    const char *escape[] = {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                            "/..%2f..%2fetc/passwd"};
     for (size_t i = 0; i < sizeof escape / sizeof escape[0]; i++) {
         request(f->port, "GET", escape[i], &r);
         assert_null(strstr(r.body, "root:"));
@@ -226,7 +230,7 @@ static void test_survives_malformed(void **state)
         "GET /api/picture HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
         "GET /api/picture HTTP/1.1\r\nHost: \x01\x02\xff\r\n\r\n",
         "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", /* a TLS ClientHello start */
-        "", /* connect and close */
+        "",                                             /* connect and close */
     };
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
         char *out;
@@ -326,10 +330,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         /* in this order: test_documents expects the server fresh */
-        cmocka_unit_test(test_documents),
-        cmocka_unit_test(test_static_and_errors),
-        cmocka_unit_test(test_survives_malformed),
-        cmocka_unit_test(test_concurrent_updates),
+        cmocka_unit_test(test_documents),          cmocka_unit_test(test_static_and_errors),
+        cmocka_unit_test(test_survives_malformed), cmocka_unit_test(test_concurrent_updates),
         cmocka_unit_test(test_create_errors),
     };
     /* one server for the group: civetweb's mg_stop takes ~2 s after serving a request */

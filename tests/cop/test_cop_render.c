@@ -69,7 +69,9 @@ static void check_track_line(const char *out, const tl_cop_track *t)
     double lat, lon, h, psum;
     int hist, pred, ring;
     char cls[16], apogee[32], verdict[32];
-    int n = sscanf(line + strlen(key), "lat %lf lon %lf h %lf hist %d pred %d class %15s apogee %31s psum %lf verdict %31s ring %d",
+    int n = sscanf(line + strlen(key),
+                   "lat %lf lon %lf h %lf hist %d pred %d class %15s apogee %31s psum %lf verdict "
+                   "%31s ring %d",
                    &lat, &lon, &h, &hist, &pred, cls, apogee, &psum, verdict, &ring);
     assert_int_equal(n, 10);
     assert_near(lat, t->lat_rad * DEG, 1e-6);
@@ -105,8 +107,8 @@ static void test_json_parses_and_agrees(void **state)
         if (st != 0)
             fail_msg("JSON.parse rejected the picture at t=%g s:\n%.400s", times[k], json);
         char head[128];
-        snprintf(head, sizeof head, "nation JP tracks %d alerts %d links %d\n", p->n_tracks, p->n_alerts,
-                 p->n_links);
+        snprintf(head, sizeof head, "nation JP tracks %d alerts %d links %d\n", p->n_tracks,
+                 p->n_alerts, p->n_links);
         assert_memory_equal(out, head, strlen(head));
         for (int i = 0; i < p->n_tracks; i++)
             check_track_line(out, &p->tracks[i]);
@@ -156,8 +158,14 @@ static void test_hostile_strings(void **state)
     /* quotes, backslash, a closing script tag, control characters, DEL */
     const char *id = "\"</script><b>\\\x01\x1f\x7f";
     /* U+2028 (valid, must be escaped), then a lone continuation byte and a truncated sequence */
-    const char *headline = "a\xe2\x80\xa8" "b\x80" "c\xe2\x82" "\n\r\t&<>'";
-    const char *headline_after = "a\xe2\x80\xa8" "b\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd" "\n\r\t&<>'";
+    const char *headline = "a\xe2\x80\xa8"
+                           "b\x80"
+                           "c\xe2\x82"
+                           "\n\r\t&<>'";
+    const char *headline_after = "a\xe2\x80\xa8"
+                                 "b\xef\xbf\xbd"
+                                 "c\xef\xbf\xbd\xef\xbf\xbd"
+                                 "\n\r\t&<>'";
     const char *area = "\xf0\x9f\x9a\x80 \xc0\xaf overlong, \xed\xa0\x80 surrogate";
     const char *area_after = "\xf0\x9f\x9a\x80 \xef\xbf\xbd\xef\xbf\xbd overlong, "
                              "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd surrogate";
@@ -222,12 +230,13 @@ static void test_geojson_valid(void **state)
         skip();
     static char out[4096];
     /* the checker must be able to fail: an open ring is rejected */
-    assert_int_not_equal(node_check("geojson",
-                                    "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
-                                    "\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
-                                    "[[[0,0],[1,0],[1,1],[0,1]]]}}]}",
-                                    out, sizeof out),
-                         0);
+    assert_int_not_equal(
+        node_check("geojson",
+                   "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+                   "\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                   "[[[0,0],[1,0],[1,1],[0,1]]]}}]}",
+                   out, sizeof out),
+        0);
     tl_cop_picture *p = demo(800.0);
     char *geo = render(tl_cop_picture_to_geojson, p);
     int st = node_check("geojson", geo, out, sizeof out);
@@ -255,14 +264,18 @@ static void test_metrics_promtool(void **state)
         fail_msg("promtool: %s", out);
     /* values read back: time to impact of the ICBM and the link counters */
     char key[128];
-    snprintf(key, sizeof key, "tl_cop_track_time_to_impact_seconds{nation=\"JP\",track=\"JP-0001\"} ");
+    snprintf(key, sizeof key,
+             "tl_cop_track_time_to_impact_seconds{nation=\"JP\",track=\"JP-0001\"} ");
     const char *s = strstr(m, key);
     assert_non_null(s);
-    assert_near(atof(s + strlen(key)), (double)(p->tracks[0].impact.t_ns - p->scenario_t_ns) * 1e-9, 1e-6);
-    snprintf(key, sizeof key, "tl_cop_link_messages_received_total{nation=\"JP\",link=\"JP-US\",peer=\"US\"} %llu\n",
+    assert_near(atof(s + strlen(key)), (double)(p->tracks[0].impact.t_ns - p->scenario_t_ns) * 1e-9,
+                1e-6);
+    snprintf(key, sizeof key,
+             "tl_cop_link_messages_received_total{nation=\"JP\",link=\"JP-US\",peer=\"US\"} %llu\n",
              (unsigned long long)p->links[0].msgs_in);
     assert_non_null(strstr(m, key));
-    assert_non_null(strstr(m, "tl_cop_link_latency_seconds{nation=\"JP\",link=\"JP-US-B\",peer=\"US\"} NaN\n"));
+    assert_non_null(
+        strstr(m, "tl_cop_link_latency_seconds{nation=\"JP\",link=\"JP-US-B\",peer=\"US\"} NaN\n"));
     free(m);
     free(p);
 }
@@ -339,7 +352,8 @@ static void test_ellipse_ring_geometry(void **state)
             double s12, azi1, azi2;
             tl_geodesic_inverse(e.lat_rad, e.lon_rad, lat[k], lon[k], &s12, &azi1, &azi2);
             double x = s12 * cos(azi1 - e.orient_rad), y = s12 * sin(azi1 - e.orient_rad);
-            double q = (x / e.semi_major_m) * (x / e.semi_major_m) + (y / e.semi_minor_m) * (y / e.semi_minor_m);
+            double q = (x / e.semi_major_m) * (x / e.semi_major_m) +
+                       (y / e.semi_minor_m) * (y / e.semi_minor_m);
             assert_near(q, 1.0, 1e-6);
             if (k == 0) {
                 assert_near(s12, e.semi_major_m, 1e-3);
@@ -357,14 +371,10 @@ static void test_ellipse_ring_geometry(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_parses_and_agrees),
-        cmocka_unit_test(test_empty_picture),
-        cmocka_unit_test(test_hostile_strings),
-        cmocka_unit_test(test_geojson_valid),
-        cmocka_unit_test(test_metrics_promtool),
-        cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_check_rejects),
-        cmocka_unit_test(test_ellipse_ring_geometry),
+        cmocka_unit_test(test_json_parses_and_agrees), cmocka_unit_test(test_empty_picture),
+        cmocka_unit_test(test_hostile_strings),        cmocka_unit_test(test_geojson_valid),
+        cmocka_unit_test(test_metrics_promtool),       cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_check_rejects),          cmocka_unit_test(test_ellipse_ring_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,6 +162,13 @@ function activeAlerts(alerts) {
 }
 
 // ---------------------------------------------------------------- panel
+// Most urgent first: in flight before impacted, then by predicted time of impact.
+function byUrgency(a, b) {
+  const done = (t) => (t.phase === 'impacted' ? 1 : 0);
+  const tImp = (t) => (t.impact ? Number(t.impact.t_ns) : Infinity);
+  return done(a) - done(b) || tImp(a) - tImp(b) || (a.id < b.id ? -1 : 1);
+}
+
 function select(id) {
   state.selected = state.selected === id ? null : id;
   render();
@@ -245,7 +252,7 @@ function render() {
   tracks.textContent = '';
   $('ntracks').textContent = String(p.tracks.length);
   if (!p.tracks.length) h('div', 'empty', tracks, 'No system tracks.');
-  for (const t of p.tracks) trackCard(t, tracks);
+  for (const t of p.tracks.slice().sort(byUrgency)) trackCard(t, tracks);
   const alerts = $('alerts');
   alerts.textContent = '';
   $('nalerts').textContent = String(p.alerts.length);
