@@ -30,8 +30,6 @@ void tl__cop_prom_str(tl__cop_out *o, const char *s, size_t n);
 /** Finish: NUL-terminate within cap; TL_OK, or TL_EFULL if the document did not fit. */
 int tl__cop_out_end(tl__cop_out *o, size_t *len);
 
-const char *tl__cop_phase_name(int phase);
-const char *tl__cop_class_name(int cls);
 const char *tl__cop_loft_name(int loft);
 
 #endif

@@ -149,19 +149,6 @@ int tl__cop_out_end(tl__cop_out *o, size_t *len)
     return o->len < o->cap ? TL_OK : TL_EFULL;
 }
 
-const char *tl__cop_phase_name(int phase)
-{
-    static const char *const names[] = {"boost", "midcourse", "terminal",
-                                        "orbit", "debris",    "impacted"};
-    return phase >= 0 && phase < (int)(sizeof names / sizeof names[0]) ? names[phase] : "unknown";
-}
-
-const char *tl__cop_class_name(int cls)
-{
-    static const char *const names[] = {"srbm", "mrbm", "irbm", "icbm", "slv"};
-    return cls >= 0 && cls < (int)(sizeof names / sizeof names[0]) ? names[cls] : NULL;
-}
-
 const char *tl__cop_loft_name(int loft)
 {
     static const char *const names[] = {"none", "min_energy", "lofted", "depressed"};

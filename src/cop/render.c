@@ -170,7 +170,7 @@ static void put_points(tl__cop_out *o, const tl_cop_point *pts, int n)
         tl__cop_num(o, "%.6f", q->lat_rad * DEG);
         tl__cop_puts(o, ",");
         tl__cop_num(o, "%.1f", q->h_m);
-        tl__cop_printf(o, ",%lld,\"%s\"]", (long long)q->t_ns, tl__cop_phase_name(q->phase));
+        tl__cop_printf(o, ",%lld,\"%s\"]", (long long)q->t_ns, tl_phase_name(q->phase));
     }
     tl__cop_puts(o, "]");
 }
@@ -208,8 +208,8 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
                      t->vel_enu_mps[2] * t->vel_enu_mps[2]));
     key(o, "pos_sigma_m");
     tl__cop_num(o, "%.1f", t->pos_sigma_m);
-    tl__cop_printf(o, ",\"phase\":\"%s\"", tl__cop_phase_name(t->phase));
-    const char *cls = tl__cop_class_name(t->cls);
+    tl__cop_printf(o, ",\"phase\":\"%s\"", tl_phase_name(t->phase));
+    const char *cls = (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
     if (cls)
         tl__cop_printf(o, ",\"class\":\"%s\"", cls);
     else
@@ -431,8 +431,9 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
         if (point_ok(t->lat_rad, t->lon_rad)) {
             feature_begin(&o, &nfeat, "track", t->id, sizeof t->id);
             tl__cop_printf(&o, ",\"t_ns\":%lld,\"phase\":\"%s\",\"class\":", (long long)t->t_ns,
-                           tl__cop_phase_name(t->phase));
-            const char *cls = tl__cop_class_name(t->cls);
+                           tl_phase_name(t->phase));
+            const char *cls =
+                (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
             if (cls)
                 tl__cop_printf(&o, "\"%s\"", cls);
             else
