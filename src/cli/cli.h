@@ -17,6 +17,9 @@ int tl_cmd_pki(int argc, char **argv);  /* cmd_pki.c */
 #endif
 
 int tl_cmd_sim(int argc, char **argv); /* cmd_sim.c */
+#ifdef TL_HAVE_COP
+int tl_cmd_cop(int argc, char **argv); /* cmd_cop.c */
+#endif
 
 /** Parse a finite double from s for option opt; prints an error naming opt and
  *  returns 0 on failure, 1 on success. */
