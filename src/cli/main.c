@@ -23,6 +23,7 @@ static const tl_cli_command commands[] = {
 #ifdef TL_HAVE_NET
     {"node", tl_cmd_node, "run a national node on the link (DDS Security)"},
     {"pki", tl_cmd_pki, "create / check the demonstration DDS Security PKI"},
+#endif
 #ifdef TL_HAVE_COP
     {"cop", tl_cmd_cop, "serve the web common operating picture of the demo"},
 #endif
