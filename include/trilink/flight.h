@@ -92,7 +92,17 @@ typedef struct tl_flight {
 } tl_flight;
 
 /** Solve for a flight meeting req. Returns TL_OK, TL_EINVAL (bad field, named in err),
- *  or TL_EIMPOSSIBLE (no preset/loft can reach it; err says why). */
+ *  or TL_EIMPOSSIBLE (no preset/loft can reach it; err says why).
+ *
+ *  The solved flight lands on the geodesic leaving the site on req.azimuth_rad, at
+ *  req.range_m (within 20 m; cross-track within 5 m), peaking at req.apogee_m (within
+ *  1 m) when given. The launch heading, azimuth + ctrl[TL_CTRL_HEADING], is corrected
+ *  for the Earth's rotation. Loft choices: min-energy flies the apogee of the Keplerian
+ *  minimum-energy ellipse for the range, depressed half that, lofted a full burn on the
+ *  steep branch. TL_CLASS_AUTO takes the smallest ballistic class that can fly it.
+ *  TL_CLASS_SLV ignores range and loft and flies to orbit (apogee_m sets the orbit's
+ *  apogee, default 600 km; orbital = 1). err messages start with the field at fault
+ *  ("latitude:", "range:", "apogee:", ...). Typical cost: 10-100 ms; thread-safe. */
 int tl_flight_solve(const tl_flight_request *req, tl_flight *out, tl_err *err);
 
 /** Fly a solved flight and sample it every dt_s (plus the exact impact point as the
@@ -105,5 +115,60 @@ int tl_flight_trajectory(const tl_flight *f, double dt_s, double t_end_s, tl_tra
 int tl_traj_at(const tl_traj *tr, double t_s, double x_ecef[6], int *phase, int *thrusting);
 
 void tl_traj_free(tl_traj *tr);
+
+/* ---- Extensions (dynamics helper) ---- */
+
+#define TL_MAX_STAGES 3
+
+/** One rocket stage: constant vacuum thrust over burn_s, propellant burnt at a constant
+ *  rate prop_kg / burn_s, dry_kg dropped at the end of the burn. */
+typedef struct tl_stage {
+    double thrust_n;
+    double burn_s;
+    double prop_kg;
+    double dry_kg;
+} tl_stage;
+
+/** A class preset (order-of-magnitude public figures; see docs/physics.md). */
+typedef struct tl_missile_preset {
+    tl_missile_class cls;
+    const char *name;      /**< "srbm" ... */
+    const char *example;   /**< the public system the numbers are modelled on */
+    int n_stages;
+    tl_stage stage[TL_MAX_STAGES];
+    double payload_kg;     /**< re-entry vehicle / satellite mass */
+    double diameter_m;     /**< body diameter (boost-phase drag) */
+    double cd_boost;       /**< boost-phase drag coefficient (constant) */
+    double beta_rv_kg_m2;  /**< re-entry vehicle ballistic coefficient m/(Cd A) */
+    double t_vertical_s;   /**< vertical rise before the pitch-over */
+    double t_kick_s;       /**< duration of the pitch-over kick */
+} tl_missile_preset;
+
+/** The preset of class c (NULL for an invalid class). */
+const tl_missile_preset *tl_missile_preset_get(tl_missile_class c);
+
+/** Total burn time of a preset (sum of its stages), s. */
+double tl_missile_preset_burn_s(const tl_missile_preset *p);
+
+/** Meaning of tl_flight.ctrl[] (filled by tl_flight_solve, read by tl_flight_fly). */
+enum {
+    TL_CTRL_KICK = 0,    /**< pitch-over kick angle from the vertical, rad */
+    TL_CTRL_CUTOFF = 1,  /**< engine cut-off time after launch, s; 0 or >= total burn: full burn */
+    TL_CTRL_ALPHA = 2,   /**< thrust pitched below the velocity in stages >= 2, rad */
+    TL_CTRL_HEADING = 3, /**< launch heading offset from req.azimuth_rad, rad */
+};
+
+/** Fly a flight from f->req (launch, azimuth), f->cls and f->ctrl, and fill the summary
+ *  fields of f (apogee, range, times, burnout, impact, orbital). Used by the solver;
+ *  callers may use it to fly hand-made control parameters. */
+int tl_flight_fly(tl_flight *f, tl_err *err);
+
+/** Orbit test used for "reaching orbit": inertial specific energy < 0 with perigee height
+ *  (over the equatorial radius) above 120 km, or energy >= 0 (escape). state in ECEF. */
+int tl_flight_is_orbital(const double x_ecef[6], double *perigee_h_m, double *apogee_h_m);
+
+/** Apogee height (m above a sphere of radius r_m) of the minimum-energy Keplerian
+ *  ellipse joining two points on that sphere range_m apart (non-rotating, point mass). */
+double tl_kepler_min_energy_apogee(double range_m, double r_m);
 
 #endif

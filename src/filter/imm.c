@@ -1,0 +1,127 @@
+/* imm.c — interacting multiple model estimator (Blom & Bar-Shalom, IEEE TAC 33(8)
+ * 1988; Bar-Shalom et al. 2001, sec. 11.6) with two modes over the same 6-state:
+ *   BALLISTIC — flight physics, small process noise (midcourse);
+ *   THRUST    — the same physics plus a large white-noise acceleration that stands
+ *               for unknown thrust in boost (and any manoeuvre);
+ *   REENTRY   — the physics with drag at a nominal ballistic coefficient (6,000
+ *               kg/m^2, mid-range of ballistic RVs) plus white noise for the
+ *               unknown true coefficient (the deceleration scales with 1/beta).
+ * This is the documented equivalent of a thrust-state boost model: the track
+ * survives boost and re-entry in THRUST and tightens to the bound in BALLISTIC.
+ * Switching follows a continuous-time Markov chain: P(stay in i over dt) =
+ * exp(-dt / mean_sojourn_i).
+ */
+#include "filter/filter_int.h"
+#include "trilink/error.h"
+#include "trilink/filter.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MU_FLOOR 1e-6
+
+void tl_imm_config_default(tl_imm_config *c)
+{
+    c->ops = &tl_ekf_ops;
+    tl_motion_default(&c->motion[TL_IMM_BALLISTIC]);
+    tl_motion_default(&c->motion[TL_IMM_THRUST]);
+    c->motion[TL_IMM_BALLISTIC].q_acc = 1e-4;
+    c->motion[TL_IMM_THRUST].q_acc = 900.0;  /* ~30 m/s^2 of unmodelled thrust/drag */
+    c->motion[TL_IMM_THRUST].max_step_s = 2.0;
+    tl_motion_default(&c->motion[TL_IMM_REENTRY]);
+    c->motion[TL_IMM_REENTRY].dyn.flags |= TL_DYN_DRAG;
+    c->motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 6000.0;
+    c->motion[TL_IMM_REENTRY].q_acc = 400.0;
+    c->motion[TL_IMM_REENTRY].max_step_s = 1.0;
+    c->mean_sojourn_s[TL_IMM_BALLISTIC] = 300.0;
+    c->mean_sojourn_s[TL_IMM_THRUST] = 30.0;
+    c->mean_sojourn_s[TL_IMM_REENTRY] = 60.0;
+}
+
+void tl_imm_init(tl_imm *imm, const tl_state_est *s, const double *mu0)
+{
+    for (int j = 0; j < TL_IMM_MODES; j++) {
+        imm->mode[j] = *s;
+        imm->mu[j] = mu0 ? mu0[j] : 1.0 / TL_IMM_MODES;
+    }
+}
+
+static void combine(const tl_state_est *modes, const double *w, tl_state_est *out)
+{
+    double x[6] = {0};
+    for (int j = 0; j < TL_IMM_MODES; j++)
+        for (int i = 0; i < 6; i++)
+            x[i] += w[j] * modes[j].x[i];
+    double P[6][6] = {{0}};
+    for (int j = 0; j < TL_IMM_MODES; j++) {
+        double d[6];
+        for (int i = 0; i < 6; i++)
+            d[i] = modes[j].x[i] - x[i];
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++)
+                P[a][b] += w[j] * (modes[j].P[a][b] + d[a] * d[b]);
+    }
+    tl__sym6(P);
+    out->t_ns = modes[0].t_ns;
+    memcpy(out->x, x, sizeof x);
+    memcpy(out->P, P, sizeof P);
+}
+
+void tl_imm_combine(const tl_imm *imm, tl_state_est *out) { combine(imm->mode, imm->mu, out); }
+
+int tl_imm_predict(const tl_imm_config *c, tl_imm *imm, int64_t t_ns)
+{
+    double dt = fabs(tl__dt_s(t_ns, imm->mode[0].t_ns));
+    if (dt == 0.0)
+        return TL_OK;
+    double p[TL_IMM_MODES][TL_IMM_MODES];
+    for (int i = 0; i < TL_IMM_MODES; i++) {
+        double stay = exp(-dt / c->mean_sojourn_s[i]);
+        for (int j = 0; j < TL_IMM_MODES; j++)
+            p[i][j] = (i == j) ? stay : (1.0 - stay) / (TL_IMM_MODES - 1);
+    }
+    tl_imm next;
+    for (int j = 0; j < TL_IMM_MODES; j++) {
+        double cj = 0.0, w[TL_IMM_MODES];
+        for (int i = 0; i < TL_IMM_MODES; i++)
+            cj += p[i][j] * imm->mu[i];
+        for (int i = 0; i < TL_IMM_MODES; i++)
+            w[i] = p[i][j] * imm->mu[i] / cj;
+        combine(imm->mode, w, &next.mode[j]);
+        next.mu[j] = cj;
+        int rc = c->ops->predict(&c->motion[j], &next.mode[j], t_ns);
+        if (rc != TL_OK)
+            return rc;
+    }
+    *imm = next;
+    return TL_OK;
+}
+
+int tl_imm_update(const tl_imm_config *c, tl_imm *imm, const tl_meas *m)
+{
+    tl_imm next = *imm;
+    double ll[TL_IMM_MODES], mx = -INFINITY;
+    for (int j = 0; j < TL_IMM_MODES; j++) {
+        tl_innov in;
+        int rc = c->ops->update(&next.mode[j], m, &in);
+        if (rc != TL_OK)
+            return rc;
+        ll[j] = -0.5 * (in.d2 + in.log_det_s) + log(imm->mu[j]);
+        if (ll[j] > mx)
+            mx = ll[j];
+    }
+    double sum = 0.0;
+    for (int j = 0; j < TL_IMM_MODES; j++) {
+        next.mu[j] = exp(ll[j] - mx);
+        sum += next.mu[j];
+    }
+    double sum2 = 0.0;
+    for (int j = 0; j < TL_IMM_MODES; j++) {
+        next.mu[j] = fmax(next.mu[j] / sum, MU_FLOOR);
+        sum2 += next.mu[j];
+    }
+    for (int j = 0; j < TL_IMM_MODES; j++)
+        next.mu[j] /= sum2;
+    *imm = next;
+    return TL_OK;
+}
