@@ -47,12 +47,23 @@ run_round() {
 run_round sec --pki "$WORK/pki"
 pass "secure: KR products reach JP through the US node (20/20, path KR>US)"
 
-stop US_sec
+# Link flap longer than the DDS lease (10 s): the us-jp veth goes down for 12 s while
+# KR publishes 40 more; after it returns JP must hold all 60, once, in order.
 stop KR_sec
+start_ns "$NK" KR_flap --config "$C" --nation KR --state "$WORK/kr" --pki "$WORK/pki" --inject-synthetic 40 --inject-rate 4 --inject-delay 1
+ip -n "$NJ" link set vju$S down || fail "veth down"
+sleep 12
+ip -n "$NJ" link set vju$S up || fail "veth up"
+wait_sql "$WORK/jp" "$Q" 60 40 || fail "after a 12 s flap JP has $(sql "$WORK/jp" "$Q") of 60"
+[ "$(sql "$WORK/jp" "select count(*) from (select seq, row_number() over (order by id) rn from products where origin='KR') where seq<>rn")" = 0 ] || fail "flap: KR products out of order at JP"
+pass "us-jp link down 12 s (beyond the lease): JP recovers all 60 KR products, once, in order"
+stop KR_flap
+
+stop US_sec
 start_ns "$NK" KR_sec2 --config "$C" --nation KR --state "$WORK/kr" --pki "$WORK/pki" --inject-synthetic 10 --inject-rate 10 --inject-delay 2
-wait_sql "$WORK/kr" "select count(*) from products" 30 20 || fail "KR did not publish its second batch"
+wait_sql "$WORK/kr" "select count(*) from products" 70 20 || fail "KR did not publish its last batch"
 sleep 5
-[ "$(sql "$WORK/jp" "$Q")" = 20 ] || fail "JP received KR products with the US node stopped"
+[ "$(sql "$WORK/jp" "$Q")" = 60 ] || fail "JP received KR products with the US node stopped"
 pass "with the US node stopped, nothing reaches JP (KR published 10 more)"
 stop KR_sec2; stop JP_sec
 kill "$CAP"; wait "$CAP" 2>/dev/null
