@@ -89,3 +89,24 @@ wait_ge() {
     done
     return 1
 }
+
+# pick_domains : set D1, D2, D3 to three adjacent link domains (10..99) whose discovery
+# ports are free right now, so concurrent runs (other worktrees, ctest -j) do not collide.
+pick_domains() {
+    used=$(ss -Huln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+    seed=$(( $$ + $(date +%N | sed 's/^0*//;s/^$/0/') ))
+    for i in $(seq 0 60); do
+        d=$(( 10 + ( (seed + i * 7) % 30 ) * 3 ))
+        clash=0
+        for dd in $d $((d + 1)) $((d + 2)); do
+            for idx in 0 1; do
+                p=$((7400 + 250 * dd + 10 + 2 * idx))
+                for q in $p $((p + 1)); do
+                    echo "$used" | grep -qx "$q" && clash=1
+                done
+            done
+        done
+        if [ $clash = 0 ]; then D1=$d; D2=$((d + 1)); D3=$((d + 2)); return 0; fi
+    done
+    D1=81; D2=82; D3=83
+}

@@ -7,7 +7,8 @@
 # relaying. Nothing KR published may come back to KR.
 . "$(dirname "$0")/lib.sh"
 C=$WORK/net.yaml
-write_config "$C" 81 82
+pick_domains
+write_config "$C" $D1 $D2
 "$TL_BIN" pki init "$WORK/pki" --config "$C" > /dev/null || fail "pki init"
 common="--config $C --pki $WORK/pki --duration 40"
 start US $common --nation US --state "$WORK/us"
