@@ -21,7 +21,7 @@ static tl_radar make_radar(double h_m)
     c.site.lon_rad = 127.0 * TL_DEG;
     c.site.h_m = h_m;
     c.max_range_m = 6.0e6;
-    c.ref_snr_db = 200.0; /* Pd == 1 to double precision: geometry tests only */
+    c.ref_snr_db = 200.0;             /* Pd == 1 to double precision: geometry tests only */
     c.min_el_rad = -TL_PI / 2 + 1e-9; /* the horizon alone decides */
     c.boresight_el_rad = 0.0;
     c.half_el_rad = TL_PI / 2;
@@ -104,7 +104,7 @@ static void test_first_visible_altitude_1000km(void **state)
             else
                 lo = mid;
         }
-        double approx = d * d / (2 * k * R);        /* primer: ~59 km at 1,000 km */
+        double approx = d * d / (2 * k * R);         /* primer: ~59 km at 1,000 km */
         double exact = horizon_height(d, 0.0, k, R); /* k R sec(d / kR) - k R */
         print_message("az %3.0f deg: first visible at %.1f m (d^2/2kR %.1f m, sec form %.1f m)\n",
                       az / TL_DEG, hi, approx, exact);
@@ -155,8 +155,8 @@ static void test_sector_limits(void **state)
         int expect = daz <= c.half_az_rad && el_t >= 5.0 * TL_DEG && el_t <= 65.0 * TL_DEG;
         tl_vis v = tl_radar_visible(&r, x);
         if ((v == TL_VIS_OK) != expect)
-            fail_msg("az %.3f el %.3f deg: visible %d expected %d", az_t / TL_DEG, el_t / TL_DEG,
-                     v, expect);
+            fail_msg("az %.3f el %.3f deg: visible %d expected %d", az_t / TL_DEG, el_t / TL_DEG, v,
+                     expect);
         if (expect)
             in++;
         else
@@ -365,7 +365,8 @@ static void test_false_alarms_in_volume(void **state)
         for (size_t i = 0; i < n; i++) {
             assert_int_equal(tl_plot_validate(&buf[i], NULL), TL_OK);
             assert_true(buf[i].z[0] >= c.min_range_m && buf[i].z[0] <= c.max_range_m);
-            assert_true(fabs(tl_wrap_pi(buf[i].z[1] - c.boresight_az_rad)) <= c.half_az_rad + 1e-12);
+            assert_true(fabs(tl_wrap_pi(buf[i].z[1] - c.boresight_az_rad)) <=
+                        c.half_az_rad + 1e-12);
             assert_true(buf[i].z[2] >= c.min_el_rad - 1e-12 && buf[i].z[2] <= 60 * TL_DEG + 1e-12);
             /* uniform in volume: P(range > 0.5 max) = 1 - 1/8 (min range negligible) */
             far += buf[i].z[0] > 0.5 * c.max_range_m;
@@ -392,7 +393,7 @@ static void test_ir_visibility(void **state)
     tl_geodetic_to_ecef(&g, x);
     assert_int_equal(tl_irsat_visible(&s, x, 1), 1);
     assert_int_equal(tl_irsat_visible(&s, x, 0), 0); /* no plume after burnout */
-    g.h_m = 11e3; /* in the clouds */
+    g.h_m = 11e3;                                    /* in the clouds */
     tl_geodetic_to_ecef(&g, x);
     assert_int_equal(tl_irsat_visible(&s, x, 1), 0);
     g.h_m = 13e3;
@@ -404,8 +405,9 @@ static void test_ir_visibility(void **state)
     assert_int_equal(tl_irsat_visible(&s, x, 1), 0);
     /* the limb at the equator: acos(a / (a + h_geo)) + acos(a / (a + h)) of arc,
      * 81.3 + 3.7 deg for a plume at 13 km */
-    double arc = (acos(TL_WGS84_A / (TL_WGS84_A + TL_GEO_ALT_M)) +
-                  acos(TL_WGS84_A / (TL_WGS84_A + 13e3))) / TL_DEG;
+    double arc =
+        (acos(TL_WGS84_A / (TL_WGS84_A + TL_GEO_ALT_M)) + acos(TL_WGS84_A / (TL_WGS84_A + 13e3))) /
+        TL_DEG;
     tl_geodetic limb_in = {0.0, (130.0 + arc - 0.2) * TL_DEG, 13e3};
     tl_geodetic limb_out = {0.0, (130.0 + arc + 0.2) * TL_DEG, 13e3};
     tl_geodetic_to_ecef(&limb_in, x);

@@ -134,9 +134,8 @@ static long check_run(const tl_scenario *sc, tl_sim *sim, const char *dir, size_
         assert_true(p.t_ns >= sc->epoch_ns && p.t_ns <= tl_sim_end_ns(sim));
         assert_non_null(fgets(line, sizeof line, tf));
         tl_plot_truth pt;
-        assert_int_equal(tl_plottruthio_read_line(line, "plots_truth.csv", (long)count + 1, &pt,
-                                                  &err),
-                         TL_OK);
+        assert_int_equal(
+            tl_plottruthio_read_line(line, "plots_truth.csv", (long)count + 1, &pt, &err), TL_OK);
         assert_true(pt.plot_id == p.plot_id);
         const tl_scn_sensor *s = find_sensor(sc, p.sensor_id);
         assert_non_null(s);
@@ -198,8 +197,8 @@ static long check_run(const tl_scenario *sc, tl_sim *sim, const char *dir, size_
         if (st.n[k] < 30)
             continue;
         double mu = st.s[k] / st.n[k], var = st.s2[k] / st.n[k] - mu * mu;
-        print_message("  component %d: %ld residuals, mean %.3f sd %.3f (normalised)\n", k,
-                      st.n[k], mu, sqrt(var));
+        print_message("  component %d: %ld residuals, mean %.3f sd %.3f (normalised)\n", k, st.n[k],
+                      mu, sqrt(var));
         assert_near(mu, 0.0, 4.4 / sqrt((double)st.n[k]));
         assert_near(var, 1.0, 4.4 * sqrt(2.0 / st.n[k]));
     }
@@ -345,9 +344,9 @@ static void test_detection_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default),     cmocka_unit_test(test_salvo),
-        cmocka_unit_test(test_overflight),  cmocka_unit_test(test_slv),
-        cmocka_unit_test(test_dense),       cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_default),         cmocka_unit_test(test_salvo),
+        cmocka_unit_test(test_overflight),      cmocka_unit_test(test_slv),
+        cmocka_unit_test(test_dense),           cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_detection_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,8 +61,7 @@ static void test_plot_round_trip(void **state)
         tl_err err;
         if (tl_plotio_read_line(a, "mem", i + 2, &q, &err) != TL_OK)
             fail_msg("%s", err.msg);
-        assert_true(q.t_ns == p.t_ns && q.plot_id == p.plot_id && q.kind == p.kind &&
-                    q.nz == p.nz);
+        assert_true(q.t_ns == p.t_ns && q.plot_id == p.plot_id && q.kind == p.kind && q.nz == p.nz);
         assert_string_equal(q.sensor_id, p.sensor_id);
         assert_string_equal(q.nation, p.nation);
         for (int k = 0; k < p.nz; k++) {
@@ -167,7 +166,7 @@ static void test_reader_file(void **state)
     fputs(good_radar, f);
     fputs("# a comment\n\n", f);
     fputs("1760,8,S,JP,radar,38,138,1,3,1,4.71,0.2,,1,0.001,0.001,oops\n", f); /* line 5 */
-    fputs(good_radar, f);                                                     /* line 6 */
+    fputs(good_radar, f);                                                      /* line 6 */
     fclose(f);
     tl_plotio_reader r;
     tl_err err;
@@ -202,8 +201,8 @@ static void test_reader_file(void **state)
 static void test_truth_files_round_trip(void **state)
 {
     (void)state;
-    tl_truth_row t = {1760000000123456789LL, "M1", {-3.1e6, 4.2e6, 3.9e6, 1234.5, -20.25, 7.125},
-                      1};
+    tl_truth_row t = {
+        1760000000123456789LL, "M1", {-3.1e6, 4.2e6, 3.9e6, 1234.5, -20.25, 7.125}, 1};
     char a[512], b[512];
     int n = tl_truthio_format(&t, a, sizeof a);
     assert_true(n > 0);
@@ -229,8 +228,8 @@ static void test_truth_files_round_trip(void **state)
     assert_int_equal(tl_plottruthio_read_line("77,2,M1", "pt", 3, &pu, &err), TL_EPARSE);
     assert_non_null(strstr(err.msg, "pt:3: column false_alarm: expected 0 or 1 ('2')"));
 
-    tl_object_row o = {"M1", "missile", "icbm", "-", 100, 39.0, 125.5, 30.0, 200, 40.0, 135.0,
-                       6.0e6, 0};
+    tl_object_row o = {"M1", "missile", "icbm", "-",   100,   39.0, 125.5,
+                       30.0, 200,       40.0,   135.0, 6.0e6, 0};
     tl_object_row p;
     n = tl_objectio_format(&o, a, sizeof a);
     assert_int_equal(tl_objectio_read_line(a, "objects.csv", 2, &p, &err), TL_OK);
