@@ -89,6 +89,7 @@ int tl_radar_init(tl_radar *r, const tl_radar_cfg *c, tl_err *err)
         return bad(err, id, "refraction factor k", c->k_refraction);
     memset(r, 0, sizeof *r);
     r->cfg = *c;
+    r->cfg.site.lon_rad = tl_wrap_pi(c->site.lon_rad); /* plots carry (-pi, pi] */
     tl_geodetic_to_ecef(&r->cfg.site, r->site_ecef);
     r->ref_snr_lin = pow(10.0, c->ref_snr_db / 10.0);
     return TL_OK;
