@@ -17,11 +17,8 @@
 
 #define TL_CSV_MAXF 24
 
-/* phase names in truth.csv (docs/formats.md), indexed by tl_phase */
-static const char *phase_names[] = {"boost", "midcourse", "terminal",
-                                    "orbit", "debris",    "impacted"};
-#define N_PHASES ((int)(sizeof phase_names / sizeof phase_names[0]))
-_Static_assert(N_PHASES == TL_PHASE_IMPACTED + 1, "phase table matches flight.h");
+/* phase names in truth.csv are flight.h's tl_phase_name() */
+#define N_PHASES (TL_PHASE_IMPACTED + 1)
 
 static const char *plot_cols[] = {"t_ns",         "plot_id",      "sensor_id", "nation", "kind",
                                   "site_lat_deg", "site_lon_deg", "site_h_m",  "nz",     "z0",
@@ -349,7 +346,7 @@ int tl_truthio_format(const tl_truth_row *t, char *buf, size_t cap)
         return TL_EINVAL;
     int n = snprintf(buf, cap, "%" PRId64 ",%s,%.3f,%.3f,%.3f,%.4f,%.4f,%.4f,%s\n", t->t_ns,
                      t->object_id, t->x_ecef[0], t->x_ecef[1], t->x_ecef[2], t->x_ecef[3],
-                     t->x_ecef[4], t->x_ecef[5], phase_names[t->phase]);
+                     t->x_ecef[4], t->x_ecef[5], tl_phase_name((tl_phase)t->phase));
     return fmt_done(n, cap);
 }
 
@@ -371,7 +368,7 @@ int tl_truthio_read_line(const char *line, const char *src, long lineno, tl_trut
             return rc;
     t.phase = -1;
     for (int ph = 0; ph < N_PHASES; ph++)
-        if (!strcmp(c.f[8], phase_names[ph]))
+        if (!strcmp(c.f[8], tl_phase_name((tl_phase)ph)))
             t.phase = ph;
     if (t.phase < 0)
         return tl_err_set(err, TL_EPARSE, "%s:%ld: column phase: unknown phase ('%s')", src, lineno,
