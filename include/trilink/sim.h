@@ -118,6 +118,12 @@ typedef struct tl_sim tl_sim;
 int tl_sim_create(const struct tl_scenario *sc, tl_sim **out, tl_err *err);
 void tl_sim_destroy(tl_sim *s);
 
+/** Keep only the sensors of one nation (NULL or "": all). Call before the first
+ *  scan. Each sensor draws from its own random stream, so a nation's plots are the
+ *  same with or without the filter (only plot ids differ). TL_ENOTFOUND when no
+ *  sensor belongs to that nation. */
+int tl_sim_set_nation(tl_sim *s, const char *nation);
+
 /** Epoch and end of the run, ns UTC. */
 int64_t tl_sim_start_ns(const tl_sim *s);
 int64_t tl_sim_end_ns(const tl_sim *s);

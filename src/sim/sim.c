@@ -65,7 +65,28 @@ struct tl_sim {
     size_t cap;
     uint64_t next_plot_id;
     int64_t start_ns, end_ns;
+    char nation[TL_NATION_LEN]; /* "" = every nation */
 };
+
+static const char *sensor_nation(const sim_sensor *ss)
+{
+    return ss->cfg->kind == TL_SENSOR_RADAR ? ss->cfg->radar.nation : ss->cfg->ir.nation;
+}
+
+int tl_sim_set_nation(tl_sim *s, const char *nation)
+{
+    if (!nation || !nation[0]) {
+        s->nation[0] = '\0';
+        return TL_OK;
+    }
+    int found = 0;
+    for (size_t i = 0; i < s->n_sen; i++)
+        found |= !strcmp(sensor_nation(&s->sen[i]), nation);
+    if (!found || strlen(nation) >= sizeof s->nation)
+        return TL_ENOTFOUND;
+    snprintf(s->nation, sizeof s->nation, "%s", nation);
+    return TL_OK;
+}
 
 int64_t tl_sim_start_ns(const tl_sim *s)
 {
@@ -497,6 +518,8 @@ int tl_sim_next_scan(tl_sim *s, int64_t *t_ns, const tl_plot **plots, const tl_p
     sim_sensor *best = NULL;
     int64_t tb = 0;
     for (size_t i = 0; i < s->n_sen; i++) {
+        if (s->nation[0] && strcmp(sensor_nation(&s->sen[i]), s->nation) != 0)
+            continue;
         int64_t t = scan_time(s, &s->sen[i]);
         if (!best || t < tb) {
             best = &s->sen[i];
