@@ -10,13 +10,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Korea-ish site used throughout */
-static tl_radar make_radar(double h_m)
+/* a default radar configuration with an id and a nation */
+static tl_radar_cfg base_cfg(const char *id, const char *nation)
 {
     tl_radar_cfg c;
     tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "R1");
-    snprintf(c.nation, sizeof c.nation, "KR");
+    snprintf(c.id, sizeof c.id, "%s", id);
+    snprintf(c.nation, sizeof c.nation, "%s", nation);
+    return c;
+}
+
+/* Korea-ish site used throughout */
+static tl_radar make_radar(double h_m)
+{
+    tl_radar_cfg c = base_cfg("R1", "KR");
     c.site.lat_rad = 37.0 * TL_DEG;
     c.site.lon_rad = 127.0 * TL_DEG;
     c.site.h_m = h_m;
@@ -118,10 +125,7 @@ static void test_first_visible_altitude_1000km(void **state)
 static void test_sector_limits(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "TPY2");
-    snprintf(c.nation, sizeof c.nation, "US");
+    tl_radar_cfg c = base_cfg("TPY2", "US");
     c.site = (tl_geodetic){40.888 * TL_DEG, 140.338 * TL_DEG, 50.0};
     c.boresight_az_rad = 260.0 * TL_DEG;
     c.half_az_rad = 60.0 * TL_DEG;
@@ -196,10 +200,7 @@ static void check_stats(const double *err, int n, int m, const double *sigma, co
 static void test_radar_noise_statistics(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "N1");
-    snprintf(c.nation, sizeof c.nation, "JP");
+    tl_radar_cfg c = base_cfg("N1", "JP");
     c.site = (tl_geodetic){38.08 * TL_DEG, 138.37 * TL_DEG, 100.0};
     c.sigma[0] = 75.0;
     c.sigma[1] = 0.8e-3;
@@ -295,10 +296,7 @@ static void test_ir_noise_statistics(void **state)
 static void test_swerling1_pd(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "P1");
-    snprintf(c.nation, sizeof c.nation, "KR");
+    tl_radar_cfg c = base_cfg("P1", "KR");
     c.site = (tl_geodetic){37.0 * TL_DEG, 127.0 * TL_DEG, 0.0};
     c.ref_rcs_m2 = 1.0;
     c.ref_range_m = 5.0e5;
@@ -338,10 +336,7 @@ static void test_swerling1_pd(void **state)
 static void test_false_alarms_in_volume(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "FA");
-    snprintf(c.nation, sizeof c.nation, "JP");
+    tl_radar_cfg c = base_cfg("FA", "JP");
     c.site = (tl_geodetic){35.767 * TL_DEG, 135.195 * TL_DEG, 0.0};
     c.boresight_az_rad = 300.0 * TL_DEG;
     c.half_az_rad = 50.0 * TL_DEG;
@@ -519,10 +514,7 @@ static void test_plot_validate(void **state)
 static void test_config_rejected(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "X");
-    snprintf(c.nation, sizeof c.nation, "JP");
+    tl_radar_cfg c = base_cfg("X", "JP");
     tl_radar r;
     tl_err err;
     c.revisit_s = 0;

@@ -204,22 +204,35 @@ static void check_keys(ctx *c, yaml_node_t *map, const char *path, const char *c
     }
 }
 
+/* Find a field's node of the wanted kind. Returns 1 with *v set, 0 when absent (an
+ * error if required), -1 when of the wrong kind (error reported; `what` names the
+ * expected kind, e.g. "a number"). */
+static int lookup(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
+                  yaml_node_type_t type, const char *what, yaml_node_t **v)
+{
+    *v = map_get(c, map, key);
+    if (!*v) {
+        if (required)
+            err_at(c, line_of(map), path, "missing field '%s'", key);
+        return 0;
+    }
+    if ((*v)->type != type) {
+        err_at(c, line_of(*v), path, "%s: expected %s, found %s", key, what, type_name(*v));
+        return -1;
+    }
+    return 1;
+}
+
 /* Typed getters: return 1 when present and valid, 0 when absent (an error if
  * required), -1 when present but invalid (error reported). */
 static int get_num(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
                    double lo, double hi, double *out)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return 0;
-    }
+    yaml_node_t *v;
+    int rc = lookup(c, map, path, key, required, YAML_SCALAR_NODE, "a number", &v);
+    if (rc != 1)
+        return rc;
     const char *s = scalar(v);
-    if (!s) {
-        err_at(c, line_of(v), path, "%s: expected a number, found %s", key, type_name(v));
-        return -1;
-    }
     char *end = NULL;
     errno = 0;
     double x = strtod(s, &end);
@@ -238,17 +251,11 @@ static int get_num(ctx *c, yaml_node_t *map, const char *path, const char *key, 
 static int get_str(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
                    char *out, size_t cap)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return 0;
-    }
+    yaml_node_t *v;
+    int rc = lookup(c, map, path, key, required, YAML_SCALAR_NODE, "a string", &v);
+    if (rc != 1)
+        return rc;
     const char *s = scalar(v);
-    if (!s) {
-        err_at(c, line_of(v), path, "%s: expected a string, found %s", key, type_name(v));
-        return -1;
-    }
     size_t n = strlen(s);
     if (n == 0 || n >= cap) {
         err_at(c, line_of(v), path, "%s: '%s' must be 1 to %zu characters", key, s, cap - 1);
@@ -280,17 +287,11 @@ static int get_id(ctx *c, yaml_node_t *map, const char *path, const char *key, i
 static int get_int(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
                    long long lo, long long hi, long long *out)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return 0;
-    }
+    yaml_node_t *v;
+    int rc = lookup(c, map, path, key, required, YAML_SCALAR_NODE, "an integer", &v);
+    if (rc != 1)
+        return rc;
     const char *s = scalar(v);
-    if (!s) {
-        err_at(c, line_of(v), path, "%s: expected an integer, found %s", key, type_name(v));
-        return -1;
-    }
     char *end = NULL;
     errno = 0;
     long long x = strtoll(s, &end, 10);
@@ -310,17 +311,8 @@ static int get_int(ctx *c, yaml_node_t *map, const char *path, const char *key, 
 static yaml_node_t *get_list(ctx *c, yaml_node_t *map, const char *path, const char *key,
                              int required)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return NULL;
-    }
-    if (v->type != YAML_SEQUENCE_NODE) {
-        err_at(c, line_of(v), path, "%s: expected a list, found %s", key, type_name(v));
-        return NULL;
-    }
-    return v;
+    yaml_node_t *v;
+    return lookup(c, map, path, key, required, YAML_SEQUENCE_NODE, "a list", &v) == 1 ? v : NULL;
 }
 
 static size_t seq_len(const yaml_node_t *s)
