@@ -74,13 +74,20 @@ static const demo_missile missiles[] = {
      {0.0, 0.0, 0.0, 0.05, 0.10, 0.85}},
 };
 
+static double ground_range(const demo_missile *m, double *azi_rad)
+{
+    double s12, azi2;
+    tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
+                        &s12, azi_rad, &azi2);
+    return s12;
+}
+
 /* Position of missile m at flight time tau_s (clamped to the flight). */
 static void fly(const demo_missile *m, double tau_s, tl_cop_point *q)
 {
-    double s12, azi1, azi2, f = tau_s / m->flight_s;
+    double azi1, azi2, f = tau_s / m->flight_s;
     f = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
-    tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
-                        &s12, &azi1, &azi2);
+    double s12 = ground_range(m, &azi1);
     tl_geodesic_direct(m->lat0_deg * RAD, m->lon0_deg * RAD, azi1, f * s12, &q->lat_rad,
                        &q->lon_rad, &azi2);
     q->h_m = 4.0 * m->apogee_m * f * (1.0 - f);
@@ -93,14 +100,6 @@ static void fly(const demo_missile *m, double tau_s, tl_cop_point *q)
     else
         q->phase = TL_PHASE_MIDCOURSE;
     q->t_ns = DEMO_EPOCH_NS + (int64_t)llround((m->t0_s + tau_s) * 1e9);
-}
-
-static double ground_range(const demo_missile *m, double *azi_rad)
-{
-    double s12, azi2;
-    tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
-                        &s12, azi_rad, &azi2);
-    return s12;
 }
 
 static void demo_track(const demo_missile *m, double t_s, tl_cop_track *t)

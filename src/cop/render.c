@@ -139,18 +139,21 @@ static void key(tl__cop_out *o, const char *k)
     tl__cop_printf(o, ",\"%s\":", k);
 }
 
+/* ,"k":v (null when v is not finite) */
+static void kv_num(tl__cop_out *o, const char *k, const char *fmt, double v)
+{
+    key(o, k);
+    tl__cop_num(o, fmt, v);
+}
+
 static void put_ellipse(tl__cop_out *o, const tl_cop_ellipse *e)
 {
     tl__cop_puts(o, "{\"lat_deg\":");
     tl__cop_num(o, "%.6f", e->lat_rad * DEG);
-    key(o, "lon_deg");
-    tl__cop_num(o, "%.6f", e->lon_rad * DEG);
-    key(o, "semi_major_m");
-    tl__cop_num(o, "%.1f", e->semi_major_m);
-    key(o, "semi_minor_m");
-    tl__cop_num(o, "%.1f", e->semi_minor_m);
-    key(o, "orient_deg");
-    tl__cop_num(o, "%.3f", e->orient_rad * DEG);
+    kv_num(o, "lon_deg", "%.6f", e->lon_rad * DEG);
+    kv_num(o, "semi_major_m", "%.1f", e->semi_major_m);
+    kv_num(o, "semi_minor_m", "%.1f", e->semi_minor_m);
+    kv_num(o, "orient_deg", "%.3f", e->orient_rad * DEG);
     key(o, "ring");
     if (ellipse_drawable(e))
         put_ring(o, e);
@@ -190,12 +193,9 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     tl__cop_puts(o, "{\"id\":");
     tl__cop_json_str(o, t->id, sizeof t->id);
     tl__cop_printf(o, ",\"t_ns\":%lld", (long long)t->t_ns);
-    key(o, "lat_deg");
-    tl__cop_num(o, "%.6f", t->lat_rad * DEG);
-    key(o, "lon_deg");
-    tl__cop_num(o, "%.6f", t->lon_rad * DEG);
-    key(o, "h_m");
-    tl__cop_num(o, "%.1f", t->h_m);
+    kv_num(o, "lat_deg", "%.6f", t->lat_rad * DEG);
+    kv_num(o, "lon_deg", "%.6f", t->lon_rad * DEG);
+    kv_num(o, "h_m", "%.1f", t->h_m);
     key(o, "vel_enu_mps");
     for (int i = 0; i < 3; i++) {
         tl__cop_puts(o, i ? "," : "[");
@@ -206,8 +206,7 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     tl__cop_num(o, "%.2f",
                 sqrt(t->vel_enu_mps[0] * t->vel_enu_mps[0] + t->vel_enu_mps[1] * t->vel_enu_mps[1] +
                      t->vel_enu_mps[2] * t->vel_enu_mps[2]));
-    key(o, "pos_sigma_m");
-    tl__cop_num(o, "%.1f", t->pos_sigma_m);
+    kv_num(o, "pos_sigma_m", "%.1f", t->pos_sigma_m);
     tl__cop_printf(o, ",\"phase\":\"%s\"", tl_phase_name(t->phase));
     const char *cls = (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
     if (cls)
@@ -215,10 +214,8 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     else
         tl__cop_puts(o, ",\"class\":null");
     tl__cop_printf(o, ",\"loft\":\"%s\"", tl__cop_loft_name(t->loft));
-    key(o, "apogee_m");
-    tl__cop_num(o, "%.0f", t->apogee_m);
-    key(o, "range_m");
-    tl__cop_num(o, "%.0f", t->range_m);
+    kv_num(o, "apogee_m", "%.0f", t->apogee_m);
+    kv_num(o, "range_m", "%.0f", t->range_m);
     tl__cop_printf(o, ",\"overflies_jp\":%s", t->overflies_jp ? "true" : "false");
     key(o, "contributors");
     tl__cop_puts(o, "[");
@@ -276,10 +273,8 @@ static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a)
     if (a->has_circle) {
         tl__cop_puts(o, "{\"lat_deg\":");
         tl__cop_num(o, "%.6f", a->area_lat_rad * DEG);
-        key(o, "lon_deg");
-        tl__cop_num(o, "%.6f", a->area_lon_rad * DEG);
-        key(o, "radius_m");
-        tl__cop_num(o, "%.0f", a->area_radius_m);
+        kv_num(o, "lon_deg", "%.6f", a->area_lon_rad * DEG);
+        kv_num(o, "radius_m", "%.0f", a->area_radius_m);
         tl__cop_puts(o, "}");
     } else {
         tl__cop_puts(o, "null");
@@ -294,8 +289,7 @@ static void put_link_json(tl__cop_out *o, const tl_cop_link *l)
     key(o, "peer");
     tl__cop_json_str(o, l->peer, sizeof l->peer);
     tl__cop_printf(o, ",\"up\":%s", l->up ? "true" : "false");
-    key(o, "latency_s");
-    tl__cop_num(o, "%.6f", l->latency_s);
+    kv_num(o, "latency_s", "%.6f", l->latency_s);
     tl__cop_printf(
         o, ",\"msgs_in\":%llu,\"msgs_out\":%llu,\"gaps\":%llu,\"dups\":%llu,\"rejects\":%llu}",
         (unsigned long long)l->msgs_in, (unsigned long long)l->msgs_out,
