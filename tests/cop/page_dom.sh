@@ -16,6 +16,7 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # a near-frozen clock, so the page shows the picture dumped below
+: >"$tmp/serve.log" # exists before the server opens it: the reader below may run first
 "$bin" cop --demo --start 800 --speed 0.001 --duration 120 >"$tmp/serve.log" 2>&1 &
 pid=$!
 port=""
