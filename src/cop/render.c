@@ -178,6 +178,12 @@ static void put_points(tl__cop_out *o, const tl_cop_point *pts, int n)
     tl__cop_puts(o, "]");
 }
 
+/* "icbm", ... or NULL while the class is unknown (-1) */
+static const char *class_name(int cls)
+{
+    return cls >= 0 ? tl_missile_class_name((tl_missile_class)cls) : NULL;
+}
+
 static tl_cop_zone verdict(const tl_cop_impact *im)
 {
     tl_cop_zone best = TL_COP_ZONE_OPEN_SEA;
@@ -208,7 +214,7 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
                      t->vel_enu_mps[2] * t->vel_enu_mps[2]));
     kv_num(o, "pos_sigma_m", "%.1f", t->pos_sigma_m);
     tl__cop_printf(o, ",\"phase\":\"%s\"", tl_phase_name(t->phase));
-    const char *cls = (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
+    const char *cls = class_name(t->cls);
     if (cls)
         tl__cop_printf(o, ",\"class\":\"%s\"", cls);
     else
@@ -426,8 +432,7 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
             feature_begin(&o, &nfeat, "track", t->id, sizeof t->id);
             tl__cop_printf(&o, ",\"t_ns\":%lld,\"phase\":\"%s\",\"class\":", (long long)t->t_ns,
                            tl_phase_name(t->phase));
-            const char *cls =
-                (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
+            const char *cls = class_name(t->cls);
             if (cls)
                 tl__cop_printf(&o, "\"%s\"", cls);
             else

@@ -69,6 +69,8 @@ function drawBase() {
   if (state.picture) drawDynamic(state.picture);
 }
 
+const hasPoint = (o) => o.lat_deg !== null && o.lon_deg !== null;
+
 // RFC 7946 rings are counterclockwise; d3-geo wants clockwise exteriors (spherical winding).
 const d3Polygon = (ring) => ({ type: 'Polygon', coordinates: [ring.slice().reverse()] });
 
@@ -93,26 +95,26 @@ function drawDynamic(pic) {
     for (let i = 0; i + 1 < hist.length;) {
       let j = i + 1;
       while (j + 1 < hist.length && hist[j][4] === hist[i][4]) j++;
-      const line = { type: 'LineString', coordinates: hist.slice(i, j + 1).map((p) => [p[0], p[1]]) };
+      const line = { type: 'LineString', coordinates: hist.slice(i, j + 1).filter((p) => p[0] !== null && p[1] !== null).map((p) => [p[0], p[1]]) };
       el('path', { class: 'path-seg', d: path(line), stroke: PHASE_COLOR[hist[i][4]] || '#fff' }, layers.paths);
       i = j;
     }
     if (t.predicted.length > 1) {
-      const line = { type: 'LineString', coordinates: t.predicted.map((p) => [p[0], p[1]]) };
+      const line = { type: 'LineString', coordinates: t.predicted.filter((p) => p[0] !== null && p[1] !== null).map((p) => [p[0], p[1]]) };
       el('path', { class: 'pred', d: path(line), stroke: PHASE_COLOR[t.phase] }, layers.paths);
     }
-    if (t.launch) {
+    if (t.launch && hasPoint(t.launch.ellipse)) {
       const [x, y] = projection([t.launch.ellipse.lon_deg, t.launch.ellipse.lat_deg]);
       el('path', { class: 'mk-launch', d: `M${x},${y - 6}L${x + 5},${y + 4}L${x - 5},${y + 4}Z` }, layers.marks);
     }
-    if (t.impact) {
+    if (t.impact && hasPoint(t.impact.ellipse)) {
       const [x, y] = projection([t.impact.ellipse.lon_deg, t.impact.ellipse.lat_deg]);
       const cross = `M${x - 5},${y - 5}L${x + 5},${y + 5}M${x - 5},${y + 5}L${x + 5},${y - 5}`;
       el('path', { class: 'mk-impact-halo', d: cross }, layers.marks);
       el('path', { class: 'mk-impact', stroke: ZONE_COLOR[t.impact.verdict] || '#fff',
         d: cross }, layers.marks);
     }
-    if (t.lat_deg !== null && t.phase !== 'impacted') {
+    if (hasPoint(t) && t.phase !== 'impacted') {
       const [x, y] = projection([t.lon_deg, t.lat_deg]);
       const g = el('g', { class: 'trk-g', cursor: 'pointer' }, layers.marks);
       el('circle', { class: sel ? 'trk sel' : 'trk', cx: x, cy: y, r: sel ? 7 : 6, fill: PHASE_COLOR[t.phase] }, g);
@@ -192,7 +194,7 @@ function trackCard(t, parent) {
   kv('Quality σ', t.pos_sigma_m === null ? '—' : `${Math.round(t.pos_sigma_m)} m`);
   kv('Apogee', t.apogee_m === null ? '—' : `${fmtKm(t.apogee_m)} km`);
   kv('Range', t.range_m === null ? '—' : `${fmtKm(t.range_m)} km`);
-  kv('Position', `${t.lat_deg.toFixed(2)} ${t.lon_deg.toFixed(2)}`);
+  kv('Position', t.lat_deg === null || t.lon_deg === null ? '—' : `${t.lat_deg.toFixed(2)} ${t.lon_deg.toFixed(2)}`);
 
   if (t.impact) {
     const tti = h('div', 'tti', card);
