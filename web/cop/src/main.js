@@ -46,7 +46,8 @@ function drawBase() {
   const w = svg.clientWidth || 900, ht = svg.clientHeight || 700;
   svg.setAttribute('viewBox', `0 0 ${w} ${ht}`);
   svg.textContent = '';
-  projection = geoConicConformal().parallels([32, 44]).rotate([-134, 0]).fitExtent([[10, 10], [w - 10, ht - 10]], REGION);
+  projection = geoConicConformal().parallels([32, 44]).rotate([-134, 0]).fitExtent([[10, 10], [w - 10, ht - 10]], REGION)
+    .clipExtent([[0, 0], [w, ht]]); // keeps the SVG small: nothing drawn off screen
   path = geoPath(projection);
   const base = el('g', { class: 'base' }, svg);
   el('path', { class: 'graticule', d: path(geoGraticule().step([5, 5])()) }, base);
