@@ -24,6 +24,7 @@
 
 #include "trilink/error.h"
 #include "trilink/flight.h"
+#include "trilink/zones.h"
 
 #define TL_COP_NATION_LEN 8     /**< "JP", "US", "KR" (same size as TL_NATION_LEN) */
 #define TL_COP_ID_LEN 32        /**< system track numbers, link names */
@@ -34,18 +35,8 @@
 #define TL_COP_MAX_TRACKS 64
 #define TL_COP_MAX_ALERTS 32
 #define TL_COP_MAX_LINKS 8
+#define TL_COP_MAX_REFS 16     /**< references per alert (as TL_ALERT_MAX_REFS) */
 #define TL_COP_ELLIPSE_RING 48 /**< vertices of a rendered ellipse polygon (plus closure) */
-
-/** Zone verdict categories of an impact prediction (issue 6), in this order. */
-typedef enum tl_cop_zone {
-    TL_COP_ZONE_JP_TERRITORY = 0,
-    TL_COP_ZONE_JP_EEZ,
-    TL_COP_ZONE_KR_TERRITORY,
-    TL_COP_ZONE_KR_WATERS,
-    TL_COP_ZONE_OTHER_LAND,
-    TL_COP_ZONE_OPEN_SEA,
-    TL_COP_ZONE_COUNT
-} tl_cop_zone;
 
 /** CAP 1.2 msgType of an alert. */
 typedef enum tl_cop_msg_type {
@@ -77,9 +68,10 @@ typedef struct tl_cop_launch {
 
 typedef struct tl_cop_impact {
     int valid;
-    int64_t t_ns;                     /**< predicted time of impact */
-    tl_cop_ellipse ell;               /**< impact point and its 95% ellipse */
-    double p_zone[TL_COP_ZONE_COUNT]; /**< verdict probabilities over the ellipse, sum ~1 */
+    int64_t t_ns;                 /**< predicted time of impact */
+    tl_cop_ellipse ell;           /**< impact point and its 95% ellipse */
+    double p_zone[TL_ZONE_COUNT]; /**< P(zone) over the ellipse, indexed by tl_zone_class
+                                       (zones.h: tl_zone_verdict.p), sum ~1 */
 } tl_cop_impact;
 
 /** One system track of the fused picture. */
@@ -110,8 +102,10 @@ typedef struct tl_cop_track {
 typedef struct tl_cop_alert {
     char id[64]; /**< CAP identifier */
     tl_cop_msg_type msg_type;
-    char status[16];     /**< CAP status: "Actual", "Exercise", "Test", ... */
-    char references[64]; /**< Update/Cancel: id of the message it supersedes, else "" */
+    char status[16];                      /**< CAP status: "Actual", "Exercise", "Test", ... */
+    char references[TL_COP_MAX_REFS][64]; /**< Update/Cancel: ids of the messages it
+                                               supersedes (CAP <references>), oldest first */
+    int n_references;
     int64_t sent_ns;
     char track_id[TL_COP_ID_LEN];
     char headline[TL_COP_TEXT_LEN];
@@ -149,7 +143,6 @@ void tl_cop_picture_init(tl_cop_picture *p);
 /** Empty track: unknown class (-1), NaN apogee/range/sigma/velocity, no launch/impact. */
 void tl_cop_track_init(tl_cop_track *t);
 
-const char *tl_cop_zone_name(tl_cop_zone z);         /**< "jp_territory", ... */
 const char *tl_cop_msg_type_name(tl_cop_msg_type m); /**< "Alert", "Update", "Cancel" */
 
 /** Check a picture before rendering: counts within capacity, enums in range, finite

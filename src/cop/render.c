@@ -29,13 +29,6 @@ void tl_cop_track_init(tl_cop_track *t)
         t->vel_enu_mps[i] = NAN;
 }
 
-const char *tl_cop_zone_name(tl_cop_zone z)
-{
-    static const char *const names[] = {"jp_territory", "jp_eez",     "kr_territory",
-                                        "kr_waters",    "other_land", "open_sea"};
-    return z >= 0 && z < TL_COP_ZONE_COUNT ? names[z] : "unknown";
-}
-
 const char *tl_cop_msg_type_name(tl_cop_msg_type m)
 {
     static const char *const names[] = {"Alert", "Update", "Cancel"};
@@ -90,10 +83,15 @@ int tl_cop_picture_check(const tl_cop_picture *p, tl_err *err)
     for (int i = 0; i < p->n_tracks; i++)
         if ((rc = check_track(&p->tracks[i], i, err)))
             return rc;
-    for (int i = 0; i < p->n_alerts; i++)
+    for (int i = 0; i < p->n_alerts; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "alerts[%d].n_references", i);
+        if ((rc = check_count(p->alerts[i].n_references, TL_COP_MAX_REFS, field, err)))
+            return rc;
         if ((int)p->alerts[i].msg_type < 0 || p->alerts[i].msg_type > TL_COP_MSG_CANCEL)
             return tl_err_set(err, TL_EINVAL, "cop picture: alerts[%d].msg_type = %d unknown", i,
                               (int)p->alerts[i].msg_type);
+    }
     return TL_OK;
 }
 
@@ -184,13 +182,13 @@ static const char *class_name(int cls)
     return cls >= 0 ? tl_missile_class_name((tl_missile_class)cls) : NULL;
 }
 
-static tl_cop_zone verdict(const tl_cop_impact *im)
+static tl_zone_class verdict(const tl_cop_impact *im)
 {
-    tl_cop_zone best = TL_COP_ZONE_OPEN_SEA;
+    tl_zone_class best = TL_ZONE_OPEN_SEA;
     double pbest = -1.0;
-    for (int z = 0; z < TL_COP_ZONE_COUNT; z++)
+    for (int z = 0; z < TL_ZONE_COUNT; z++)
         if (isfinite(im->p_zone[z]) && im->p_zone[z] > pbest)
-            pbest = im->p_zone[z], best = (tl_cop_zone)z;
+            pbest = im->p_zone[z], best = (tl_zone_class)z;
     return best;
 }
 
@@ -246,11 +244,11 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
         tl__cop_printf(o, "{\"t_ns\":%lld,\"ellipse\":", (long long)t->impact.t_ns);
         put_ellipse(o, &t->impact.ell);
         tl__cop_puts(o, ",\"p_zone\":{");
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++) {
-            tl__cop_printf(o, "%s\"%s\":", z ? "," : "", tl_cop_zone_name((tl_cop_zone)z));
+        for (int z = 0; z < TL_ZONE_COUNT; z++) {
+            tl__cop_printf(o, "%s\"%s\":", z ? "," : "", tl_zone_class_name((tl_zone_class)z));
             tl__cop_num(o, "%.4f", t->impact.p_zone[z]);
         }
-        tl__cop_printf(o, "},\"verdict\":\"%s\"}", tl_cop_zone_name(verdict(&t->impact)));
+        tl__cop_printf(o, "},\"verdict\":\"%s\"}", tl_zone_class_name(verdict(&t->impact)));
     } else {
         tl__cop_puts(o, "null");
     }
@@ -268,7 +266,13 @@ static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a)
     tl__cop_printf(o, ",\"msg_type\":\"%s\",\"status\":", tl_cop_msg_type_name(a->msg_type));
     tl__cop_json_str(o, a->status, sizeof a->status);
     key(o, "references");
-    tl__cop_json_str(o, a->references, sizeof a->references);
+    tl__cop_puts(o, "[");
+    for (int i = 0; i < a->n_references; i++) {
+        if (i)
+            tl__cop_puts(o, ",");
+        tl__cop_json_str(o, a->references[i], sizeof a->references[i]);
+    }
+    tl__cop_puts(o, "]");
     tl__cop_printf(o, ",\"sent_ns\":%lld,\"track_id\":", (long long)a->sent_ns);
     tl__cop_json_str(o, a->track_id, sizeof a->track_id);
     key(o, "headline");
@@ -398,9 +402,9 @@ static void put_estimate_features(tl__cop_out *o, int *nfeat, const tl_cop_track
     tl__cop_puts(o, ",\"orient_deg\":");
     tl__cop_num(o, "%.3f", e->orient_rad * DEG);
     if (im) {
-        tl__cop_printf(o, ",\"verdict\":\"%s\"", tl_cop_zone_name(verdict(im)));
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++) {
-            tl__cop_printf(o, ",\"p_%s\":", tl_cop_zone_name((tl_cop_zone)z));
+        tl__cop_printf(o, ",\"verdict\":\"%s\"", tl_zone_class_name(verdict(im)));
+        for (int z = 0; z < TL_ZONE_COUNT; z++) {
+            tl__cop_printf(o, ",\"p_%s\":", tl_zone_class_name((tl_zone_class)z));
             tl__cop_num(o, "%.4f", im->p_zone[z]);
         }
     }
@@ -556,11 +560,11 @@ int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, si
         const tl_cop_track *t = &p->tracks[i];
         if (!t->impact.valid)
             continue;
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++) {
+        for (int z = 0; z < TL_ZONE_COUNT; z++) {
             sample_begin(&o, p, "tl_cop_track_impact_probability");
             tl__cop_puts(&o, ",track=\"");
             tl__cop_prom_str(&o, t->id, sizeof t->id);
-            tl__cop_printf(&o, "\",zone=\"%s\"", tl_cop_zone_name((tl_cop_zone)z));
+            tl__cop_printf(&o, "\",zone=\"%s\"", tl_zone_class_name((tl_zone_class)z));
             sample_value(&o, t->impact.p_zone[z]);
         }
     }

@@ -10,10 +10,12 @@ const SVGNS = 'http://www.w3.org/2000/svg';
 const JAPAN = '392'; // ISO 3166-1 numeric, the id world-atlas uses
 const PHASE_COLOR = { boost: '#ffb020', midcourse: '#4cc9f0', terminal: '#ff4d6d', orbit: '#c77dff',
   debris: '#9aa5b1', impacted: '#9aa5b1', unknown: '#9aa5b1' };
+// Zone classes of zones.h (tl_zone_class_name), in display order.
 const ZONES = [
   ['jp_territory', 'JP territory', '#ff3b30'], ['jp_eez', 'JP EEZ', '#ff9f0a'],
   ['kr_territory', 'KR territory', '#ffd60a'], ['kr_waters', 'KR waters', '#e0c341'],
-  ['other_land', 'Other land', '#bf5af2'], ['open_sea', 'Open sea', '#5e8fb8']];
+  ['kp_land', 'DPRK land', '#bf5af2'], ['other_land', 'Other land', '#9d7be0'],
+  ['open_sea', 'Open sea', '#5e8fb8'], ['elsewhere', 'Outside region', '#8e9aab']];
 const ZONE_COLOR = Object.fromEntries(ZONES.map(([k, , c]) => [k, c]));
 const REGION = { type: 'MultiPoint', coordinates: [[122.5, 32], [146, 46], [122.5, 46], [146, 32]] };
 const CITIES = [['Pyongyang', 125.75, 39.03], ['Seoul', 126.98, 37.57], ['Tokyo', 139.69, 35.69],
@@ -160,7 +162,7 @@ function scenarioNowNs() {
 
 // In force: Alerts and Updates that no later Update or Cancel references (CAP 1.2).
 function activeAlerts(alerts) {
-  const superseded = new Set(alerts.map((a) => a.references).filter((r) => r));
+  const superseded = new Set(alerts.flatMap((a) => a.references));
   return alerts.filter((a) => a.msg_type !== 'Cancel' && !superseded.has(a.id));
 }
 
@@ -230,7 +232,7 @@ function alertRow(a, superseded, parent) {
   h('span', 'lbl', top, `${a.status} · ${a.track_id}`);
   h('span', 'when', top, fmtClock(a.sent_ns));
   h('div', 'headline', r, a.headline);
-  h('div', 'area', r, `${a.area_desc} · ${a.id}` + (a.references ? ` → ${a.references}` : ''));
+  h('div', 'area', r, `${a.area_desc} · ${a.id}` + (a.references.length ? ` → ${a.references.join(', ')}` : ''));
 }
 
 function renderLinks(links) {
