@@ -22,8 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trilink/alert.h"
 #include "trilink/error.h"
 #include "trilink/flight.h"
+#include "trilink/fusion.h"
+#include "trilink/predict.h"
 #include "trilink/zones.h"
 
 #define TL_COP_NATION_LEN 8     /**< "JP", "US", "KR" (same size as TL_NATION_LEN) */
@@ -193,6 +196,35 @@ int tl_cop_update(tl_cop *cop, const tl_cop_picture *p, tl_err *err);
 int tl_cop_port(const tl_cop *cop);
 /** Stop the server and free everything. NULL is a no-op. */
 void tl_cop_destroy(tl_cop *cop);
+
+/* ---- Filling the picture from the node's products (conversions only) ---- */
+
+/** The COP's id of system track number stn: "T%06u" (as the CAP text names objects). */
+void tl_cop_track_id(uint32_t stn, char id[TL_COP_ID_LEN]);
+
+/** Set id, t_ns, position (geodetic), velocity (local ENU), pos_sigma_m (sqrt of the
+ *  position covariance's trace), contributors (distinct nations, in contributor order)
+ *  and best_nation from a fusion system track. Other fields are left as they are. */
+void tl_cop_track_from_system(tl_cop_track *out, const tl_system_track *st);
+
+/** Set class (SLV for a space launch), loft, apogee, range (NaN if not found), launch and
+ *  impact (valid only when their status is TL_PRED_IMPACT; ellipses as predicted) and the
+ *  zone probabilities from v (NaN when v is NULL). Other fields are left as they are. */
+void tl_cop_track_set_threat(tl_cop_track *out, const tl_threat_pred *tp, const tl_zone_verdict *v);
+
+/** Append pt to the flight path. When the path is full every other point is dropped
+ *  (the first detection stays), so a whole flight fits at coarser spacing. */
+void tl_cop_track_push_history(tl_cop_track *t, const tl_cop_point *pt);
+
+/** Replace the predicted path with up to TL_COP_MAX_PREDICTED evenly spaced samples of
+ *  s[0..n) (first and last kept; from tl_predict_ground_track). */
+void tl_cop_track_set_predicted(tl_cop_track *t, const tl_track_sample *s, size_t n);
+
+/** Fill out from an alert message and its state machine's configuration (status);
+ *  track_id is tl_cop_track_id(m->object_id); the headline is a short display text.
+ *  @retval TL_EINVAL m->type is TL_ALERT_NONE or unknown (err says); out unchanged */
+int tl_cop_alert_from_msg(tl_cop_alert *out, const tl_alert_msg *m, const tl_alert_cfg *cfg,
+                          tl_err *err);
 
 /** A synthetic picture for demos and tests (display fixture, not physics): the JP node
  *  at scenario time t_s seconds after the first launch, with a lofted ICBM from near

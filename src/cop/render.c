@@ -182,14 +182,18 @@ static const char *class_name(int cls)
     return cls >= 0 ? tl_missile_class_name((tl_missile_class)cls) : NULL;
 }
 
-static tl_zone_class verdict(const tl_cop_impact *im)
+/* The most probable zone as a JSON value: its name, or null when no probability is known. */
+static void put_verdict(tl__cop_out *o, const tl_cop_impact *im)
 {
-    tl_zone_class best = TL_ZONE_OPEN_SEA;
+    int best = -1;
     double pbest = -1.0;
     for (int z = 0; z < TL_ZONE_COUNT; z++)
         if (isfinite(im->p_zone[z]) && im->p_zone[z] > pbest)
-            pbest = im->p_zone[z], best = (tl_zone_class)z;
-    return best;
+            pbest = im->p_zone[z], best = z;
+    if (best < 0)
+        tl__cop_puts(o, "null");
+    else
+        tl__cop_printf(o, "\"%s\"", tl_zone_class_name((tl_zone_class)best));
 }
 
 static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
@@ -248,7 +252,9 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
             tl__cop_printf(o, "%s\"%s\":", z ? "," : "", tl_zone_class_name((tl_zone_class)z));
             tl__cop_num(o, "%.4f", t->impact.p_zone[z]);
         }
-        tl__cop_printf(o, "},\"verdict\":\"%s\"}", tl_zone_class_name(verdict(&t->impact)));
+        tl__cop_puts(o, "},\"verdict\":");
+        put_verdict(o, &t->impact);
+        tl__cop_puts(o, "}");
     } else {
         tl__cop_puts(o, "null");
     }
@@ -402,7 +408,8 @@ static void put_estimate_features(tl__cop_out *o, int *nfeat, const tl_cop_track
     tl__cop_puts(o, ",\"orient_deg\":");
     tl__cop_num(o, "%.3f", e->orient_rad * DEG);
     if (im) {
-        tl__cop_printf(o, ",\"verdict\":\"%s\"", tl_zone_class_name(verdict(im)));
+        tl__cop_puts(o, ",\"verdict\":");
+        put_verdict(o, im);
         for (int z = 0; z < TL_ZONE_COUNT; z++) {
             tl__cop_printf(o, ",\"p_%s\":", tl_zone_class_name((tl_zone_class)z));
             tl__cop_num(o, "%.4f", im->p_zone[z]);
