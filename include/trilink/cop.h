@@ -166,7 +166,7 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
 int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
                               tl_err *err);
 
-/** Ellipse outline: n >= 4 vertices on the ellipsoid (geodesic offsets from the centre),
+/** Ellipse outline: n >= 3 vertices on the ellipsoid (tl_ellipse95_polygon, reversed),
  *  counterclockwise seen from above, as lon/lat radians; the caller closes the ring. */
 void tl_cop_ellipse_ring(const tl_cop_ellipse *e, int n, double lon_rad[], double lat_rad[]);
 

@@ -1,14 +1,13 @@
 /* render.c — the COP documents: the picture as JSON (schema in docs/cop.md), as an
  * RFC 7946 GeoJSON FeatureCollection, and as Prometheus text metrics (exposition
  * format 0.0.4). Pure functions of the picture: no clock, no I/O. Ellipse outlines are
- * geodesic offsets from the centre on WGS-84 (tl_geodesic_direct, PROJ/Karney 2013). */
+ * zones.h's (geodesic offsets from the centre on WGS-84, Karney 2013), wound for RFC 7946. */
 #include "cop_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "trilink/geo.h"
 
 #define DEG (180.0 / M_PI)
 
@@ -97,16 +96,19 @@ int tl_cop_picture_check(const tl_cop_picture *p, tl_err *err)
 
 void tl_cop_ellipse_ring(const tl_cop_ellipse *e, int n, double lon_rad[], double lat_rad[])
 {
-    /* Major axis u = (sin az, cos az) in (east, north); w = u turned 90 degrees
-     * counterclockwise. p(th) = a cos(th) u + b sin(th) w runs counterclockwise. */
-    double su = sin(e->orient_rad), cu = cos(e->orient_rad);
-    for (int k = 0; k < n; k++) {
-        double th = 2.0 * M_PI * k / n;
-        double x = e->semi_major_m * cos(th), y = e->semi_minor_m * sin(th);
-        double east = x * su - y * cu, north = x * cu + y * su;
-        double s = hypot(east, north), azi2;
-        tl_geodesic_direct(e->lat_rad, e->lon_rad, atan2(east, north), s, &lat_rad[k], &lon_rad[k],
-                           &azi2);
+    /* zones.h draws the same ellipse clockwise from the major axis; RFC 7946 wants the
+     * exterior ring counterclockwise: keep vertex 0, reverse the rest */
+    tl_ellipse95 e95 = {e->semi_major_m, e->semi_minor_m, e->orient_rad};
+    if (tl_ellipse95_polygon(e->lat_rad, e->lon_rad, &e95, (size_t)n, lat_rad, lon_rad) != TL_OK) {
+        for (int k = 0; k < n; k++) /* not drawable: a degenerate ring at the centre */
+            lat_rad[k] = e->lat_rad, lon_rad[k] = e->lon_rad;
+        return;
+    }
+    for (int i = 1, j = n - 1; i < j; i++, j--) {
+        double t = lat_rad[i];
+        lat_rad[i] = lat_rad[j], lat_rad[j] = t;
+        t = lon_rad[i];
+        lon_rad[i] = lon_rad[j], lon_rad[j] = t;
     }
 }
 
