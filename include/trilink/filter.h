@@ -3,8 +3,8 @@
  * the measurement models (radar range/az/el[/range-rate] from a geodetic site, IR
  * line of sight from a GEO satellite, and a linear position fix for reference
  * tests), the EKF and the UKF behind one ops table, and a two-mode IMM
- * (ballistic / thrusting-manoeuvring) that carries a track boost -> midcourse ->
- * re-entry.
+ * (ballistic / thrusting-manoeuvring / re-entry with drag) that carries a track
+ * boost -> midcourse -> re-entry.
  *
  * References: Bar-Shalom, Li & Kirubarajan, "Estimation with Applications to
  * Tracking and Navigation" (2001) — EKF, Joseph form, NIS, IMM (ch. 11); Wan & van
@@ -118,13 +118,15 @@ int tl_cov_check(const double P[6][6]);
 
 /* --------------------------------------------------------------------- IMM ---- */
 
-#define TL_IMM_MODES 2
-enum { TL_IMM_BALLISTIC = 0, TL_IMM_THRUST = 1 };
+#define TL_IMM_MODES 3
+enum { TL_IMM_BALLISTIC = 0, TL_IMM_THRUST = 1, TL_IMM_REENTRY = 2 };
 
 /** IMM parameters: one motion model per mode and the Markov switching matrix
- *  (per second of elapsed time: p_stay^dt). Mode THRUST is the boost / manoeuvre
- *  model (ballistic physics plus a large white-noise acceleration standing for
- *  unknown thrust or re-entry deceleration). */
+ *  (continuous-time: P(stay over dt) = exp(-dt / mean_sojourn), leaving mass split
+ *  evenly). Mode THRUST is the boost / manoeuvre model (ballistic physics plus a
+ *  large white-noise acceleration standing for unknown thrust); REENTRY adds drag
+ *  with a nominal ballistic coefficient and a moderate white noise for the
+ *  unknown true coefficient. */
 typedef struct tl_imm_config {
     const tl_filter_ops *ops;
     tl_motion motion[TL_IMM_MODES];
@@ -138,7 +140,7 @@ typedef struct tl_imm {
     double mu[TL_IMM_MODES]; /**< mode probabilities */
 } tl_imm;
 
-/** Start with every mode at s and probabilities mu0 (NULL: 0.5 each). */
+/** Start with every mode at s and probabilities mu0 (NULL: equal). */
 void tl_imm_init(tl_imm *imm, const tl_state_est *s, const double *mu0);
 /** Mix and predict every mode to t_ns. */
 int tl_imm_predict(const tl_imm_config *c, tl_imm *imm, int64_t t_ns);

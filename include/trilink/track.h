@@ -31,7 +31,7 @@ typedef struct tl_track_report {
     tl_state_est est;       /**< ECEF position/velocity and covariance at est.t_ns */
     tl_phase phase;         /**< BOOST, MIDCOURSE or TERMINAL */
     int quality;            /**< 0..15 from position uncertainty */
-    double mu_thrust;       /**< IMM probability of the thrust/manoeuvre mode */
+    double mu_manoeuvre;    /**< IMM probability of the non-ballistic modes (thrust, re-entry) */
     int n_updates;          /**< plots used */
     int64_t t_first_ns;     /**< time of the first plot */
     int64_t t_confirmed_ns; /**< 0 while tentative */
@@ -45,9 +45,9 @@ typedef struct tl_track_report {
 int tl_track_quality(const double P[6][6]);
 
 /** Phase from a state: TERMINAL below 100 km and descending; otherwise BOOST when
- *  the thrust mode dominates (mu_thrust > 0.5) while ascending and the track has not
- *  yet been in midcourse (was_midcourse == 0); otherwise MIDCOURSE. */
-tl_phase tl_track_phase(const double x_ecef[6], double mu_thrust, int was_midcourse);
+ *  the non-ballistic IMM modes dominate (mu_manoeuvre > 0.5) while ascending and the
+ *  track has not yet been in midcourse (was_midcourse == 0); otherwise MIDCOURSE. */
+tl_phase tl_track_phase(const double x_ecef[6], double mu_manoeuvre, int was_midcourse);
 
 /** "tentative", "confirmed", "deleted". */
 const char *tl_track_status_name(tl_track_status s);

@@ -13,7 +13,8 @@
  * seen; a plot that arrives later than that (older than what was already
  * processed) is rejected as "late". Within the window every plot is processed in
  * exact time order, so the result equals an in-order run; the price is output
- * latency of one window (0 disables the delay). tl_tracker_flush() releases all.
+ * latency of one window (with 0, a scan is released when a later plot arrives).
+ * tl_tracker_flush() releases all.
  *
  * Memory: every buffer (track pool, plot buffer, scan arrays, assignment
  * workspace) is allocated by tl_tracker_create; nothing is allocated per plot.

@@ -20,7 +20,7 @@ static int drag_active(const tl_dyn_model *m, const double x[6])
     if (!(m->flags & TL_DYN_DRAG) || !(m->beta_kg_m2 > 0.0))
         return 0;
     double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-    return r - TL_WGS84_A < 1.2e6;
+    return r - TL_WGS84_A < 1.2e6; /* same cut as tl_dyn_accel */
 }
 
 void tl_dyn_jacobian(const tl_dyn_model *m, const double x[6], double A[6][6])
@@ -96,6 +96,21 @@ static void mat6_mul(const double a[6][6], const double b[6][6], double c[6][6])
         }
 }
 
+/* C = A B for A = [[0, a I], [G, W]] (the shape of A dt): the top rows of C are
+ * a times B's bottom rows, the bottom rows G B_top + W B_bottom. */
+static void mat6_mul_dyn(const double A[6][6], const double B[6][6], double C[6][6])
+{
+    double a = A[0][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 6; j++) {
+            C[i][j] = a * B[3 + i][j];
+            double s = 0.0;
+            for (int k = 0; k < 6; k++)
+                s += A[3 + i][k] * B[k][j];
+            C[3 + i][j] = s;
+        }
+}
+
 void tl_dyn_rk4_stm_step(const tl_dyn_model *m, double x[6], double dt, double phi[6][6])
 {
     double k1[6], k2[6], k3[6], k4[6], y[6], ymid[6];
@@ -119,8 +134,8 @@ void tl_dyn_rk4_stm_step(const tl_dyn_model *m, double x[6], double dt, double p
     for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)
             A[i][j] *= dt;
-    mat6_mul(A, A, A2);
-    mat6_mul(A2, A, A3);
+    mat6_mul_dyn(A, A, A2);
+    mat6_mul_dyn(A, A2, A3);
     for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)
             phi[i][j] = (i == j) + A[i][j] + 0.5 * A2[i][j] + A3[i][j] / 6.0;
@@ -138,6 +153,10 @@ void tl_dyn_propagate_stm(const tl_dyn_model *m, double x[6], double dt, double 
         max_step = 1.0;
     int n = (int)ceil(fabs(dt) / max_step);
     double h = dt / n;
+    if (n == 1) {
+        tl_dyn_rk4_stm_step(m, x, h, phi);
+        return;
+    }
     for (int s = 0; s < n; s++) {
         double step[6][6], tmp[6][6];
         tl_dyn_rk4_stm_step(m, x, h, step);

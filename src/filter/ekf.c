@@ -10,11 +10,18 @@
 #include "filter/filter_int.h"
 #include "trilink/error.h"
 #include "trilink/filter.h"
+#include "trilink/geo.h"
 
 #include <math.h>
 #include <string.h>
 
 #define TL__MAX_DT_S 86400.0
+
+/* Straight-line dot products: the covariance algebra below is written as dot
+ * products of contiguous rows (P is symmetric, so columns are rows), which the
+ * compiler turns into unrolled code. */
+#define DOT4(a, b) ((a)[0] * (b)[0] + (a)[1] * (b)[1] + (a)[2] * (b)[2] + (a)[3] * (b)[3])
+#define DOT6(a, b) (DOT4(a, b) + (a)[4] * (b)[4] + (a)[5] * (b)[5])
 
 void tl_motion_default(tl_motion *mm)
 {
@@ -35,6 +42,19 @@ void tl_motion_q(const tl_motion *mm, double dt, double Q[6][6])
     }
 }
 
+void tl__motion_dyn(const tl_motion *mm, const double x[6], double dt_s, tl_dyn_model *out)
+{
+    *out = mm->dyn;
+    if (!(out->flags & TL_DYN_DRAG))
+        return;
+    /* height above the ellipsoid >= r - a; over one step the height can drop by at
+     * most |v| dt. Above 150 km drag is < 1e-5 m/s^2 for any RV: skip it. */
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    if (r - TL_WGS84_A - v * fabs(dt_s) > 150e3)
+        out->flags &= ~(unsigned)TL_DYN_DRAG;
+}
+
 static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
 {
     double dt = tl__dt_s(t_ns, s->t_ns);
@@ -44,30 +64,24 @@ static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
         return TL_OK;
     double x[6], F[6][6], FP[6][6], Q[6][6];
     memcpy(x, s->x, sizeof x);
-    tl_dyn_propagate_stm(&mm->dyn, x, dt, mm->max_step_s, F);
+    tl_dyn_model dyn;
+    tl__motion_dyn(mm, s->x, dt, &dyn);
+    tl_dyn_propagate_stm(&dyn, x, dt, mm->max_step_s, F);
     tl_motion_q(mm, dt, Q);
     for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) {
-            double a = 0.0;
-            for (int k = 0; k < 6; k++)
-                a += F[i][k] * s->P[k][j];
-            FP[i][j] = a;
-        }
+        for (int j = 0; j < 6; j++)
+            FP[i][j] = DOT6(F[i], s->P[j]);
     for (int i = 0; i < 6; i++)
-        for (int j = i; j < 6; j++) {
-            double a = Q[i][j];
-            for (int k = 0; k < 6; k++)
-                a += FP[i][k] * F[j][k];
-            s->P[i][j] = s->P[j][i] = a;
-        }
+        for (int j = i; j < 6; j++)
+            s->P[i][j] = s->P[j][i] = Q[i][j] + DOT6(FP[i], F[j]);
     memcpy(s->x, x, sizeof x);
     s->t_ns = t_ns;
     return TL_OK;
 }
 
-/* Innovation plus what the update needs: H and the Cholesky factor of S. */
+/* Innovation plus what the update needs: H and S^-1. */
 static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in, double H[4][6],
-                          double L[4][4])
+                          double Si[4][4])
 {
     int nz = m->nz;
     if (nz < 1 || nz > 4)
@@ -78,72 +92,66 @@ static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in,
     tl_meas_residual(m, m->z, zhat, in->nu);
     double HP[4][6];
     for (int i = 0; i < nz; i++)
-        for (int j = 0; j < 6; j++) {
-            double a = 0.0;
-            for (int k = 0; k < 6; k++)
-                a += H[i][k] * s->P[k][j];
-            HP[i][j] = a;
-        }
+        for (int j = 0; j < 6; j++)
+            HP[i][j] = DOT6(H[i], s->P[j]);
+    memset(in->S, 0, sizeof in->S);
     for (int i = 0; i < nz; i++)
-        for (int j = i; j < nz; j++) {
-            double a = (i == j) ? m->R[i] : 0.0;
-            for (int k = 0; k < 6; k++)
-                a += HP[i][k] * H[j][k];
-            in->S[i][j] = in->S[j][i] = a;
-        }
-    if (tl__chol(nz, &in->S[0][0], 4, &L[0][0], 4) != 0)
+        for (int j = i; j < nz; j++)
+            in->S[i][j] = in->S[j][i] = (i == j ? m->R[i] : 0.0) + DOT6(HP[i], H[j]);
+    if (tl__spd_inv4(nz, in->S, Si, &in->log_det_s) != 0)
         return TL_ENOTPD;
-    double y[4];
-    memcpy(y, in->nu, sizeof y);
-    tl__chol_solve(nz, &L[0][0], 4, y, 1, 1);
     in->d2 = 0.0;
     for (int i = 0; i < nz; i++)
-        in->d2 += in->nu[i] * y[i];
-    in->log_det_s = tl__chol_logdet(nz, &L[0][0], 4);
+        for (int j = 0; j < nz; j++)
+            in->d2 += in->nu[i] * Si[i][j] * in->nu[j];
     return TL_OK;
 }
 
 static int ekf_innovation(const tl_state_est *s, const tl_meas *m, tl_innov *out)
 {
-    double H[4][6], L[4][4];
-    return ekf_innov_full(s, m, out, H, L);
+    double H[4][6], Si[4][4];
+    return ekf_innov_full(s, m, out, H, Si);
 }
 
-/* Shared by EKF and UKF: x += K nu; P = (I-KH) P (I-KH)^T + K R K^T; check PD. */
-int tl__joseph_update(tl_state_est *s, int nz, const double K[6][4], const double H[4][6],
-                      const double R[4][4], const double nu[4])
+/* Shared by EKF and UKF: x += K nu and the Joseph form
+ *   P' = (I - K H) P (I - K H)^T + K R K^T
+ * evaluated in factored order, M = (I - K H) P = P - K (H P), then
+ * P' = M - (M H^T) K^T + (K R) K^T, which is the same product re-associated
+ * (about 40% fewer multiplies than forming I - K H). Loops run over all 4
+ * measurement slots (unused ones are zero) so the compiler can unroll them. */
+int tl__joseph_update(tl_state_est *s, int nz, const double Kin[6][4], const double Hin[4][6],
+                      const double Rin[4][4], const double nu[4])
 {
-    double IKH[6][6], T[6][6], P[6][6], x[6];
-    for (int i = 0; i < 6; i++) {
-        double a = s->x[i];
-        for (int k = 0; k < nz; k++)
-            a += K[i][k] * nu[k];
-        x[i] = a;
-        for (int j = 0; j < 6; j++) {
-            double b = (i == j) ? 1.0 : 0.0;
-            for (int k = 0; k < nz; k++)
-                b -= K[i][k] * H[k][j];
-            IKH[i][j] = b;
+    double K[6][4] = {{0}}, H[4][6] = {{0}}, R[4][4] = {{0}}, v[4] = {0};
+    for (int k = 0; k < nz; k++) {
+        v[k] = nu[k];
+        for (int i = 0; i < 6; i++) {
+            K[i][k] = Kin[i][k];
+            H[k][i] = Hin[k][i];
         }
+        for (int l = 0; l < nz; l++)
+            R[k][l] = Rin[k][l];
+    }
+    /* PHt[j][k] = (P H^T)[j][k] = (H P)[k][j] as P is symmetric */
+    double PHt[6][4], M[6][6], G[6][4], P[6][6], x[6];
+    for (int j = 0; j < 6; j++)
+        for (int k = 0; k < 4; k++)
+            PHt[j][k] = DOT6(s->P[j], H[k]);
+    for (int i = 0; i < 6; i++) {
+        x[i] = s->x[i] + DOT4(K[i], v);
+        for (int j = 0; j < 6; j++)
+            M[i][j] = s->P[i][j] - DOT4(K[i], PHt[j]);
     }
     for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) {
-            double a = 0.0;
-            for (int k = 0; k < 6; k++)
-                a += IKH[i][k] * s->P[k][j];
-            T[i][j] = a;
-        }
+        for (int k = 0; k < 4; k++)
+            G[i][k] = K[i][0] * R[0][k] + K[i][1] * R[1][k] + K[i][2] * R[2][k] +
+                      K[i][3] * R[3][k] - DOT6(M[i], H[k]);
     for (int i = 0; i < 6; i++)
-        for (int j = i; j < 6; j++) {
-            double a = 0.0;
-            for (int k = 0; k < 6; k++)
-                a += T[i][k] * IKH[j][k];
-            for (int k = 0; k < nz; k++)
-                for (int l = 0; l < nz; l++)
-                    a += K[i][k] * R[k][l] * K[j][l];
-            P[i][j] = P[j][i] = a;
-        }
-    if (!tl_cov_check(P))
+        for (int j = i; j < 6; j++)
+            P[i][j] = P[j][i] = M[i][j] + DOT4(G[i], K[j]);
+    /* P is symmetric by construction; Cholesky fails on NaN/inf or loss of PD */
+    double L[6][6];
+    if (tl__chol(6, &P[0][0], 6, &L[0][0], 6) != 0)
         return TL_ENOTPD;
     for (int i = 0; i < 6; i++)
         if (!isfinite(x[i]))
@@ -156,24 +164,20 @@ int tl__joseph_update(tl_state_est *s, int nz, const double K[6][4], const doubl
 static int ekf_update(tl_state_est *s, const tl_meas *m, tl_innov *innov)
 {
     tl_innov in;
-    double H[4][6], L[4][4];
-    int rc = ekf_innov_full(s, m, &in, H, L);
+    double H[4][6], Si[4][4];
+    int rc = ekf_innov_full(s, m, &in, H, Si);
     if (rc != TL_OK)
         return rc;
     int nz = m->nz;
-    /* K^T = S^-1 (P H^T)^T = S^-1 H P */
-    double Kt[4][6], K[6][4];
-    for (int i = 0; i < nz; i++)
-        for (int j = 0; j < 6; j++) {
-            double a = 0.0;
-            for (int k = 0; k < 6; k++)
-                a += H[i][k] * s->P[k][j];
-            Kt[i][j] = a;
-        }
-    tl__chol_solve(nz, &L[0][0], 4, &Kt[0][0], 6, 6);
+    /* K = P H^T S^-1 with S^-1 from its Cholesky factor (nz <= 4) */
+    /* rows of H beyond nz are zero (tl_meas_h), and so are those of Si */
+    double PHt[6][4], K[6][4];
     for (int i = 0; i < 6; i++)
-        for (int k = 0; k < nz; k++)
-            K[i][k] = Kt[k][i];
+        for (int k = 0; k < 4; k++)
+            PHt[i][k] = DOT6(s->P[i], H[k]);
+    for (int i = 0; i < 6; i++)
+        for (int k = 0; k < 4; k++)
+            K[i][k] = DOT4(PHt[i], Si[k]);
     double R[4][4] = {{0}};
     for (int k = 0; k < nz; k++)
         R[k][k] = m->R[k];

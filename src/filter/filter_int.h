@@ -11,9 +11,18 @@ int tl__chol(int n, const double *a, int lda, double *L, int ldl);
 void tl__chol_solve(int n, const double *L, int ldl, double *B, int ldb, int nrhs);
 /** ln det of the SPD matrix whose Cholesky factor is L. */
 double tl__chol_logdet(int n, const double *L, int ldl);
+/** Inverse of an SPD n x n (n <= 4) matrix S into Si (4x4 storage), and ln det S.
+ *  0 ok, -1 not positive definite or not finite. */
+int tl__spd_inv4(int n, const double S[4][4], double Si[4][4], double *log_det);
 /** Symmetrise a 6x6 in place. */
 void tl__sym6(double P[6][6]);
 struct tl_state_est;
+struct tl_motion;
+struct tl_dyn_model;
+/** The force model to use for a step of dt_s from x: drag switched off when the
+ *  target cannot get below 150 km within the step (saves the atmosphere calls). */
+void tl__motion_dyn(const struct tl_motion *mm, const double x[6], double dt_s,
+                    struct tl_dyn_model *out);
 struct tl_meas;
 /** x += K nu; P = (I-KH) P (I-KH)^T + K R K^T (R full nz x nz); PD check.
  *  TL_ENOTPD leaves s unchanged. */

@@ -2,7 +2,10 @@
  * 1988; Bar-Shalom et al. 2001, sec. 11.6) with two modes over the same 6-state:
  *   BALLISTIC — flight physics, small process noise (midcourse);
  *   THRUST    — the same physics plus a large white-noise acceleration that stands
- *               for unknown thrust in boost and for drag deceleration in re-entry.
+ *               for unknown thrust in boost (and any manoeuvre);
+ *   REENTRY   — the physics with drag at a nominal ballistic coefficient (6,000
+ *               kg/m^2, mid-range of ballistic RVs) plus white noise for the
+ *               unknown true coefficient (the deceleration scales with 1/beta).
  * This is the documented equivalent of a thrust-state boost model: the track
  * survives boost and re-entry in THRUST and tightens to the bound in BALLISTIC.
  * Switching follows a continuous-time Markov chain: P(stay in i over dt) =
@@ -25,8 +28,14 @@ void tl_imm_config_default(tl_imm_config *c)
     c->motion[TL_IMM_BALLISTIC].q_acc = 1e-4;
     c->motion[TL_IMM_THRUST].q_acc = 900.0;  /* ~30 m/s^2 of unmodelled thrust/drag */
     c->motion[TL_IMM_THRUST].max_step_s = 2.0;
+    tl_motion_default(&c->motion[TL_IMM_REENTRY]);
+    c->motion[TL_IMM_REENTRY].dyn.flags |= TL_DYN_DRAG;
+    c->motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 6000.0;
+    c->motion[TL_IMM_REENTRY].q_acc = 400.0;
+    c->motion[TL_IMM_REENTRY].max_step_s = 1.0;
     c->mean_sojourn_s[TL_IMM_BALLISTIC] = 300.0;
     c->mean_sojourn_s[TL_IMM_THRUST] = 30.0;
+    c->mean_sojourn_s[TL_IMM_REENTRY] = 60.0;
 }
 
 void tl_imm_init(tl_imm *imm, const tl_state_est *s, const double *mu0)

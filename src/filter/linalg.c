@@ -74,3 +74,30 @@ int tl_cov_check(const double P[6][6])
         }
     return tl__chol(6, &P[0][0], 6, L, 6) == 0;
 }
+
+int tl__spd_inv4(int n, const double S[4][4], double Si[4][4], double *log_det)
+{
+    double L[4][4] = {{0}}, Li[4][4] = {{0}};
+    if (tl__chol(n, &S[0][0], 4, &L[0][0], 4) != 0)
+        return -1;
+    double ld = 0.0;
+    for (int i = 0; i < n; i++) {
+        Li[i][i] = 1.0 / L[i][i];
+        ld += 2.0 * log(L[i][i]);
+        for (int j = 0; j < i; j++) {
+            double a = 0.0;
+            for (int k = j; k < i; k++)
+                a -= L[i][k] * Li[k][j];
+            Li[i][j] = a * Li[i][i];
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            double a = 0.0;
+            for (int k = 0; k < 4; k++) /* Li is zero beyond n */
+                a += Li[k][i] * Li[k][j];
+            Si[i][j] = a;
+        }
+    *log_det = ld;
+    return 0;
+}

@@ -9,6 +9,12 @@
 #include <math.h>
 #include <string.h>
 
+/* Residuals are almost always already in range: skip fmod then. */
+static inline double wrap_pi(double a)
+{
+    return (a > -TL_PI && a <= TL_PI) ? a : tl_wrap_pi(a);
+}
+
 void tl_meas_from_plot(const tl_plot *p, tl_meas *m)
 {
     memset(m, 0, sizeof *m);
@@ -36,7 +42,8 @@ static void radar_h(const tl_meas *m, const double x[6], double z[4], double H[4
     double rho2 = e * e + n * n, rho = sqrt(rho2);
     double r2 = rho2 + u * u, r = sqrt(r2);
     z[0] = r;
-    z[1] = tl_wrap_2pi(atan2(e, n));
+    double az = atan2(e, n); /* (-pi, pi] */
+    z[1] = az < 0.0 ? az + 2.0 * TL_PI : az;
     z[2] = atan2(u, rho);
     if (m->nz > 3)
         z[3] = (d[0] * x[3] + d[1] * x[4] + d[2] * x[5]) / r;
@@ -109,11 +116,11 @@ void tl_meas_residual(const tl_meas *m, const double z[4], const double zhat[4],
     for (int i = 0; i < m->nz; i++)
         nu[i] = z[i] - zhat[i];
     if (m->kind == TL_PLOT_RADAR) {
-        nu[1] = tl_wrap_pi(nu[1]);
-        nu[2] = tl_wrap_pi(nu[2]);
+        nu[1] = wrap_pi(nu[1]);
+        nu[2] = wrap_pi(nu[2]);
     } else if (m->kind == TL_PLOT_IR) {
-        nu[0] = tl_wrap_pi(nu[0]);
-        nu[1] = tl_wrap_pi(nu[1]);
+        nu[0] = wrap_pi(nu[0]);
+        nu[1] = wrap_pi(nu[1]);
     }
 }
 

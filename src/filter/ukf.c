@@ -47,8 +47,10 @@ static int ukf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
     int rc = sigma_points(s, X);
     if (rc != TL_OK)
         return rc;
+    tl_dyn_model dyn;
+    tl__motion_dyn(mm, s->x, dt, &dyn);
     for (int k = 0; k < NS; k++)
-        tl_dyn_propagate(&mm->dyn, X[k], dt, mm->max_step_s);
+        tl_dyn_propagate(&dyn, X[k], dt, mm->max_step_s);
     double x[NX] = {0}, P[NX][NX];
     for (int k = 1; k < NS; k++)
         for (int i = 0; i < NX; i++)

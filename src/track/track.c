@@ -17,7 +17,7 @@ int tl_track_quality(const double P[6][6])
     return q < 0 ? 0 : q;
 }
 
-tl_phase tl_track_phase(const double x[6], double mu_thrust, int was_midcourse)
+tl_phase tl_track_phase(const double x[6], double mu_manoeuvre, int was_midcourse)
 {
     tl_geodetic g;
     tl_ecef_to_geodetic(x, &g);
@@ -25,7 +25,7 @@ tl_phase tl_track_phase(const double x[6], double mu_thrust, int was_midcourse)
     double vr = (x[0] * x[3] + x[1] * x[4] + x[2] * x[5]) / r; /* radial (up) speed */
     if (g.h_m < 100e3 && vr < 0.0)
         return TL_PHASE_TERMINAL;
-    if (!was_midcourse && mu_thrust > 0.5 && vr > 0.0)
+    if (!was_midcourse && mu_manoeuvre > 0.5 && vr > 0.0)
         return TL_PHASE_BOOST;
     return TL_PHASE_MIDCOURSE;
 }

@@ -299,7 +299,7 @@ static void make_report(const tl_tracker *t, const trk *k, tl_track_report *r)
     r->status = (tl_track_status)k->status;
     tl_imm_combine(&k->imm, &r->est);
     r->quality = tl_track_quality(r->est.P);
-    r->mu_thrust = k->imm.mu[TL_IMM_THRUST];
+    r->mu_manoeuvre = 1.0 - k->imm.mu[TL_IMM_BALLISTIC];
     r->phase = (tl_phase)k->phase;
     r->n_updates = k->n_updates;
     r->t_first_ns = k->t_first;
@@ -477,7 +477,7 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         if (!tl_cov_check(s.P))
             return;
         int c_sensor = c.sensor;
-        double mu[2] = {0.5, 0.5};
+        double mu[TL_IMM_MODES] = {0.5, 0.3, 0.2};
         trk *k = track_new(t, &s, mu, sensor);
         if (!k)
             return;
@@ -498,7 +498,7 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
             s.x[a] = pos[a];
             s.P[3 + a][3 + a] = 1500.0 * 1500.0; /* boost: speed unknown up to ~3 km/s */
         }
-        double mu[2] = {0.1, 0.9};
+        double mu[TL_IMM_MODES] = {0.05, 0.9, 0.05};
         trk *k = track_new(t, &s, mu, sensor);
         if (!k)
             return;
@@ -697,9 +697,16 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->sensor_mask |= 1ull << sensor;
         tl_state_est c;
         tl_imm_combine(&k->imm, &c);
-        k->phase = (uint8_t)tl_track_phase(c.x, k->imm.mu[TL_IMM_THRUST], k->was_midcourse);
-        if (k->phase != TL_PHASE_BOOST)
-            k->was_midcourse = 1;
+        double mu_b = k->imm.mu[TL_IMM_BALLISTIC];
+        k->phase = (uint8_t)tl_track_phase(c.x, 1.0 - mu_b, k->was_midcourse);
+        /* latch "has coasted": ballistic and above the atmosphere, so that a
+         * re-entry or a manoeuvre later is never mistaken for boost */
+        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->was_midcourse) {
+            tl_geodetic g;
+            tl_ecef_to_geodetic(c.x, &g);
+            if (g.h_m > 100e3)
+                k->was_midcourse = 1;
+        }
     }
 
     /* M-of-N bookkeeping, confirmation, deletion */
@@ -812,7 +819,8 @@ static void release(tl_tracker *t, int all)
 {
     while (t->n_heap > 0) {
         const tl_plot *p = &t->slots[t->heap[0]];
-        if (!all && p->t_ns > t->newest_t - t->cfg.reorder_window_ns)
+        /* strict: a scan at the newest time may still be growing */
+        if (!all && p->t_ns >= t->newest_t - t->cfg.reorder_window_ns)
             break;
         release_one_scan(t);
     }

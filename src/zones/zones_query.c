@@ -1,0 +1,193 @@
+/* zones_query.c — point queries on loaded zones data: which country's land holds a
+ * point (point in polygon through the grid's cell-centre status) and the geodesic
+ * distance to the nearest land of a country group (ring-by-ring grid search on ECEF
+ * chords, then a WGS-84 geodesic to the nearest point found). From these, the zone
+ * classes of zones.h: land, territorial sea (12 nmi) and EEZ (200 nmi) bounded by the
+ * median line (UNCLOS arts. 3, 15, 57, 74). No allocation.
+ */
+#include "zones_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const class_names[TL_ZONE_COUNT] = {
+    "open_sea",  "jp_territory", "jp_eez",     "kr_territory",
+    "kr_waters", "kp_land",      "other_land", "elsewhere",
+};
+
+const char *tl_zone_class_name(tl_zone_class c)
+{
+    if ((int)c < 0 || c >= TL_ZONE_COUNT)
+        return "unknown";
+    return class_names[c];
+}
+
+/* Orientation of c relative to the directed line a->b in the lon/lat plane. */
+static double orient(double ax, double ay, double bx, double by, double cx, double cy)
+{
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+}
+
+/* Country holding (lat, lon) in degrees, -1 at sea. The cell centre's status is
+ * known; the parity of each country changes with every edge crossed on the way from
+ * the centre to the point (a segment inside the cell, so only the cell's edges). A
+ * side test of "> 0" against "<= 0" makes a pass through a vertex count once. */
+static int land_country(const tl_zones *z, double lat, double lon, int r, int c)
+{
+    size_t cell = (size_t)r * (size_t)z->ncol + (size_t)c;
+    double my = z->lat_min + (r + 0.5) * z->cell_deg, mx = z->lon_min + (c + 0.5) * z->cell_deg;
+    int in = z->centre_cty[cell];
+    /* One parity bit per country (the loader allows at most TL__MAX_COUNTRIES). */
+    uint64_t flip[TL__MAX_COUNTRIES / 64] = {0};
+    for (uint32_t k = z->pip.start[cell]; k < z->pip.start[cell + 1]; k++) {
+        uint32_t e = z->pip.edge[k], b = z->next[e];
+        double ax = z->lon_deg[e], ay = z->lat_deg[e], bx = z->lon_deg[b], by = z->lat_deg[b];
+        int sa = orient(mx, my, lon, lat, ax, ay) > 0, sb = orient(mx, my, lon, lat, bx, by) > 0;
+        if (sa == sb)
+            continue;
+        int sm = orient(ax, ay, bx, by, mx, my) > 0, sp = orient(ax, ay, bx, by, lon, lat) > 0;
+        if (sm == sp)
+            continue;
+        unsigned ci = z->cty[e];
+        flip[ci / 64] ^= (uint64_t)1 << (ci % 64);
+    }
+    if (in >= 0)
+        flip[in / 64] ^= (uint64_t)1 << (in % 64);
+    for (int w = 0; w < TL__MAX_COUNTRIES / 64; w++)
+        if (flip[w]) {
+            int bit = __builtin_ctzll(flip[w]);
+            int ci = w * 64 + bit;
+            return ci < (int)z->ncountry ? ci : -1;
+        }
+    return -1;
+}
+
+/* Lower bound (m) on the distance from a point in cell row r0 to any point in a cell
+ * k rings away: k-1 whole cells in latitude or longitude, at the narrowest longitude
+ * spacing the rows in reach can have. */
+static double ring_bound_m(const tl_zones *z, double lat_deg, int k)
+{
+    if (k <= 1)
+        return 0.0;
+    double lat_far = fabs(lat_deg) + (k + 1) * z->cell_deg;
+    double top = fmax(fabs(z->lat_min), fabs(z->lat_max));
+    if (lat_far > top)
+        lat_far = top;
+    if (lat_far > 89.0)
+        lat_far = 89.0;
+    double per_deg = fmin(110574.0, 111320.0 * cos(lat_far * TL_DEG));
+    /* 0.999: a chord is shorter than the arc by < 0.04% within 800 km. */
+    return 0.999 * (k - 1) * z->cell_deg * per_deg;
+}
+
+/* Nearest real edge of group g to the point (ECEF q) within cap_m (chord). Returns
+ * the geodesic distance to the nearest point of that edge, or INFINITY. */
+static double nearest_m(const tl_zones *z, int g, double lat, double lon, const double q[3], int r0,
+                        int c0, double cap_m)
+{
+    const tl__zbucket *bk = &z->dist[g];
+    double best2 = cap_m * cap_m;
+    int found = 0;
+    uint32_t best_e = 0;
+    double best_t = 0.0;
+    int kmax = z->nrow > z->ncol ? z->nrow : z->ncol;
+    int k0 = z->ring0[g][(size_t)r0 * (size_t)z->ncol + (size_t)c0];
+    for (int k = k0; k <= kmax; k++) {
+        double lb = ring_bound_m(z, lat, k);
+        if (lb * lb > best2)
+            break;
+        for (int r = r0 - k; r <= r0 + k; r++) {
+            if (r < 0 || r >= z->nrow)
+                continue;
+            int edge_row = (r == r0 - k || r == r0 + k);
+            int step = edge_row ? 1 : 2 * k;
+            for (int c = c0 - k; c <= c0 + k; c += (step ? step : 1)) {
+                if (c < 0 || c >= z->ncol)
+                    continue;
+                size_t cell = (size_t)r * (size_t)z->ncol + (size_t)c;
+                for (uint32_t i = bk->start[cell]; i < bk->start[cell + 1]; i++) {
+                    uint32_t e = bk->edge[i];
+                    const double *a = z->ecef[e], *b = z->ecef[z->next[e]];
+                    double ab[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
+                    double aq[3] = {q[0] - a[0], q[1] - a[1], q[2] - a[2]};
+                    double l2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
+                    double t = l2 > 0 ? (aq[0] * ab[0] + aq[1] * ab[1] + aq[2] * ab[2]) / l2 : 0.0;
+                    t = t < 0 ? 0 : (t > 1 ? 1 : t);
+                    double d[3] = {aq[0] - t * ab[0], aq[1] - t * ab[1], aq[2] - t * ab[2]};
+                    double d2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                    if (d2 < best2) {
+                        best2 = d2;
+                        best_e = e;
+                        best_t = t;
+                        found = 1;
+                    }
+                }
+                if (k == 0)
+                    break;
+            }
+        }
+    }
+    if (!found)
+        return INFINITY;
+    uint32_t b = z->next[best_e];
+    double flat = z->lat_deg[best_e] + best_t * (z->lat_deg[b] - z->lat_deg[best_e]);
+    double flon = z->lon_deg[best_e] + best_t * (z->lon_deg[b] - z->lon_deg[best_e]);
+    double s12 = 0.0;
+    tl_geodesic_inverse(lat * TL_DEG, lon * TL_DEG, flat * TL_DEG, flon * TL_DEG, &s12, NULL, NULL);
+    return s12;
+}
+
+int tl_zones_classify(const tl_zones *z, double lat_rad, double lon_rad, tl_zone_class *out,
+                      tl_zone_info *info)
+{
+    if (!z || !out || !isfinite(lat_rad) || !isfinite(lon_rad) || fabs(lat_rad) > TL_PI / 2 + 1e-12)
+        return TL_EINVAL;
+    double lat = lat_rad / TL_DEG, lon = tl_wrap_pi(lon_rad) / TL_DEG;
+    tl_zone_info tmp;
+    tl_zone_info *inf = info ? info : &tmp;
+    memset(inf, 0, sizeof *inf);
+    inf->d_jp_m = inf->d_kr_m = inf->d_other_m = INFINITY;
+
+    if (lat < z->lat_min || lat >= z->lat_max || lon < z->lon_min || lon >= z->lon_max) {
+        inf->cls = *out = TL_ZONE_ELSEWHERE;
+        return TL_OK;
+    }
+    int r = (int)((lat - z->lat_min) / z->cell_deg), c = (int)((lon - z->lon_min) / z->cell_deg);
+    if (r >= z->nrow)
+        r = z->nrow - 1;
+    if (c >= z->ncol)
+        c = z->ncol - 1;
+    int land = land_country(z, lat, lon, r, c);
+    if (land >= 0) {
+        const tl__zcountry *ct = &z->country[land];
+        snprintf(inf->land_code, sizeof inf->land_code, "%s", ct->code);
+        if (ct->group == TL__G_JP)
+            inf->d_jp_m = 0.0;
+        else if (ct->group == TL__G_KR)
+            inf->d_kr_m = 0.0;
+        else
+            inf->d_other_m = 0.0;
+        inf->cls = *out = ct->land_cls;
+        return TL_OK;
+    }
+    double q[3];
+    tl_geodetic g = {lat * TL_DEG, lon * TL_DEG, 0.0};
+    tl_geodetic_to_ecef(&g, q);
+    inf->d_jp_m = nearest_m(z, TL__G_JP, lat, lon, q, r, c, TL_ZONE_EEZ_M);
+    inf->d_kr_m = nearest_m(z, TL__G_KR, lat, lon, q, r, c, TL_ZONE_EEZ_M);
+    double dmin = fmin(inf->d_jp_m, inf->d_kr_m);
+    tl_zone_class cls = TL_ZONE_OPEN_SEA;
+    if (dmin <= TL_ZONE_EEZ_M) {
+        inf->d_other_m = nearest_m(z, TL__G_REST, lat, lon, q, r, c, dmin);
+        if (!(inf->d_other_m < dmin)) {
+            int jp = inf->d_jp_m <= inf->d_kr_m;
+            if (dmin <= TL_ZONE_TERRITORIAL_SEA_M)
+                cls = jp ? TL_ZONE_JP_TERRITORY : TL_ZONE_KR_TERRITORY;
+            else
+                cls = jp ? TL_ZONE_JP_EEZ : TL_ZONE_KR_WATERS;
+        }
+    }
+    inf->cls = *out = cls;
+    return TL_OK;
+}
