@@ -439,6 +439,72 @@ static void test_many_objects_two_partners(void **state)
     tl_fusion_destroy(f);
 }
 
+/* A partner relays our own tracks back under its numbers (rumour propagation): CI must not
+ * count them twice — the fused covariance stays the original's and NEES stays in band. */
+static void test_relayed_tracks_not_double_counted(void **state)
+{
+    (void)state;
+    tl_fusion_cfg cfg;
+    tl_fusion_cfg_default(&cfg);
+    cfg.max_system_tracks = 256;
+    cfg.max_inputs = 256;
+    tl_fusion *f;
+    assert_int_equal(tl_fusion_create(&cfg, &f, NULL), TL_OK);
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 21);
+    enum { NOBJ = 100 };
+    static obj o[NOBJ];
+    static tl_fusion_input in[2 * NOBJ];
+    for (int i = 0; i < NOBJ; i++)
+        obj_init(&o[i], 30 + 20 * tl_test_uniform(&r), 120 + 25 * tl_test_uniform(&r),
+                 100e3 + 500e3 * tl_test_uniform(&r), 2000 + 4000 * tl_test_uniform(&r),
+                 360 * tl_test_uniform(&r));
+    double sum = 0, sum_info = 0, ratio_max = 0;
+    int cnt = 0;
+    for (int cyc = 0; cyc < 5; cyc++) {
+        int64_t t = T0_NS + cyc * SEC;
+        size_t n = 0;
+        for (int i = 0; i < NOBJ; i++) {
+            make_input(&r, "JP", 1 + i, o[i].x, 100, 2, t, NULL, &in[n]);
+            in[n + 1] = in[n];
+            memcpy(in[n + 1].nation, "US", 3);
+            in[n + 1].track_id = 7001 + i;
+            n += 2;
+        }
+        assert_int_equal(tl_fusion_update(f, t, in, n, NULL), TL_OK);
+        assert_int_equal(tl_fusion_count(f), NOBJ);
+        for (size_t k = 0; k < tl_fusion_count(f); k++) {
+            const tl_system_track *st = tl_fusion_get(f, k);
+            assert_int_equal(st->n_contrib, 2);
+            int i = (int)st->contrib[0].track_id % 1000 - 1;
+            const tl_fusion_input *jp = &in[2 * i];
+            double e[6];
+            for (int j = 0; j < 6; j++)
+                e[j] = st->est.x[j] - o[i].x[j];
+            sum += nees(e, st->est.P);
+            /* what the information sum would claim: P / 2 */
+            double Ph[6][6];
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    Ph[a][b] = 0.5 * jp->est.P[a][b];
+            sum_info += nees(e, Ph);
+            double rr = st->est.P[0][0] / jp->est.P[0][0];
+            ratio_max = fmax(ratio_max, fabs(rr - 1.0));
+            cnt++;
+        }
+        for (int i = 0; i < NOBJ; i++)
+            obj_step(&o[i], 1.0);
+    }
+    double hw = 1.96 * sqrt(12.0 / cnt);
+    print_message("relayed copies: fused NEES %.2f (band %.2f..%.2f), information sum would give"
+                  " %.2f; fused/original variance differs by at most %.2g\n",
+                  sum / cnt, 6 - hw, 6 + hw, sum_info / cnt, ratio_max);
+    assert_true(fabs(sum / cnt - 6.0) <= hw);
+    assert_true(sum_info / cnt > 6 + hw);
+    assert_true(ratio_max < 1e-6);
+    tl_fusion_destroy(f);
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -491,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_fused_nees_band),
         cmocka_unit_test(test_stn_stability),
         cmocka_unit_test(test_many_objects_two_partners),
+        cmocka_unit_test(test_relayed_tracks_not_double_counted),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

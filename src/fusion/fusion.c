@@ -399,13 +399,13 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
         f->in_slot[k] = -1;
         f->in_excl[k] = -1;
         f->in_split_from[k] = 0;
-        double L[6][6];
         if (p->nation[0] == '\0' || memchr(p->nation, '\0', TL_NATION_LEN) == NULL)
             why = "nation is empty or not terminated";
         else if (!tl__finite6(p->est.x, p->est.P))
             why = "state or covariance not finite";
-        else if (tl__chol6(p->est.P, L) != 0)
-            why = "covariance not positive definite";
+        else if (!(p->est.P[0][0] > 0 && p->est.P[1][1] > 0 && p->est.P[2][2] > 0 &&
+                   p->est.P[3][3] > 0 && p->est.P[4][4] > 0 && p->est.P[5][5] > 0))
+            why = "covariance not positive definite (a variance <= 0)";
         else if (tl_est_propagate(&f->cfg.model, &p->est, t_ns, f->cfg.q_m2_s3, &f->al[k]) != TL_OK)
             why = "cannot propagate to the cycle time";
         else if (tl__info_make(&f->al[k], &f->info[k]) != 0)
