@@ -177,6 +177,19 @@ static void sample(tl_test_rng *r, const double x[6], const double P[6][6], doub
     }
 }
 
+static double d2_in_ellipse_ecef(const tl_ground_ellipse *ell, const tl_geodetic *centre,
+                                 const double p_ecef[3])
+{
+    tl_geodetic ref = *centre;
+    double ref_ecef[3], enu[3];
+    tl_geodetic_to_ecef(&ref, ref_ecef);
+    tl_ecef_to_enu(&ref, ref_ecef, p_ecef, enu);
+    const double(*C)[2] = ell->cov_en_m2;
+    double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+    return (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) /
+           det;
+}
+
 static int env_long(void)
 {
     const char *s = getenv("TL_LONG");
@@ -247,6 +260,56 @@ static void test_impact_consistency(void **state)
         assert_true(cov >= 0.93 && cov <= 0.97);
         assert_true(tcov >= 0.93 && tcov <= 0.97);
     }
+}
+
+/* The re-entry body's ballistic coefficient is never known exactly: truth drawn with a
+ * log-normal beta (30%), predictions with and without beta in the unscented transform. */
+static void test_impact_consistency_uncertain_beta(void **state)
+{
+    (void)state;
+    const int n = env_long() ? 1000 : 300;
+    const double frac = 0.3, beta0 = 5000.0;
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 77);
+    double x0[6];
+    make_state(&CASES[3], x0); /* SRBM: most of its flight in the air */
+    tl_predict_cfg c;
+    tl_predict_cfg_default(&c);
+    c.model.beta_kg_m2 = beta0;
+    double xi0[6];
+    double tf = truth_impact(&c.model, x0, xi0);
+    double xt[6];
+    memcpy(xt, x0, sizeof xt);
+    tl_dyn_propagate(&c.model, xt, 0.4 * tf, 0.02); /* drag is small before 40% */
+    int in_with = 0, in_without = 0;
+    double spread = 0.0;
+    for (int k = 0; k < n; k++) {
+        tl_dyn_model truth = c.model;
+        truth.beta_kg_m2 = beta0 * exp(log1p(frac) * tl_test_normal(&r));
+        double xi[6];
+        truth_impact(&truth, xt, xi);
+        tl_state_est e = {.t_ns = T0_NS};
+        small_cov(e.P, 50.0, 0.5);
+        sample(&r, xt, e.P, e.x);
+        for (int with = 0; with < 2; with++) {
+            c.beta_sigma_frac = with ? frac : 0.0;
+            tl_impact_pred p;
+            assert_int_equal(tl_predict_impact(&c, &e, &p, NULL), TL_OK);
+            double d2 = d2_in_ellipse_ecef(&p.ell, &p.point, xi);
+            if (with) {
+                in_with += d2 <= TL_CHI2_2_95;
+                spread += dist_m(&p.point, xi);
+            } else {
+                in_without += d2 <= TL_CHI2_2_95;
+            }
+        }
+    }
+    print_message("SRBM, beta known to 30%%, %d runs: true impact inside 95%% ellipse %.1f%% with"
+                  " beta in the UT, %.1f%% without (mean miss %.0f m)\n",
+                  n, 100.0 * in_with / n, 100.0 * in_without / n, spread / n);
+    /* binomial sd at n = 300 is 1.26%: 3 sd band */
+    assert_true(in_with >= 0.91 * n && in_with <= 0.99 * n);
+    assert_true(in_without < 0.85 * n); /* ignoring beta is overconfident */
 }
 
 /* ---- launch point, class, loft against flights of flight.h ---------------------------- */
@@ -523,6 +586,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_impact_noise_free),
         cmocka_unit_test(test_impact_consistency),
+        cmocka_unit_test(test_impact_consistency_uncertain_beta),
         cmocka_unit_test(test_launch_and_threat_vs_flights),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_ground_track),

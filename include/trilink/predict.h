@@ -45,6 +45,9 @@ typedef struct tl_predict_cfg {
     double horizon_s;         /**< longest flight searched either way; default 10800 s */
     double orbit_perigee_h_m; /**< perigee height above which a bound state is orbital; 120 km */
     double surface_h_m;       /**< height of the "ground" (impact and launch); default 0 */
+    double beta_sigma_frac;   /**< relative 1-sigma of model.beta_kg_m2 (log-normal); > 0 adds
+                                   ln(beta) to the unscented transform (15 sigma points) so
+                                   the impact ellipse includes an unknown re-entry body; 0 */
 } tl_predict_cfg;
 
 void tl_predict_cfg_default(tl_predict_cfg *cfg);
