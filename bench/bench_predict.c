@@ -39,11 +39,12 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void run(const char *name, int which, const tl_state_est *e, int n)
+static void run(const char *name, int which, const tl_state_est *e, int n, double beta_sig)
 {
     tl_predict_cfg c;
     tl_predict_cfg_default(&c);
     c.model.beta_kg_m2 = 8000.0;
+    c.beta_sigma_frac = beta_sig;
     double sink = 0.0, batch[7];
     for (int b = 0; b < 7; b++) {
         double t0 = now_s();
@@ -75,10 +76,11 @@ int main(void)
     make(40.0, 125.5, 250e3, 6900.0, 22.0, 60.0, &icbm); /* ~2,280 s to impact */
     make(40.0, 125.5, 150e3, 4900.0, 35.0, 90.0, &irbm);
     make(38.5, 126.0, 30e3, 1700.0, 38.0, 100.0, &srbm);
-    run("predict_impact_icbm_per_call", 0, &icbm, 40);
-    run("predict_impact_irbm_per_call", 0, &irbm, 40);
-    run("predict_impact_srbm_per_call", 0, &srbm, 40);
-    run("predict_launch_icbm_per_call", 1, &icbm, 40);
-    run("predict_threat_icbm_per_call", 2, &icbm, 20);
+    run("predict_impact_icbm_per_call", 0, &icbm, 40, 0.0);
+    run("predict_impact_icbm_beta_uncertain_per_call", 0, &icbm, 40, 0.3);
+    run("predict_impact_irbm_per_call", 0, &irbm, 40, 0.0);
+    run("predict_impact_srbm_per_call", 0, &srbm, 40, 0.0);
+    run("predict_launch_icbm_per_call", 1, &icbm, 40, 0.0);
+    run("predict_threat_icbm_per_call", 2, &icbm, 20, 0.0);
     return 0;
 }
