@@ -523,7 +523,7 @@ static void test_bad_inputs(void **state)
     tl_test_rng_seed(&r, 5);
     obj A;
     obj_init(&A, 40, 132, 300e3, 4000, 90);
-    tl_fusion_input in[4];
+    tl_fusion_input in[5];
     make_input(&r, "JP", 1, A.x, 100, 2, T0_NS, NULL, &in[0]);
     in[1] = in[0];
     in[1].track_id = 2;
@@ -532,9 +532,12 @@ static void test_bad_inputs(void **state)
     in[3] = in[0];
     in[3].track_id = 3;
     in[3].est.P[0][0] = -1; /* not positive definite */
+    in[4] = in[0];
+    in[4].track_id = 4;
+    in[4].est.t_ns = T0_NS - 60 * SEC; /* a minute old: stale */
     tl_err_clear(&err);
-    assert_int_equal(tl_fusion_update(f, T0_NS, in, 4, &err), TL_OK);
-    assert_int_equal(tl_fusion_last_stats(f)->n_rejected, 3);
+    assert_int_equal(tl_fusion_update(f, T0_NS, in, 5, &err), TL_OK);
+    assert_int_equal(tl_fusion_last_stats(f)->n_rejected, 4);
     assert_non_null(strstr(err.msg, "track 2"));
     assert_int_equal(tl_fusion_count(f), 1);
     /* time going backwards is refused, state unchanged */

@@ -53,6 +53,8 @@ typedef struct tl_fusion_cfg {
     double merge_chi2;        /**< two system tracks agree while d2 <= this (TL_CHI2_6_99) */
     int merge_cycles;         /**< consecutive agreeing cycles before a merge (3) */
     double coast_s;           /**< keep a system track without contributors this long (10 s) */
+    double max_age_s;         /**< inputs further than this from the cycle time are stale and
+                                   skipped (a contributor then drops out); default 30 s */
     int method;               /**< tl_fuse_method */
 } tl_fusion_cfg;
 
@@ -119,7 +121,8 @@ void tl_fusion_destroy(tl_fusion *f); /**< NULL is a no-op */
 
 /** One fusion cycle at t_ns with the current tracks of all contributors. A contributor
  *  track missing from `in` has dropped out. Invalid inputs (empty nation, non-finite
- *  or non-positive-definite covariance, duplicate nation/track_id) are skipped and
+ *  or non-positive-definite covariance, duplicate nation/track_id, time of validity more than
+ *  max_age_s away from t_ns) are skipped and
  *  counted; err then names the first. Returns TL_OK (also when inputs were skipped),
  *  TL_EINVAL (n > max_inputs, t_ns before the previous cycle), TL_EFULL (no free system
  *  track: the tracks that did not fit are counted in n_rejected). */

@@ -94,6 +94,7 @@ void tl_fusion_cfg_default(tl_fusion_cfg *c)
     c->merge_chi2 = TL_CHI2_6_99;
     c->merge_cycles = 3;
     c->coast_s = 10.0;
+    c->max_age_s = 30.0;
     c->method = TL_FUSE_CI;
 }
 
@@ -136,8 +137,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
         return tl_err_set(err, TL_EINVAL, "fusion: gate_chi2/keep_chi2/merge_chi2 must be > 0");
     if (cfg->split_cycles < 1 || cfg->merge_cycles < 1)
         return tl_err_set(err, TL_EINVAL, "fusion: split_cycles/merge_cycles must be >= 1");
-    if (!(cfg->q_m2_s3 >= 0) || !(cfg->coast_s >= 0))
-        return tl_err_set(err, TL_EINVAL, "fusion: q_m2_s3 and coast_s must be >= 0");
+    if (!(cfg->q_m2_s3 >= 0) || !(cfg->coast_s >= 0) || !(cfg->max_age_s > 0))
+        return tl_err_set(err, TL_EINVAL,
+                          "fusion: q_m2_s3 and coast_s must be >= 0, max_age_s > 0");
     if (cfg->method != TL_FUSE_CI && cfg->method != TL_FUSE_INDEPENDENT)
         return tl_err_set(err, TL_EINVAL, "fusion: method = %d unknown", cfg->method);
     tl_fusion *f = calloc(1, sizeof *f);
@@ -403,6 +405,8 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
             why = "nation is empty or not terminated";
         else if (!tl__finite6(p->est.x, p->est.P))
             why = "state or covariance not finite";
+        else if (fabs((double)(t_ns - p->est.t_ns)) * 1e-9 > f->cfg.max_age_s)
+            why = "time of validity too far from the cycle time (stale)";
         else if (!(p->est.P[0][0] > 0 && p->est.P[1][1] > 0 && p->est.P[2][2] > 0 &&
                    p->est.P[3][3] > 0 && p->est.P[4][4] > 0 && p->est.P[5][5] > 0))
             why = "covariance not positive definite (a variance <= 0)";
