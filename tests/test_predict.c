@@ -564,6 +564,19 @@ static void test_bad_input(void **state)
     assert_int_equal(tl_predict_impact(&c, &e, &p, &err), TL_EINVAL);
     assert_non_null(strstr(err.msg, "inside the Earth"));
     assert_int_equal(tl_predict_impact(&c, NULL, &p, &err), TL_EINVAL);
+    /* a terminal-phase estimate that noise put 200 m underground: impact now, there */
+    tl_geodetic g = {35.0 * TL_DEG, 135.0 * TL_DEG, -200.0};
+    tl_geodetic_to_ecef(&g, e.x);
+    double venu[3] = {100.0, 0.0, -800.0};
+    tl_vec_enu_to_ecef(g.lat_rad, g.lon_rad, venu, e.x + 3);
+    small_cov(e.P, 50.0, 5.0);
+    assert_int_equal(tl_predict_impact(&c, &e, &p, &err), TL_OK);
+    assert_int_equal(p.status, TL_PRED_IMPACT);
+    assert_true(fabs(p.time_to_go_s) < 1.0);
+    assert_near(p.point.lat_rad, g.lat_rad, 1e-4);
+    tl_launch_pred lp;
+    assert_int_equal(tl_predict_launch(&c, &e, &lp, &err), TL_OK);
+    assert_int_equal(lp.status, TL_PRED_NO_IMPACT);
 }
 
 static void test_min_energy_and_class(void **state)

@@ -87,7 +87,9 @@ typedef struct tl_impact_pred {
     tl_orbit_elements orbit;  /**< elements of the estimate (all statuses) */
 } tl_impact_pred;
 
-/** Predict impact point and time with a 95% ellipse and time sigma.
+/** Predict impact point and time with a 95% ellipse and time sigma. A sigma point already
+ *  at or below cfg.surface_h_m impacts at once at its ground point (terminal estimates that
+ *  noise put underground).
  *  @retval TL_OK        out filled (check out->status: only IMPACT has an impact point)
  *  @retval TL_EINVAL    non-finite state or covariance, or a state inside the Earth (err says)
  *  @retval TL_ENOTPD    covariance not positive definite

@@ -370,7 +370,18 @@ int tl_predict_impact(const tl_predict_cfg *c, const tl_state_est *est, tl_impac
         memcpy(x, s.X[i], sizeof x);
         if (s.n == NXM)
             ig.model.beta_kg_m2 = exp(s.X[i][6]);
-        int hit = tl__integ_run(&ig, x, c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &te, &hstep);
+        double h0;
+        tl__height_rate(x, &h0, NULL);
+        int hit;
+        if (h0 <= c->surface_h_m) { /* at or below the ground already: impact now, here */
+            tl_geodetic g;
+            tl_ecef_to_geodetic(x, &g);
+            g.h_m = c->surface_h_m;
+            tl_geodetic_to_ecef(&g, x);
+            hit = 1;
+        } else {
+            hit = tl__integ_run(&ig, x, c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &te, &hstep);
+        }
         hstep = 0.0;
         if (hit < 0)
             return tl_err_set(err, TL_ENOCONV,
@@ -435,8 +446,11 @@ typedef struct launch_pt {
 static int launch_one(const tl__integ *ig, const tl_predict_cfg *c, const boost_model *bm,
                       const double x0[6], launch_pt *lp)
 {
-    double xg[6], tg = 0.0, hs = 0.0;
+    double xg[6], tg = 0.0, hs = 0.0, h0;
     memcpy(xg, x0, sizeof xg);
+    tl__height_rate(xg, &h0, NULL);
+    if (h0 <= c->surface_h_m) /* on the ground: nothing to back-propagate */
+        return 0;
     if (tl__integ_run(ig, xg, -c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &tg, &hs) != 1)
         return 0;
     tl_ecef_to_geodetic(xg, &lp->ball);
