@@ -43,8 +43,8 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void make(const char *nat, uint32_t id, const double x[6], double sp, double sv,
-                 int64_t t, tl_fusion_input *in)
+static void make(const char *nat, uint32_t id, const double x[6], double sp, double sv, int64_t t,
+                 tl_fusion_input *in)
 {
     memset(in, 0, sizeof *in);
     snprintf(in->nation, sizeof in->nation, "%s", nat);
@@ -105,11 +105,14 @@ static void bench(int npartners)
             tl_dyn_propagate(&m, truth[i], 1.0, 1.0);
     }
     qsort(t_cyc, ncyc - 1, sizeof t_cyc[0], cmp_d);
-    printf("{\"name\": \"fusion_cycle_1000_tracks_%d_partner%s\", \"unit\": \"ms\", \"value\": %.3f}\n",
+    printf("{\"name\": \"fusion_cycle_1000_tracks_%d_partner%s\", \"unit\": \"ms\", \"value\": "
+           "%.3f}\n",
            npartners, npartners > 1 ? "s" : "", 1e3 * t_cyc[(ncyc - 1) / 2]);
-    printf("{\"name\": \"fusion_first_cycle_1000_tracks_%d_partner%s\", \"unit\": \"ms\", \"value\": %.3f}\n",
+    printf("{\"name\": \"fusion_first_cycle_1000_tracks_%d_partner%s\", \"unit\": \"ms\", "
+           "\"value\": %.3f}\n",
            npartners, npartners > 1 ? "s" : "", 1e3 * t_first);
-    printf("{\"name\": \"fusion_system_tracks_after_%d_cycles_%d_partner%s\", \"unit\": \"count\", \"value\": %zu}\n",
+    printf("{\"name\": \"fusion_system_tracks_after_%d_cycles_%d_partner%s\", \"unit\": \"count\", "
+           "\"value\": %zu}\n",
            ncyc, npartners, npartners > 1 ? "s" : "", live);
     tl_fusion_destroy(f);
 }

@@ -16,8 +16,7 @@ static double now_s(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-static void make(double lat, double lon, double h, double v, double gam, double az,
-                 tl_state_est *e)
+static void make(double lat, double lon, double h, double v, double gam, double az, tl_state_est *e)
 {
     memset(e, 0, sizeof *e);
     tl_geodetic g = {lat * TL_DEG, lon * TL_DEG, h};

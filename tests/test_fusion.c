@@ -123,8 +123,8 @@ static void test_ci_no_larger_than_inputs(void **state)
         double la = logdet(a.P), lb = logdet(b.P), lf = logdet(f.P);
         double ta = trace3(a.P), tb = trace3(b.P), tf = trace3(f.P);
         if (getenv("TL_DEBUG"))
-            print_message("logdet a %.3f b %.3f f %.3f  tr a %.0f b %.0f f %.0f\n", la, lb, lf,
-                          ta, tb, tf);
+            print_message("logdet a %.3f b %.3f f %.3f  tr a %.0f b %.0f f %.0f\n", la, lb, lf, ta,
+                          tb, tf);
         assert_true(lf <= fmin(la, lb) + 1e-9);
         assert_true(tf <= fmax(ta, tb) * (1 + 1e-9));
         /* CI of an estimate with itself returns it: no information invented */
@@ -216,9 +216,8 @@ static void obj_step(obj *o, double dt)
     tl_dyn_propagate(&m, o->x, dt, 1.0);
 }
 
-static void make_input(tl_test_rng *r, const char *nat, uint32_t id, const double x[6],
-                       double sp, double sv, int64_t t_ns, const double bias[3],
-                       tl_fusion_input *in)
+static void make_input(tl_test_rng *r, const char *nat, uint32_t id, const double x[6], double sp,
+                       double sv, int64_t t_ns, const double bias[3], tl_fusion_input *in)
 {
     memset(in, 0, sizeof *in);
     snprintf(in->nation, sizeof in->nation, "%s", nat);
@@ -405,7 +404,8 @@ static void test_many_objects_two_partners(void **state)
                     for (size_t s3 = 0; s3 < tl_fusion_count(f); s3++) {
                         const tl_system_track *o2 = tl_fusion_get(f, s3);
                         double d2;
-                        if (o2 != st && o2->n_contrib < 3 && tl_fusion_distance(&st->est, &o2->est, &d2) == 0)
+                        if (o2 != st && o2->n_contrib < 3 &&
+                            tl_fusion_distance(&st->est, &o2->est, &d2) == 0)
                             print_message("   d2 to stn %u = %.2f\n", o2->stn, d2);
                     }
                 }

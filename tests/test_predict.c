@@ -129,8 +129,7 @@ static void test_impact_noise_free(void **state)
             double dt = p.time_to_go_s - (tf - t_from);
             print_message("%-7s from t+%6.1f s: flight %7.2f s, impact miss %.3f m, time %+.4f s,"
                           " ellipse %.1f x %.1f m\n",
-                          CASES[k].name, t_from, tf, d, dt, p.ell.semi_major_m,
-                          p.ell.semi_minor_m);
+                          CASES[k].name, t_from, tf, d, dt, p.ell.semi_major_m, p.ell.semi_minor_m);
             assert_true(d < 100.0);
             assert_true(fabs(dt) < 0.5);
             assert_int_equal(p.n_sigma_missed, 0);
@@ -244,10 +243,10 @@ static void test_impact_consistency(void **state)
         const burnout *b;
         double frac, sp, sv;
     } sc[] = {
-        {&CASES[0], 0.3, 300.0, 3.0},  /* ICBM midcourse, radar-quality track */
-        {&CASES[2], 0.2, 150.0, 2.0},  /* MRBM */
-        {&CASES[4], 0.1, 500.0, 8.0},  /* lofted, early and rough */
-        {&CASES[3], 0.3, 100.0, 3.0},  /* SRBM */
+        {&CASES[0], 0.3, 300.0, 3.0}, /* ICBM midcourse, radar-quality track */
+        {&CASES[2], 0.2, 150.0, 2.0}, /* MRBM */
+        {&CASES[4], 0.1, 500.0, 8.0}, /* lofted, early and rough */
+        {&CASES[3], 0.3, 100.0, 3.0}, /* SRBM */
     };
     int nsc = env_long() ? 4 : 2;
     for (int k = 0; k < nsc; k++) {
@@ -389,14 +388,14 @@ static void test_launch_and_threat_vs_flights(void **state)
             double t_launch = (double)(th.launch.t_ns - T0_NS) * 1e-9;
             double t_imp = (double)(th.impact.t_ns - T0_NS) * 1e-9;
             double d2 = d2_in_ellipse(&th.launch.ell, &th.launch.point, &q.launch);
-            print_message("%-5s %5.0f km loft %d at t+%4.0f s: launch miss %6.1f km (ballistic %6.1f"
-                          " km), time %+6.1f s (sigma %4.1f), d2 %5.2f | impact miss %5.0f m"
-                          " %+5.2f s | range %6.0f km apogee %5.0f/%5.0f km class %s/%s loft %d\n",
-                          tl_missile_class_name(f.cls), fc->range_km, fc->loft, tm, dl / 1e3,
-                          db / 1e3, t_launch, th.launch.t_sigma_s, d2, di, t_imp - f.flight_time_s,
-                          th.range_m / 1e3, th.apogee_h_m / 1e3, f.apogee_m / 1e3,
-                          tl_missile_class_name(th.cls), tl_missile_class_name(th.cls_energy),
-                          th.loft);
+            print_message(
+                "%-5s %5.0f km loft %d at t+%4.0f s: launch miss %6.1f km (ballistic %6.1f"
+                " km), time %+6.1f s (sigma %4.1f), d2 %5.2f | impact miss %5.0f m"
+                " %+5.2f s | range %6.0f km apogee %5.0f/%5.0f km class %s/%s loft %d\n",
+                tl_missile_class_name(f.cls), fc->range_km, fc->loft, tm, dl / 1e3, db / 1e3,
+                t_launch, th.launch.t_sigma_s, d2, di, t_imp - f.flight_time_s, th.range_m / 1e3,
+                th.apogee_h_m / 1e3, f.apogee_m / 1e3, tl_missile_class_name(th.cls),
+                tl_missile_class_name(th.cls_energy), th.loft);
             sum_corr += dl;
             sum_ball += db;
             /* launch truth inside the 99.9% ellipse, time within 3.3 sigma */

@@ -173,9 +173,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
     f->ws = calloc(1, tl_assign_workspace_size(N, S, f->max_edges) + 16);
     f->sorted = calloc(S, sizeof *f->sorted);
     f->ev = calloc(f->cap_ev, sizeof *f->ev);
-    if (!f->sys || !f->live || !f->freel || !f->al || !f->info || !f->tr_in || !f->in_slot || !f->in_excl ||
-        !f->in_split_from || !f->in_ok || !f->in_done || !f->hash || !f->edges || !f->r2c ||
-        !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
+    if (!f->sys || !f->live || !f->freel || !f->al || !f->info || !f->tr_in || !f->in_slot ||
+        !f->in_excl || !f->in_split_from || !f->in_ok || !f->in_done || !f->hash || !f->edges ||
+        !f->r2c || !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
         tl_fusion_destroy(f);
         return tl_err_set(err, TL_ENOMEM, "fusion: out of memory for %zu tracks", S);
     }
@@ -223,7 +223,8 @@ static int nat_eq(const char *a, const char *b)
 /* insert input k; returns the index of an existing duplicate, or -1 */
 static int32_t hash_put(tl_fusion *f, const char *nation, uint32_t id, int32_t k)
 {
-    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask; i = (i + 1) & f->hmask, n++) {
+    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask;
+         i = (i + 1) & f->hmask, n++) {
         hent *h = &f->hash[i];
         if (h->gen != f->gen) {
             h->gen = f->gen;
@@ -240,7 +241,8 @@ static int32_t hash_put(tl_fusion *f, const char *nation, uint32_t id, int32_t k
 
 static int32_t hash_get(const tl_fusion *f, const char *nation, uint32_t id)
 {
-    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask; i = (i + 1) & f->hmask, n++) {
+    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask;
+         i = (i + 1) & f->hmask, n++) {
         const hent *h = &f->hash[i];
         if (h->gen != f->gen)
             return -1;
@@ -419,8 +421,9 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
         if (why) {
             f->st.n_rejected++;
             if (!reported++)
-                tl_err_set(err, TL_EINVAL, "fusion: input %zu (nation \"%.*s\", track %u) rejected: %s",
-                           k, TL_NATION_LEN, p->nation, p->track_id, why);
+                tl_err_set(err, TL_EINVAL,
+                           "fusion: input %zu (nation \"%.*s\", track %u) rejected: %s", k,
+                           TL_NATION_LEN, p->nation, p->track_id, why);
             continue;
         }
         f->in_ok[k] = 1;
@@ -685,8 +688,7 @@ static void merge_pass(tl_fusion *f, int64_t t_ns)
     }
 }
 
-int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n,
-                     tl_err *err)
+int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n, tl_err *err)
 {
     if (!f || (n > 0 && !in))
         return tl_err_set(err, TL_EINVAL, "fusion: update with NULL engine or inputs");

@@ -23,12 +23,12 @@ static const double A31 = 3.0 / 40, A32 = 9.0 / 40;
 static const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
 static const double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561,
                     A54 = -212.0 / 729;
-static const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247,
-                    A64 = 49.0 / 176, A65 = -5103.0 / 18656;
+static const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176,
+                    A65 = -5103.0 / 18656;
 static const double B1 = 35.0 / 384, B3 = 500.0 / 1113, B4 = 125.0 / 192, B5 = -2187.0 / 6784,
                     B6 = 11.0 / 84;
-static const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920,
-                    E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
+static const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920, E5 = -17253.0 / 339200,
+                    E6 = 22.0 / 525, E7 = -1.0 / 40;
 
 /* Derivative. Drag only where there is air: above a geocentric radius of the polar
  * radius + 130 km every point is more than 130 km above the ellipsoid, where drag on a
@@ -119,8 +119,8 @@ static double dp_step(const tl__integ *ig, const double x[6], const double k1[6]
     deriv(ig, x5, k7);
     double err = 0.0;
     for (int i = 0; i < 6; i++) {
-        double e = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] +
-                        E7 * k7[i]);
+        double e =
+            h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
         double s = fabs(e) / (i < 3 ? ig->tol_pos_m : ig->tol_vel_mps);
         if (!(s <= err)) /* also catches NaN */
             err = isfinite(s) ? s : INFINITY;

@@ -80,7 +80,7 @@ void tl_ground_ellipse_from_cov(const double C[2][2], tl_ground_ellipse *ell)
     ell->semi_major_m = sqrt(TL_CHI2_2_95 * l1);
     ell->semi_minor_m = sqrt(TL_CHI2_2_95 * l2);
     double theta = 0.5 * atan2(2.0 * b, a - c); /* major axis angle from east, CCW */
-    double az = 0.5 * TL_PI - theta;           /* from north, clockwise */
+    double az = 0.5 * TL_PI - theta;            /* from north, clockwise */
     az = fmod(az, TL_PI);
     if (az < 0)
         az += TL_PI;
@@ -184,8 +184,8 @@ double tl_predict_min_energy_apogee(double range_m)
     if (psi > TL_PI)
         psi = TL_PI;
     double s = sin(0.5 * psi);
-    double nu = 2.0 * s / (1.0 + s);      /* v^2 r / GM of the min-energy shot */
-    double gam = 0.25 * (TL_PI - psi);    /* its flight-path angle */
+    double nu = 2.0 * s / (1.0 + s);   /* v^2 r / GM of the min-energy shot */
+    double gam = 0.25 * (TL_PI - psi); /* its flight-path angle */
     double a = R_MEAN / (2.0 - nu);
     double p = R_MEAN * nu * cos(gam) * cos(gam);
     double e = sqrt(fmax(0.0, 1.0 - p / a));
@@ -433,11 +433,11 @@ static double fpa_sin(const double x[6])
 }
 
 typedef struct launch_pt {
-    double pos[3];     /* corrected launch point (ECEF, on the surface) */
-    double t_s;        /* corrected launch time offset (<= 0) */
-    tl_geodetic ball;  /* ballistic ground point */
+    double pos[3];    /* corrected launch point (ECEF, on the surface) */
+    double t_s;       /* corrected launch time offset (<= 0) */
+    tl_geodetic ball; /* ballistic ground point */
     double t_ball_s;
-    tl_geodetic bo;    /* estimated burnout point */
+    tl_geodetic bo; /* estimated burnout point */
     double t_bo_s;
     double s_ball_m, ratio, sin_g, az_rad, tau_s;
 } launch_pt;
@@ -611,14 +611,15 @@ int tl_predict_threat(const tl_predict_cfg *c, const tl_state_est *est, tl_threa
     r.apogee_sigma_m = sqrt(fmax(0.0, v));
     if (r.impact.status == TL_PRED_IMPACT && r.launch.status == TL_PRED_IMPACT) {
         double az1, az2;
-        tl_geodesic_inverse(r.launch.point.lat_rad, r.launch.point.lon_rad,
-                            r.impact.point.lat_rad, r.impact.point.lon_rad, &r.range_m, &az1,
-                            &az2);
+        tl_geodesic_inverse(r.launch.point.lat_rad, r.launch.point.lon_rad, r.impact.point.lat_rad,
+                            r.impact.point.lon_rad, &r.range_m, &az1, &az2);
         r.range_sigma_m = sqrt(along_var(&r.launch.ell, az1) + along_var(&r.impact.ell, az2));
         r.cls = tl_predict_class_of_range(r.range_m);
         r.min_energy_apogee_m = tl_predict_min_energy_apogee(r.range_m);
         double ratio = r.min_energy_apogee_m > 0 ? r.apogee_h_m / r.min_energy_apogee_m : 1.0;
-        r.loft = ratio > 1.3 ? TL_LOFT_LOFTED : ratio < 0.7 ? TL_LOFT_DEPRESSED : TL_LOFT_MIN_ENERGY;
+        r.loft = ratio > 1.3   ? TL_LOFT_LOFTED
+                 : ratio < 0.7 ? TL_LOFT_DEPRESSED
+                               : TL_LOFT_MIN_ENERGY;
     } else {
         r.cls = r.cls_energy;
     }
@@ -632,12 +633,12 @@ int tl_predict_ground_track(const tl_predict_cfg *c, const tl_state_est *est, do
                             tl_track_sample *out, size_t cap, size_t *n_out, tl_err *err)
 {
     if (!(dt_s > 0) || !isfinite(dt_s))
-        return tl_err_set(err, TL_EINVAL, "predict: ground-track step dt_s = %g must be > 0",
-                          dt_s);
+        return tl_err_set(err, TL_EINVAL, "predict: ground-track step dt_s = %g must be > 0", dt_s);
     if (!out || cap == 0)
         return tl_err_set(err, TL_EINVAL, "predict: ground-track output capacity is 0");
     if (!est || !tl__finite6(est->x, NULL))
-        return tl_err_set(err, TL_EINVAL, "predict: ground-track estimate is missing or not finite");
+        return tl_err_set(err, TL_EINVAL,
+                          "predict: ground-track estimate is missing or not finite");
     tl__integ ig;
     integ_from_cfg(c, 1, &ig);
     double x[6], t = 0.0, hs = 0.0;

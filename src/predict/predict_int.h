@@ -32,9 +32,9 @@ typedef struct tl__integ {
 } tl__integ;
 
 enum {
-    TL__EV_NONE = 0,     /**< integrate the whole span */
-    TL__EV_HEIGHT = 1,   /**< stop where the ellipsoid height falls to level (along time dir) */
-    TL__EV_APSIS = 2     /**< stop where the height rate changes sign (along time dir) */
+    TL__EV_NONE = 0,   /**< integrate the whole span */
+    TL__EV_HEIGHT = 1, /**< stop where the ellipsoid height falls to level (along time dir) */
+    TL__EV_APSIS = 2   /**< stop where the height rate changes sign (along time dir) */
 };
 
 /** Integrate x over span_s (either sign) or until the event. *h_io carries the step
