@@ -129,7 +129,7 @@ int tl_predict_launch(const tl_predict_cfg *cfg, const tl_state_est *est, tl_lau
 typedef struct tl_threat_pred {
     tl_impact_pred impact;
     tl_launch_pred launch;
-    double apogee_h_m; /**< apogee height above the ellipsoid (Keplerian, osculating) */
+    double apogee_h_m; /**< apogee height over the ellipsoid: the mean state flown to its apsis */
     int64_t apogee_t_ns;
     double apogee_sigma_m; /**< 1-sigma over the sigma points */
     double range_m;        /**< geodesic launch -> impact (0 unless both found) */
