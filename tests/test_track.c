@@ -254,6 +254,33 @@ static void test_single_target(void **state)
     tl_tracker_destroy(t);
 }
 
+/* The same tracker with the UKF inside the IMM. */
+static void test_single_target_ukf(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 1;
+    double x[6];
+    state_at(40.0, 131.0, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 0, x, 0);
+    size_t n = make_plots(&s, 0, 1, g_plots, g_obj, sizeof g_plots / sizeof g_plots[0]);
+    tl_tracker_config c;
+    tl_tracker_config_default(&c);
+    c.imm.ops = &tl_ukf_ops;
+    c.max_tracks = 64;
+    tl_tracker *t = NULL;
+    assert_int_equal(tl_tracker_create(&c, &t, NULL), TL_OK);
+    watch w;
+    watch_init(&w, &s);
+    tl_tracker_set_callback(t, on_track, &w);
+    run(t, g_plots, n);
+    tl_track_report rep[4];
+    assert_int_equal(tl_tracker_tracks(t, rep, 4, 1), 1);
+    assert_int_equal(w.swaps, 0);
+    assert_true(w.worst_err_late < 300.0);
+    tl_tracker_destroy(t);
+}
+
 static void test_two_radars_one_track(void **state)
 {
     (void)state;
@@ -598,6 +625,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_target),
+        cmocka_unit_test(test_single_target_ukf),
         cmocka_unit_test(test_two_radars_one_track),
         cmocka_unit_test(test_salvo_and_crossing),
         cmocka_unit_test(test_bad_plots_rejected),
