@@ -570,6 +570,68 @@ static void test_ir_cued_boost(void **state)
     tl_tracker_destroy(t);
 }
 
+/* Clutter: 40 false plots per scan in a 300 km box around three targets (radar A,
+ * 1 Hz). Runs to completion; each object one confirmed track, no swaps; false
+ * confirmed tracks bounded (and reported). */
+static void test_clutter(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 3;
+    double x[6];
+    for (int o = 0; o < 3; o++) {
+        state_at(40.0 + 0.2 * o, 131.0 + 0.1 * o, 150e3, 2200.0, 600.0 - 200 * o, 1800.0, x);
+        fly(&s, o, x, 0);
+    }
+    static tl_plot p[TSPAN * 48];
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 31);
+    size_t n = 0;
+    uint64_t id = 1;
+    double se[3];
+    tl_geodetic_to_ecef(&SITE_A, se);
+    for (int k = 0; k < TSPAN; k++) {
+        int64_t t = T0_NS + k * NS;
+        for (int o = 0; o < 3; o++) {
+            radar_plot(&SITE_A, "JP-RADAR-A", s.x[o][k], t, id++, &r, &p[n]);
+            n++;
+        }
+        /* clutter: uniform in a box centred on the targets' mean position */
+        double c[6] = {0};
+        for (int o = 0; o < 3; o++)
+            for (int i = 0; i < 3; i++)
+                c[i] += s.x[o][k][i] / 3;
+        for (int q = 0; q < 40; q++) {
+            double y[6] = {0};
+            for (int i = 0; i < 3; i++)
+                y[i] = c[i] + 300e3 * (tl_test_uniform(&r) - 0.5);
+            radar_plot(&SITE_A, "JP-RADAR-A", y, t, id++, &r, &p[n]);
+            p[n].nz = 3;
+            n++;
+        }
+    }
+    tl_tracker *t = new_tracker();
+    watch w;
+    watch_init(&w, &s);
+    tl_tracker_set_callback(t, on_track, &w);
+    run(t, p, n);
+    tl_tracker_stats st;
+    tl_tracker_stats_get(t, &st);
+    /* confirmed tracks that never came within 5 km of an object are false */
+    int false_tracks = (int)st.tracks_confirmed;
+    for (int o = 0; o < 3; o++)
+        false_tracks -= w.n_obj_tracks[o];
+    printf("# clutter (40 false plots/scan): %llu tracks initiated, %llu confirmed, "
+           "%d false confirmed; swaps %d\n",
+           (unsigned long long)st.tracks_initiated, (unsigned long long)st.tracks_confirmed,
+           false_tracks, w.swaps);
+    for (int o = 0; o < 3; o++)
+        assert_int_equal(w.n_obj_tracks[o], 1);
+    assert_int_equal(w.swaps, 0);
+    assert_true(false_tracks <= 5);
+    tl_tracker_destroy(t);
+}
+
 /* tracks.csv: every report of a run survives format -> read bit-identically; bad
  * lines are refused with the column named. */
 static void test_trackio_round_trip(void **state)
@@ -633,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_no_heap_per_plot),
         cmocka_unit_test(test_ir_cued_boost),
         cmocka_unit_test(test_trackio_round_trip),
+        cmocka_unit_test(test_clutter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

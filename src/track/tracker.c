@@ -138,7 +138,7 @@ void tl_tracker_config_default(tl_tracker_config *c)
     c->confirm_n = 4;
     c->coast_tentative_s = 30.0;
     c->coast_confirmed_s = 60.0;
-    c->init_window_s = 30.0;
+    c->init_window_s = 12.0;
     c->vmax_mps = 8000.0;
     c->ir_cue_window_s = 20.0;
     c->ir_cue_dist_m = 20e3;
