@@ -588,6 +588,20 @@ static void maybe_confirm(tl_tracker *t, trk *k)
     }
 }
 
+/* 1 if a terminal-phase track's last estimate, flown straight on, is below the
+ * ellipsoid at now (linear extrapolation: re-entry ends within seconds). */
+static int below_ground(const trk *k, int64_t now)
+{
+    tl_state_est c;
+    tl_imm_combine(&k->imm, &c);
+    double dt = tl__dt_s(now, c.t_ns), x[3];
+    for (int a = 0; a < 3; a++)
+        x[a] = c.x[a] + c.x[3 + a] * dt;
+    tl_geodetic g;
+    tl_ecef_to_geodetic(x, &g);
+    return g.h_m < 0.0;
+}
+
 /* Process one scan: n plots, same sensor, same time. */
 static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
 {
@@ -721,6 +735,10 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         if (k->touched == 2)
             emit(t, k);
         double idle = tl__dt_s(now, k->t_last_upd);
+        if (k->phase == TL_PHASE_TERMINAL && idle > 2.0 && below_ground(k, now)) {
+            track_delete(t, li); /* impacted: no ghost tracks under the surface */
+            continue;
+        }
         int dead = (k->status == TL_TRACK_TENTATIVE &&
                     (idle > t->cfg.coast_tentative_s || k->n_opp >= t->cfg.confirm_n)) ||
                    (k->status == TL_TRACK_CONFIRMED && idle > t->cfg.coast_confirmed_s);
