@@ -632,6 +632,65 @@ static void test_clutter(void **state)
     tl_tracker_destroy(t);
 }
 
+/* Property: a stream of real plots mixed with random garbage (extreme but finite
+ * values, random kinds and sizes, random sites and times) never crashes the tracker
+ * and never leaves a track with a non-finite or non-PD covariance. */
+static void test_garbage_property(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 2;
+    double x[6];
+    state_at(40.0, 131.0, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 0, x, 0);
+    state_at(41.0, 131.5, 150e3, 2000.0, 900.0, 1700.0, x);
+    fly(&s, 1, x, 0);
+    size_t n = make_plots(&s, 1, 17, g_plots, g_obj, sizeof g_plots / sizeof g_plots[0]);
+    tl_tracker *t = new_tracker();
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 1234);
+    static const double extreme[] = {0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300, 1e-12, 1e9,
+                                     TL_PI / 2, -TL_PI / 2, 2 * TL_PI, 7.0, -7.0, 1.0, 5e5};
+    const int ne = (int)(sizeof extreme / sizeof extreme[0]);
+    int accepted = 0;
+    for (size_t i = 0; i < n; i++) {
+        tl_tracker_add_plot(t, &g_plots[i], NULL);
+        for (int q = 0; q < 2; q++) {
+            tl_plot b = g_plots[(size_t)(tl_test_uniform(&r) * n)];
+            b.t_ns = g_plots[i].t_ns;
+            b.kind = tl_test_uniform(&r) < 0.8 ? TL_PLOT_RADAR : TL_PLOT_IR;
+            b.nz = 1 + (int)(tl_test_uniform(&r) * 5);
+            for (int k = 0; k < 4; k++) {
+                if (tl_test_uniform(&r) < 0.5)
+                    b.z[k] = extreme[(int)(tl_test_uniform(&r) * ne)];
+                if (tl_test_uniform(&r) < 0.3)
+                    b.sigma[k] = extreme[(int)(tl_test_uniform(&r) * ne)];
+            }
+            if (tl_test_uniform(&r) < 0.2) {
+                b.site.lat_rad = extreme[(int)(tl_test_uniform(&r) * ne)];
+                b.site.h_m = extreme[(int)(tl_test_uniform(&r) * ne)];
+                tl_geodetic_to_ecef(&b.site, b.site_ecef);
+            }
+            accepted += tl_tracker_add_plot(t, &b, NULL) == TL_OK;
+        }
+    }
+    tl_tracker_flush(t);
+    tl_track_report rep[256];
+    size_t nt = tl_tracker_tracks(t, rep, 256, 0);
+    for (size_t i = 0; i < nt && i < 256; i++) {
+        assert_true(tl_cov_check(rep[i].est.P));
+        for (int k = 0; k < 6; k++)
+            assert_true(isfinite(rep[i].est.x[k]));
+    }
+    tl_tracker_stats st;
+    tl_tracker_stats_get(t, &st);
+    printf("# garbage: %d of %zu garbage plots passed the checks; %llu rejected; %zu tracks, "
+           "%llu update failures\n",
+           accepted, 2 * n, (unsigned long long)st.plots_rejected, nt,
+           (unsigned long long)st.update_failures);
+    tl_tracker_destroy(t);
+}
+
 /* tracks.csv: every report of a run survives format -> read bit-identically; bad
  * lines are refused with the column named. */
 static void test_trackio_round_trip(void **state)
@@ -696,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_ir_cued_boost),
         cmocka_unit_test(test_trackio_round_trip),
         cmocka_unit_test(test_clutter),
+        cmocka_unit_test(test_garbage_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,11 +168,19 @@ int tl_tracker_check_plot(const tl_plot *p)
             return TL_REJECT_NONFINITE + 1;
     if (!isfinite(p->site.lat_rad) || !isfinite(p->site.lon_rad) || !isfinite(p->site.h_m))
         return TL_REJECT_NONFINITE + 1;
-    for (int i = 0; i < p->nz; i++)
-        if (!(p->sigma[i] > 0.0))
+    if (fabs(p->site.lat_rad) > TL_PI / 2 || fabs(p->site.h_m) > 1e8)
+        return TL_REJECT_FORMAT + 1;
+    for (int i = 0; i < p->nz; i++) {
+        /* ranges/rates in m, m/s; angles in rad: absurd noise is a broken plot */
+        int angle = (p->kind == TL_PLOT_IR) || i == 1 || i == 2;
+        double hi = angle ? 1.0 : 1e7;
+        if (!(p->sigma[i] > 1e-12 && p->sigma[i] < hi))
             return TL_REJECT_SIGMA + 1;
+    }
     if (p->kind == TL_PLOT_RADAR) {
         if (!(p->z[0] > 0.0))
+            return TL_REJECT_RANGE + 1;
+        if (p->z[0] > 1e9 || (p->nz == 4 && fabs(p->z[3]) > 1e6))
             return TL_REJECT_RANGE + 1;
         if (p->z[2] < -TL_PI / 2 || p->z[2] > TL_PI / 2)
             return TL_REJECT_ELEVATION + 1;
@@ -498,6 +506,8 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
             s.x[a] = pos[a];
             s.P[3 + a][3 + a] = 1500.0 * 1500.0; /* boost: speed unknown up to ~3 km/s */
         }
+        if (!tl_cov_check(s.P))
+            return;
         double mu[TL_IMM_MODES] = {0.05, 0.9, 0.05};
         trk *k = track_new(t, &s, mu, sensor);
         if (!k)
