@@ -98,6 +98,7 @@ typedef struct tl_tracker_stats {
     uint64_t rejected[TL_REJECT_COUNT];
     uint64_t scans, tracks_initiated, tracks_confirmed, tracks_deleted, pool_full;
     uint64_t update_failures; /**< updates refused for losing positive definiteness */
+    uint64_t duplicates_removed; /**< younger confirmed tracks merged into an older one */
     size_t tracks_live;
 } tl_tracker_stats;
 

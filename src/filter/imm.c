@@ -26,7 +26,7 @@ void tl_imm_config_default(tl_imm_config *c)
     tl_motion_default(&c->motion[TL_IMM_BALLISTIC]);
     tl_motion_default(&c->motion[TL_IMM_THRUST]);
     c->motion[TL_IMM_BALLISTIC].q_acc = 1e-4;
-    c->motion[TL_IMM_THRUST].q_acc = 900.0;  /* ~30 m/s^2 of unmodelled thrust/drag */
+    c->motion[TL_IMM_THRUST].q_acc = 2500.0; /* ~50 m/s^2 of unmodelled thrust (ICBM upper stages) */
     c->motion[TL_IMM_THRUST].max_step_s = 2.0;
     tl_motion_default(&c->motion[TL_IMM_REENTRY]);
     c->motion[TL_IMM_REENTRY].dyn.flags |= TL_DYN_DRAG;

@@ -598,6 +598,56 @@ static void maybe_confirm(tl_tracker *t, trk *k)
     }
 }
 
+/* Duplicate suppression: a recently confirmed track k whose state agrees with an
+ * older confirmed track (position and velocity both inside the 99.9% chi-square(3)
+ * region of the summed covariances, the older one extrapolated linearly with a
+ * gravity-sized margin) is the same object seen twice: delete k, the younger.
+ * Checked only for tracks confirmed within the last two minutes, so the cost stays
+ * linear in the number of tracks. Returns 1 if k is a duplicate. */
+static int is_duplicate(const tl_tracker *t, const trk *k, int64_t now)
+{
+    if (k->status != TL_TRACK_CONFIRMED || tl__dt_s(now, k->t_confirmed) > 120.0)
+        return 0;
+    tl_state_est a;
+    tl_imm_combine(&k->imm, &a);
+    for (size_t i = 0; i < t->n_live; i++) {
+        const trk *o = &t->pool[t->live[i]];
+        if (o == k || o->status != TL_TRACK_CONFIRMED || o->id > k->id)
+            continue;
+        tl_state_est b;
+        tl_imm_combine(&o->imm, &b);
+        double dt = tl__dt_s(a.t_ns, b.t_ns);
+        double margin = 0.5 * 10.0 * dt * dt, vmargin = 10.0 * fabs(dt);
+        int same = 1;
+        for (int blk = 0; blk < 2 && same; blk++) {
+            double d[3], S[3][3], L[9];
+            for (int u = 0; u < 3; u++) {
+                int iu = 3 * blk + u;
+                double xb = b.x[iu] + (blk == 0 ? b.x[3 + u] * dt : 0.0);
+                d[u] = a.x[iu] - xb;
+                for (int v = 0; v < 3; v++) {
+                    int iv = 3 * blk + v;
+                    S[u][v] = a.P[iu][iv] + b.P[iu][iv];
+                    if (blk == 0)
+                        S[u][v] += b.P[3 + u][3 + v] * dt * dt + b.P[u][3 + v] * dt +
+                                   b.P[3 + u][v] * dt;
+                }
+                S[u][u] += blk == 0 ? margin * margin : vmargin * vmargin;
+            }
+            if (tl__chol(3, &S[0][0], 3, L, 3) != 0) {
+                same = 0;
+                break;
+            }
+            double y[3] = {d[0], d[1], d[2]};
+            tl__chol_solve(3, L, 3, y, 1, 1);
+            same = d[0] * y[0] + d[1] * y[1] + d[2] * y[2] < 16.27; /* chi2(3) 0.999 */
+        }
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
 /* 1 if a terminal-phase track's last estimate, flown straight on, is below the
  * ellipsoid at now (linear extrapolation: re-entry ends within seconds). */
 static int below_ground(const trk *k, int64_t now)
@@ -745,6 +795,11 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         if (k->touched == 2)
             emit(t, k);
         double idle = tl__dt_s(now, k->t_last_upd);
+        if (k->touched == 2 && is_duplicate(t, k, now)) {
+            t->st.duplicates_removed++;
+            track_delete(t, li);
+            continue;
+        }
         if (k->phase == TL_PHASE_TERMINAL && idle > 2.0 && below_ground(k, now)) {
             track_delete(t, li); /* impacted: no ghost tracks under the surface */
             continue;
