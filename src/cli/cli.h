@@ -11,6 +11,18 @@ typedef struct tl_cli_command {
     const char *summary;
 } tl_cli_command;
 
+#ifdef TL_HAVE_NET
+int tl_cmd_node(int argc, char **argv); /* cmd_node.c */
+int tl_cmd_pki(int argc, char **argv);  /* cmd_pki.c */
+#endif
+
+int tl_cmd_sim(int argc, char **argv); /* cmd_sim.c */
+#ifdef TL_HAVE_COP
+int tl_cmd_cop(int argc, char **argv); /* cmd_cop.c */
+#endif
+
+int tl_cmd_traj(int argc, char **argv); /* cmd_traj.c */
+int tl_cmd_demo(int argc, char **argv); /* cmd_demo.c */
 
 /** Parse a finite double from s for option opt; prints an error naming opt and
  *  returns 0 on failure, 1 on success. */

@@ -17,6 +17,16 @@ static int cmd_version(int argc, char **argv)
 
 static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"traj", tl_cmd_traj, "solve and print one missile flight"},
+    {"demo", tl_cmd_demo, "interim flight-physics demo (default launch)"},
+    {"sim", tl_cmd_sim, "check or run a drill scenario (plots and truth)"},
+#ifdef TL_HAVE_NET
+    {"node", tl_cmd_node, "run a national node on the link (DDS Security)"},
+    {"pki", tl_cmd_pki, "create / check the demonstration DDS Security PKI"},
+#endif
+#ifdef TL_HAVE_COP
+    {"cop", tl_cmd_cop, "serve the web common operating picture of the demo"},
+#endif
 };
 
 int tl_cli_parse_double(const char *opt, const char *s, double *out)

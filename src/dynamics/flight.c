@@ -27,6 +27,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,14 +48,14 @@
 
 static const tl_missile_preset presets[TL_CLASS_COUNT] = {
     {TL_CLASS_SRBM, "srbm", "Scud-C/ER-class single-stage liquid (Hwasong-6/9)", 1,
-     {STG(240.0, 75.0, 4800.0, 900.0)}, 500.0, 0.88, 0.30, 4000.0, 5.0, 8.0},
+     {STG(240.0, 75.0, 4800.0, 900.0)}, 500.0, 0.88, 0.30, 6000.0, 5.0, 8.0},
     {TL_CLASS_MRBM, "mrbm", "Nodong-class single-stage liquid (Hwasong-7)", 1,
-     {STG(255.0, 110.0, 12900.0, 2000.0)}, 750.0, 1.36, 0.30, 5000.0, 6.0, 10.0},
+     {STG(255.0, 110.0, 12900.0, 2000.0)}, 750.0, 1.36, 0.30, 8000.0, 6.0, 10.0},
     {TL_CLASS_IRBM, "irbm", "Hwasong-12-class single-stage liquid", 1,
-     {STG(310.0, 170.0, 25000.0, 2000.0)}, 650.0, 1.65, 0.30, 8000.0, 6.0, 10.0},
+     {STG(310.0, 170.0, 25000.0, 2000.0)}, 650.0, 1.65, 0.30, 10000.0, 6.0, 10.0},
     {TL_CLASS_ICBM, "icbm", "Hwasong-15/17-class two-stage liquid", 2,
      {STG(290.0, 110.0, 55000.0, 4500.0), STG(320.0, 130.0, 11000.0, 1200.0)}, 700.0, 2.0,
-     0.30, 10000.0, 8.0, 10.0},
+     0.30, 12000.0, 8.0, 10.0},
     {TL_CLASS_SLV, "slv", "Unha-3-class three-stage space launcher", 3,
      {STG(250.0, 120.0, 65000.0, 6000.0), STG(280.0, 110.0, 11000.0, 1500.0),
       STG(300.0, 260.0, 1200.0, 300.0)},
@@ -371,14 +372,31 @@ static void set_impact(tl_flight *f, const double x[6])
     f->impact_azimuth_rad = tl_wrap_2pi(azi1);
 }
 
-/* Signed downrange of a flown flight: range times the sign of the along-azimuth
- * component (negative when the impact lies behind the site). */
+/* Signed, unwrapped downrange of a flown flight, continuous in the controls: the
+ * geodesic range, negative when the impact lies behind the site (along-track angle in
+ * (-90, 0) deg on the launch azimuth's great circle), and continued past the antipode
+ * (angle beyond 180 deg) as 2 s_half - range, s_half = half a meridian. */
 static double signed_range(const tl_flight *f)
 {
     if (f->orbital)
         return 1e9; /* overshoot: further than any range */
-    double c = cos(f->impact_azimuth_rad - f->req.azimuth_rad);
-    return c >= 0.0 ? f->range_m : -f->range_m;
+    const double s_half = 20003931.0; /* WGS-84 half meridian, m */
+    double site[3], imp[3], er[3], et[3];
+    tl_geodetic l = f->req.launch, i = f->impact;
+    l.h_m = i.h_m = 0.0;
+    tl_geodetic_to_ecef(&l, site);
+    tl_geodetic_to_ecef(&i, imp);
+    double rn = norm3(site);
+    for (int k = 0; k < 3; k++)
+        er[k] = site[k] / rn;
+    double h_enu[3] = {sin(f->req.azimuth_rad), cos(f->req.azimuth_rad), 0.0};
+    tl_vec_enu_to_ecef(l.lat_rad, l.lon_rad, h_enu, et);
+    double th = atan2(dot3(imp, et), dot3(imp, er));
+    if (th >= 0.0)
+        return f->range_m;
+    if (th > -0.5 * TL_PI)
+        return -f->range_m;
+    return 2.0 * s_half - f->range_m;
 }
 
 /* A suborbital flight whose perigee grazes the upper atmosphere can stay up for hours:
@@ -617,6 +635,7 @@ static int illinois(scalar_fn g, tl_flight *f, void *aux, double a, double ga, d
 typedef struct solve_aux {
     double H, D;
     double kick;
+    double tol; /* tolerance multiplier: > 1 for the coarse first pass */
 } solve_aux;
 
 static double cutoff_min(const tl_missile_preset *p)
@@ -650,10 +669,10 @@ static int g_apo_of_kick(tl_flight *f, double k, void *vaux, double *val)
 
 /* Set ctrl to the kick and the cut-off time that gives apogee H (the apogee grows
  * with the burn); clamps to the cut-off limits when H is outside the reachable span. */
-static int cut_for_apogee(tl_flight *f, double kick, double H)
+static int cut_for_apogee(tl_flight *f, double kick, double H, double tol)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {H, 0.0, kick};
+    solve_aux aux = {H, 0.0, kick, tol};
     double lo = cutoff_min(p), hi = tl_missile_preset_burn_s(p), glo, ghi, tc;
     int rc = g_apo_of_cut(f, hi, &aux, &ghi);
     if (rc < 0)
@@ -666,7 +685,7 @@ static int cut_for_apogee(tl_flight *f, double kick, double H)
             return rc;
         if (glo >= 0.0)
             tc = lo;
-        else if ((rc = illinois(g_apo_of_cut, f, &aux, lo, glo, hi, ghi, APOGEE_TOL_M, 1e-9,
+        else if ((rc = illinois(g_apo_of_cut, f, &aux, lo, glo, hi, ghi, tol * APOGEE_TOL_M, 1e-9,
                                 &tc)) < 0)
             return rc;
     }
@@ -679,7 +698,7 @@ static int cut_for_apogee(tl_flight *f, double kick, double H)
 static int g_range_on_contour(tl_flight *f, double k, void *vaux, double *val)
 {
     solve_aux *aux = vaux;
-    int rc = cut_for_apogee(f, k, aux->H);
+    int rc = cut_for_apogee(f, k, aux->H, aux->tol);
     if (rc < 0)
         return rc;
     rc = fly(f, NULL, NULL);
@@ -705,10 +724,10 @@ static int g_range_full(tl_flight *f, double k, void *vaux, double *val)
  * signed downrange grows with the kick, from behind the site (vertical) to the
  * largest kick at which a full burn still reaches H. A second 1-D search on the kick
  * then hits D. The feasible kick interval comes from a scan of the full-burn apogee. */
-static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
+static int solve_apogee_range(tl_flight *f, double H, double D, double tol, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {H, D, 0.0};
+    solve_aux aux = {H, D, 0.0, tol};
     double apo[KICK_GRID], kg[KICK_GRID];
     int imax = 0, rc;
     for (int i = 0; i < KICK_GRID; i++) {
@@ -728,7 +747,7 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
     while (i > 0 && apo[i - 1] >= 0.0)
         i--;
     if (i > 0) {
-        rc = illinois(g_apo_of_kick, f, &aux, kg[i - 1], apo[i - 1], kg[i], apo[i], APOGEE_TOL_M,
+        rc = illinois(g_apo_of_kick, f, &aux, kg[i - 1], apo[i - 1], kg[i], apo[i], tol * APOGEE_TOL_M,
                       1e-9, &ka);
         if (rc < 0)
             return tl_err_set(err, rc, "apogee: feasibility search failed (%s)", p->name);
@@ -737,7 +756,7 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
     while (i < KICK_GRID - 1 && apo[i + 1] >= 0.0)
         i++;
     if (i < KICK_GRID - 1) {
-        rc = illinois(g_apo_of_kick, f, &aux, kg[i], apo[i], kg[i + 1], apo[i + 1], APOGEE_TOL_M,
+        rc = illinois(g_apo_of_kick, f, &aux, kg[i], apo[i], kg[i + 1], apo[i + 1], tol * APOGEE_TOL_M,
                       1e-9, &kb);
         if (rc < 0)
             return tl_err_set(err, rc, "apogee: feasibility search failed (%s)", p->name);
@@ -746,15 +765,16 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
     if ((rc = g_range_on_contour(f, kb, &aux, &gb)) < 0)
         return tl_err_set(err, rc, "class: %s flight failed to integrate", p->name);
     if (gb < 0.0) {
+        double reach = fmax(0.0, gb + D) / 1e3;
         if (H < tl_kepler_min_energy_apogee(D, TL_WGS84_A))
             return tl_err_set(err, TL_EIMPOSSIBLE,
                               "apogee: %.0f km is too low for a %.0f km range with the %s preset "
-                              "(it reaches %.0f km at that apogee)",
-                              H / 1e3, D / 1e3, p->name, (gb + D) / 1e3);
+                              "(at that apogee it lands at most %.0f km downrange)",
+                              H / 1e3, D / 1e3, p->name, reach);
         return tl_err_set(err, TL_EIMPOSSIBLE,
-                          "range: %.0f km is beyond the %s preset at apogee %.0f km (it reaches "
-                          "%.0f km)",
-                          D / 1e3, p->name, H / 1e3, (gb + D) / 1e3);
+                          "range: %.0f km is beyond the %s preset at apogee %.0f km (it lands at "
+                          "most %.0f km downrange)",
+                          D / 1e3, p->name, H / 1e3, reach);
     }
     if ((rc = g_range_on_contour(f, ka, &aux, &ga)) < 0)
         return tl_err_set(err, rc, "class: %s flight failed to integrate", p->name);
@@ -764,19 +784,19 @@ static int solve_apogee_range(tl_flight *f, double H, double D, tl_err *err)
                           "(the steepest such flight lands %.0f km downrange)",
                           H / 1e3, D / 1e3, p->name, (ga + D) / 1e3);
     double k;
-    rc = illinois(g_range_on_contour, f, &aux, ka, ga, kb, gb, RANGE_TOL_M, 1e-12, &k);
+    rc = illinois(g_range_on_contour, f, &aux, ka, ga, kb, gb, tol * RANGE_TOL_M, 1e-12, &k);
     if (rc < 0)
         return tl_err_set(err, TL_EIMPOSSIBLE,
                           "range: no %s flight reaches %.0f km at apogee %.0f km (no convergence)",
                           p->name, D / 1e3, H / 1e3);
-    return cut_for_apogee(f, k, H);
+    return cut_for_apogee(f, k, H, tol);
 }
 
 /* Lofted: full burn, the steep (small-kick) branch that lands at range D. */
-static int solve_lofted(tl_flight *f, double D, tl_err *err)
+static int solve_lofted(tl_flight *f, double D, double tol, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {0.0, D, 0.0};
+    solve_aux aux = {0.0, D, 0.0, tol};
     double k0 = 0.0, g0, k1 = 0.0, g1 = 0.0;
     int rc = g_range_full(f, k0, &aux, &g0);
     if (rc < 0)
@@ -805,7 +825,7 @@ static int solve_lofted(tl_flight *f, double D, tl_err *err)
                           "range: %.0f km is beyond the %s preset (it reaches about %.0f km)",
                           D / 1e3, p->name, (best + D) / 1e3);
     double k;
-    rc = illinois(g_range_full, f, &aux, k0, g0, k1, g1, RANGE_TOL_M, 1e-12, &k);
+    rc = illinois(g_range_full, f, &aux, k0, g0, k1, g1, tol * RANGE_TOL_M, 1e-12, &k);
     if (rc < 0)
         return tl_err_set(err, TL_EIMPOSSIBLE, "range: lofted %s flight to %.0f km did not converge",
                           p->name, D / 1e3);
@@ -875,7 +895,8 @@ static int g_orbit_apogee_of_cut(tl_flight *f, double tc, void *vaux, double *va
 static int solve_launcher(tl_flight *f, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {f->req.apogee_m > 0.0 ? f->req.apogee_m : SLV_DEFAULT_APOGEE_M, 0.0, 0.0};
+    solve_aux aux = {f->req.apogee_m > 0.0 ? f->req.apogee_m : SLV_DEFAULT_APOGEE_M, 0.0, 0.0,
+                     1.0};
     double hi = tl_missile_preset_burn_s(p), lo = hi - p->stage[p->n_stages - 1].burn_s + 1.0;
     double glo, ghi, tc;
     f->ctrl[TL_CTRL_KICK] = SLV_KICK_RAD;
@@ -945,20 +966,32 @@ static int validate(const tl_flight_request *r, tl_err *err)
     return TL_OK;
 }
 
-static int solve_shape(tl_flight *f, tl_err *err)
+static int solve_shape(tl_flight *f, double tol, tl_err *err)
 {
     const tl_flight_request *r = &f->req;
     double Hme = tl_kepler_min_energy_apogee(r->range_m, tl_earth_radius_gauss(r->launch.lat_rad));
+    int rc;
     switch (r->loft) {
     case TL_LOFT_LOFTED:
-        return solve_lofted(f, r->range_m, err);
+        return solve_lofted(f, r->range_m, tol, err);
     case TL_LOFT_MIN_ENERGY:
-        return solve_apogee_range(f, Hme, r->range_m, err);
+        rc = solve_apogee_range(f, Hme, r->range_m, tol, err);
+        break;
     case TL_LOFT_DEPRESSED:
-        return solve_apogee_range(f, 0.5 * Hme, r->range_m, err);
+        rc = solve_apogee_range(f, 0.5 * Hme, r->range_m, tol, err);
+        break;
     default:
-        return solve_apogee_range(f, r->apogee_m, r->range_m, err);
+        return solve_apogee_range(f, r->apogee_m, r->range_m, tol, err);
     }
+    if (rc == TL_EIMPOSSIBLE && err) {
+        /* the apogee came from the range: the range is what the caller asked for */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        tl_err_set(err, rc, "range: %.0f km on a %s trajectory is beyond the %s preset (%s)",
+                   r->range_m / 1e3, r->loft == TL_LOFT_MIN_ENERGY ? "minimum-energy" : "depressed",
+                   tl_missile_class_name(f->cls), why);
+    }
+    return rc;
 }
 
 #define HEADING_TOL_M 5.0
@@ -967,17 +1000,176 @@ static int solve_shape(tl_flight *f, tl_err *err)
  * lofted one), so a missile launched on azimuth az lands off the geodesic leaving the
  * site on az. The launch heading is corrected (secant iteration on the impact's
  * geodesic azimuth) until the impact lies on that geodesic at the requested range. */
+/* Residuals of a flown flight for the joint refinement: signed downrange - D, the
+ * impact's azimuth error times the range (cross-track metres), and apogee - H. */
+static int newton_resid(tl_flight *f, int nv, const int *vars, const double *u, double H,
+                        double *res)
+{
+    for (int i = 0; i < nv; i++)
+        f->ctrl[vars[i]] = u[i];
+    int rc = fly(f, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (f->orbital)
+        return TL_ENOCONV;
+    res[0] = signed_range(f) - f->req.range_m;
+    res[1] = tl_wrap_pi(f->impact_azimuth_rad - f->req.azimuth_rad) * f->range_m;
+    if (nv == 3)
+        res[2] = f->apogee_m - H;
+    return TL_OK;
+}
+
+static double newton_norm(int nv, const double *res)
+{
+    double a = fabs(res[0]) / RANGE_TOL_M, b = fabs(res[1]) / HEADING_TOL_M;
+    double c = nv == 3 ? fabs(res[2]) / APOGEE_TOL_M : 0.0;
+    return fmax(a, fmax(b, c));
+}
+
+/* Solve the n x n (n <= 3) system a x = b by Gaussian elimination with pivoting. */
+static int solve_small(int n, double a[3][3], double b[3], double x[3])
+{
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r][c]) > fabs(a[piv][c]))
+                piv = r;
+        if (fabs(a[piv][c]) < 1e-300)
+            return TL_ENOCONV;
+        for (int k = 0; k < n; k++) {
+            double t = a[c][k];
+            a[c][k] = a[piv][k];
+            a[piv][k] = t;
+        }
+        double t = b[c];
+        b[c] = b[piv];
+        b[piv] = t;
+        for (int r = c + 1; r < n; r++) {
+            double m = a[r][c] / a[c][c];
+            for (int k = c; k < n; k++)
+                a[r][k] -= m * a[c][k];
+            b[r] -= m * b[c];
+        }
+    }
+    for (int r = n - 1; r >= 0; r--) {
+        double acc = b[r];
+        for (int k = r + 1; k < n; k++)
+            acc -= a[r][k] * x[k];
+        x[r] = acc / a[r][r];
+    }
+    return TL_OK;
+}
+
+/* Damped Newton on (kick, [cut-off,] heading) from the current ctrl, with a forward-
+ * difference Jacobian: fast once the nested search has found the right branch. */
+static int newton_refine(tl_flight *f, double H)
+{
+    const tl_missile_preset *p = tl_missile_preset_get(f->cls);
+    double burn = tl_missile_preset_burn_s(p);
+    int lofted = (f->req.loft == TL_LOFT_LOFTED);
+    int nv = lofted ? 2 : 3;
+    int vars[3] = {TL_CTRL_KICK, TL_CTRL_HEADING, TL_CTRL_CUTOFF};
+    const double step[3] = {1e-6, 1e-6, 1e-4};
+    double u[3], res[3];
+    for (int i = 0; i < nv; i++)
+        u[i] = f->ctrl[vars[i]];
+    if (!lofted && u[2] >= burn)
+        u[2] = burn;
+    int rc = newton_resid(f, nv, vars, u, H, res);
+    if (rc < 0)
+        return rc;
+    for (int it = 0; it < 12; it++) {
+        double n0 = newton_norm(nv, res);
+        if (n0 < 1.0)
+            return TL_OK;
+        double J[3][3], rhs[3], du[3];
+        for (int j = 0; j < nv; j++) {
+            double uj[3], rj[3];
+            memcpy(uj, u, sizeof uj);
+            double h = step[j];
+            if (vars[j] == TL_CTRL_CUTOFF && uj[j] + h > burn)
+                h = -h; /* backward difference at full burn */
+            uj[j] += h;
+            if ((rc = newton_resid(f, nv, vars, uj, H, rj)) < 0)
+                return rc;
+            for (int i = 0; i < nv; i++)
+                J[i][j] = (rj[i] - res[i]) / h;
+        }
+        for (int i = 0; i < nv; i++)
+            rhs[i] = -res[i];
+        if (solve_small(nv, J, rhs, du) < 0)
+            return TL_ENOCONV;
+        double lam = 1.0;
+        int improved = 0;
+        for (int k = 0; k < 6; k++, lam *= 0.5) {
+            double un[3], rn[3];
+            for (int i = 0; i < nv; i++)
+                un[i] = u[i] + lam * du[i];
+            un[0] = fmin(fmax(un[0], 0.0), KICK_MAX_RAD);
+            if (nv == 3)
+                un[2] = fmin(fmax(un[2], cutoff_min(p)), burn);
+            if (newton_resid(f, nv, vars, un, H, rn) < 0)
+                continue;
+            if (newton_norm(nv, rn) < n0) {
+                memcpy(u, un, sizeof un);
+                memcpy(res, rn, sizeof rn);
+                improved = 1;
+                break;
+            }
+        }
+        if (!improved)
+            return TL_ENOCONV;
+    }
+    return newton_norm(nv, res) < 1.0 ? TL_OK : TL_ENOCONV;
+}
+
+static double target_apogee(const tl_flight *f)
+{
+    const tl_flight_request *r = &f->req;
+    double Hme = tl_kepler_min_energy_apogee(r->range_m, tl_earth_radius_gauss(r->launch.lat_rad));
+    switch (r->loft) {
+    case TL_LOFT_MIN_ENERGY:
+        return Hme;
+    case TL_LOFT_DEPRESSED:
+        return 0.5 * Hme;
+    case TL_LOFT_LOFTED:
+        return 0.0;
+    default:
+        return r->apogee_m;
+    }
+}
+
+/* Solve for class f->cls. The Earth turns under a flight (by ~18 deg in a 70-minute
+ * lofted one), so a missile launched on azimuth az lands off the geodesic leaving the
+ * site on az. The launch heading is corrected until the impact lies on that geodesic
+ * at the requested range: first the robust nested search at zero heading offset, then
+ * a joint Newton refinement of (kick, cut-off, heading); should that fail, a secant
+ * iteration on the heading that repeats the nested search each time. */
 static int solve_class(tl_flight *f, tl_err *err)
 {
     memset(f->ctrl, 0, sizeof f->ctrl);
     if (f->cls == TL_CLASS_SLV)
         return solve_launcher(f, err);
+    /* coarse nested search + Newton first; the fine secant loop only as a fallback */
+    {
+        int rc0 = solve_shape(f, 50.0, err);
+        if (rc0 == TL_EIMPOSSIBLE || rc0 == TL_EINVAL)
+            return rc0; /* out of this class's reach: the fine search would agree */
+        if (rc0 == TL_OK && fly(f, NULL, NULL) == TL_OK && !f->orbital) {
+            tl_flight g = *f;
+            g.ctrl[TL_CTRL_HEADING] = -tl_wrap_pi(f->impact_azimuth_rad - f->req.azimuth_rad);
+            if (newton_refine(&g, target_apogee(f)) == TL_OK) {
+                *f = g;
+                return TL_OK;
+            }
+        }
+    }
     double d0 = 0.0, e0 = 0.0, d = 0.0;
     int rc = TL_ENOCONV;
     for (int it = 0; it < 12; it++) {
         memset(f->ctrl, 0, sizeof f->ctrl);
         f->ctrl[TL_CTRL_HEADING] = d;
-        if ((rc = solve_shape(f, err)) < 0)
+        if ((rc = solve_shape(f, 1.0, err)) < 0)
             return rc;
         if ((rc = fly(f, NULL, err)) < 0) /* the summary of this solution */
             return rc;
@@ -995,9 +1187,10 @@ static int solve_class(tl_flight *f, tl_err *err)
         d = dn;
     }
     return tl_err_set(err, TL_EIMPOSSIBLE,
-                      "azimuth: no %s flight lands on the %.2f deg azimuth at %.0f km",
-                      tl_missile_class_name(f->cls), f->req.azimuth_rad / TL_DEG,
-                      f->req.range_m / 1e3);
+                      "range: no %s flight lands %.0f km away on the %.2f deg azimuth (the "
+                      "Earth-rotation heading correction does not converge)",
+                      tl_missile_class_name(f->cls), f->req.range_m / 1e3,
+                      f->req.azimuth_rad / TL_DEG);
 }
 
 int tl_flight_solve(const tl_flight_request *req, tl_flight *out, tl_err *err)

@@ -1,0 +1,209 @@
+/* cop.h — the web common operating picture (COP) each national node serves.
+ *
+ * The node owns fusion, prediction, zones, alerts and the link; this module only shows
+ * what the node hands it. The node fills a tl_cop_picture (plain fixed-size structs, no
+ * pointers) and calls tl_cop_update() at 1-4 Hz; the module keeps a copy and serves it
+ * over HTTP (civetweb) until the next one:
+ *
+ *   GET /api/picture          the picture as JSON (tl_cop_picture_to_json)
+ *   GET /api/picture.geojson  tracks, flight paths, launch/impact points and their 95%
+ *                             ellipses as an RFC 7946 FeatureCollection
+ *   GET /metrics              Prometheus text exposition format 0.0.4
+ *   GET /  (and other files)  the page, static files from the web root (web/cop/dist)
+ *
+ * The renderers are plain functions, usable without a server (tests, journal, files).
+ * Units: SI, radians, times int64 ns UTC. Unknown numbers are NaN and render as JSON null.
+ * Strings are copied as given (any bytes); the renderers escape them for JSON, and invalid
+ * UTF-8 becomes U+FFFD, so hostile ids or headlines cannot break the documents.
+ */
+#ifndef TRILINK_COP_H
+#define TRILINK_COP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trilink/error.h"
+#include "trilink/flight.h"
+
+#define TL_COP_NATION_LEN 8     /**< "JP", "US", "KR" (same size as TL_NATION_LEN) */
+#define TL_COP_ID_LEN 32        /**< system track numbers, link names */
+#define TL_COP_TEXT_LEN 160     /**< alert headlines and area descriptions */
+#define TL_COP_MAX_NATIONS 4    /**< contributors per system track */
+#define TL_COP_MAX_HISTORY 240  /**< flight path points kept per track */
+#define TL_COP_MAX_PREDICTED 64 /**< predicted ground track points per track */
+#define TL_COP_MAX_TRACKS 64
+#define TL_COP_MAX_ALERTS 32
+#define TL_COP_MAX_LINKS 8
+#define TL_COP_ELLIPSE_RING 48 /**< vertices of a rendered ellipse polygon (plus closure) */
+
+/** Zone verdict categories of an impact prediction (issue 6), in this order. */
+typedef enum tl_cop_zone {
+    TL_COP_ZONE_JP_TERRITORY = 0,
+    TL_COP_ZONE_JP_EEZ,
+    TL_COP_ZONE_KR_TERRITORY,
+    TL_COP_ZONE_KR_WATERS,
+    TL_COP_ZONE_OTHER_LAND,
+    TL_COP_ZONE_OPEN_SEA,
+    TL_COP_ZONE_COUNT
+} tl_cop_zone;
+
+/** CAP 1.2 msgType of an alert. */
+typedef enum tl_cop_msg_type {
+    TL_COP_MSG_ALERT = 0,
+    TL_COP_MSG_UPDATE,
+    TL_COP_MSG_CANCEL
+} tl_cop_msg_type;
+
+/** A position at a time (flight path or predicted ground track). */
+typedef struct tl_cop_point {
+    int64_t t_ns;
+    double lat_rad, lon_rad, h_m; /**< WGS-84 geodetic */
+    tl_phase phase;               /**< phase of flight at this point (colours the path) */
+} tl_cop_point;
+
+/** A 95% ellipse on the ground around a point. */
+typedef struct tl_cop_ellipse {
+    double lat_rad, lon_rad; /**< centre */
+    double semi_major_m;     /**< 95% semi-major axis, >= semi_minor_m >= 0 */
+    double semi_minor_m;
+    double orient_rad; /**< azimuth of the major axis, clockwise from north */
+} tl_cop_ellipse;
+
+typedef struct tl_cop_launch {
+    int valid;
+    int64_t t_ns;       /**< estimated launch time, or 0 if unknown */
+    tl_cop_ellipse ell; /**< launch point and its 95% ellipse */
+} tl_cop_launch;
+
+typedef struct tl_cop_impact {
+    int valid;
+    int64_t t_ns;                     /**< predicted time of impact */
+    tl_cop_ellipse ell;               /**< impact point and its 95% ellipse */
+    double p_zone[TL_COP_ZONE_COUNT]; /**< verdict probabilities over the ellipse, sum ~1 */
+} tl_cop_impact;
+
+/** One system track of the fused picture. */
+typedef struct tl_cop_track {
+    char id[TL_COP_ID_LEN]; /**< stable system track number */
+    int64_t t_ns;           /**< time of the estimate */
+    double lat_rad, lon_rad, h_m;
+    double vel_enu_mps[3]; /**< velocity, local east/north/up */
+    double pos_sigma_m;    /**< quality: RMS 1-sigma position uncertainty */
+    tl_phase phase;
+    int cls;          /**< tl_missile_class, or -1 while unknown */
+    tl_loft loft;     /**< TL_LOFT_LOFTED/DEPRESSED when recognised, else NONE */
+    double apogee_m;  /**< estimated apogee height, NaN if unknown */
+    double range_m;   /**< estimated ground range launch->impact, NaN if unknown */
+    int overflies_jp; /**< predicted ground track crosses Japanese territory */
+    char contributors[TL_COP_MAX_NATIONS][TL_COP_NATION_LEN];
+    int n_contributors;
+    char best_nation[TL_COP_NATION_LEN]; /**< nation holding the smallest-uncertainty track */
+    tl_cop_launch launch;
+    tl_cop_impact impact;
+    tl_cop_point history[TL_COP_MAX_HISTORY]; /**< flight path, oldest first */
+    int n_history;
+    tl_cop_point predicted[TL_COP_MAX_PREDICTED]; /**< predicted path to impact, optional */
+    int n_predicted;
+} tl_cop_track;
+
+/** One alert as issued, updated or cancelled (the CAP message's essentials). */
+typedef struct tl_cop_alert {
+    char id[64]; /**< CAP identifier */
+    tl_cop_msg_type msg_type;
+    char status[16];     /**< CAP status: "Actual", "Exercise", "Test", ... */
+    char references[64]; /**< Update/Cancel: id of the message it supersedes, else "" */
+    int64_t sent_ns;
+    char track_id[TL_COP_ID_LEN];
+    char headline[TL_COP_TEXT_LEN];
+    char area_desc[TL_COP_TEXT_LEN];
+    int has_circle; /**< area circle below is valid */
+    double area_lat_rad, area_lon_rad, area_radius_m;
+} tl_cop_alert;
+
+/** State of one bilateral link as this node sees it. */
+typedef struct tl_cop_link {
+    char name[TL_COP_ID_LEN]; /**< "JP-US" */
+    char peer[TL_COP_NATION_LEN];
+    int up;
+    double latency_s; /**< one-way latency estimate, NaN if unknown */
+    uint64_t msgs_in, msgs_out, gaps, dups, rejects;
+} tl_cop_link;
+
+/** The whole picture handed over at each update. Large (~0.8 MB): allocate it once
+ *  (static or heap) and refill it; tl_cop_picture_init() sets it empty. */
+typedef struct tl_cop_picture {
+    char nation[TL_COP_NATION_LEN]; /**< the node serving the picture */
+    int64_t scenario_t_ns;          /**< scenario clock */
+    int64_t node_t_ns;              /**< node wall clock */
+    double clock_rate; /**< scenario seconds per wall second (1 live, >1 fast replay) */
+    tl_cop_track tracks[TL_COP_MAX_TRACKS];
+    int n_tracks;
+    tl_cop_alert alerts[TL_COP_MAX_ALERTS]; /**< most recent last */
+    int n_alerts;
+    tl_cop_link links[TL_COP_MAX_LINKS];
+    int n_links;
+} tl_cop_picture;
+
+/** Empty picture: no tracks/alerts/links, clock_rate 1. */
+void tl_cop_picture_init(tl_cop_picture *p);
+/** Empty track: unknown class (-1), NaN apogee/range/sigma/velocity, no launch/impact. */
+void tl_cop_track_init(tl_cop_track *t);
+
+const char *tl_cop_zone_name(tl_cop_zone z);         /**< "jp_territory", ... */
+const char *tl_cop_msg_type_name(tl_cop_msg_type m); /**< "Alert", "Update", "Cancel" */
+
+/** Check a picture before rendering: counts within capacity, enums in range, finite
+ *  clocks. Returns TL_OK or TL_EINVAL/TL_ERANGE with err naming the field and value. */
+int tl_cop_picture_check(const tl_cop_picture *p, tl_err *err);
+
+/** Render as JSON (schema: docs/cop.md) into buf (cap bytes, NUL-terminated when cap>0).
+ *  *len receives the full length needed (excluding NUL) even when it does not fit.
+ *  @retval TL_OK        rendered
+ *  @retval TL_EFULL     cap too small (buf holds a truncated prefix); retry with *len+1
+ *  @retval TL_EINVAL    picture fails tl_cop_picture_check (err says why) */
+int tl_cop_picture_to_json(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
+                           tl_err *err);
+/** Same contract; an RFC 7946 FeatureCollection (lon, lat[, h] order; rings CCW). */
+int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
+                              tl_err *err);
+/** Same contract; Prometheus text exposition format (tl_cop_* metric families). */
+int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
+                              tl_err *err);
+
+/** Ellipse outline: n >= 4 vertices on the ellipsoid (geodesic offsets from the centre),
+ *  counterclockwise seen from above, as lon/lat radians; the caller closes the ring. */
+void tl_cop_ellipse_ring(const tl_cop_ellipse *e, int n, double lon_rad[], double lat_rad[]);
+
+/** Server configuration. */
+typedef struct tl_cop_config {
+    const char *bind_addr; /**< IPv4 address to listen on; NULL = "127.0.0.1" */
+    int port;              /**< TCP port, 0 = ephemeral (read it back with tl_cop_port) */
+    const char *web_root;  /**< static files; NULL = <source tree>/web/cop/dist */
+    int threads;           /**< worker threads, 0 = 4 */
+} tl_cop_config;
+
+typedef struct tl_cop tl_cop;
+
+/** Start serving (an empty picture until the first update).
+ *  @retval TL_EINVAL  bad address/port/threads (err names it)
+ *  @retval TL_ENET    could not listen (port in use, ...) */
+int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err);
+/** Replace the served picture. Thread-safe: checks p (tl_cop_picture_check), copies it
+ *  (~0.8 MB memcpy, ~0.05 ms) and swaps it in; the documents are rendered
+ *  by the HTTP workers on first request. Requests in flight keep the previous picture.
+ *  p may be reused by the caller as soon as this returns.
+ *  @retval TL_EINVAL/TL_ERANGE  p fails the check (err names the field); the served picture
+ *                               is unchanged
+ *  @retval TL_ENOMEM            no memory for the copy; the served picture is unchanged */
+int tl_cop_update(tl_cop *cop, const tl_cop_picture *p, tl_err *err);
+/** The TCP port actually bound. */
+int tl_cop_port(const tl_cop *cop);
+/** Stop the server and free everything. NULL is a no-op. */
+void tl_cop_destroy(tl_cop *cop);
+
+/** A synthetic picture for demos and tests (display fixture, not physics): the JP node
+ *  at scenario time t_s seconds after the first launch, with a lofted ICBM from near
+ *  Pyongyang into the Sea of Japan and two SRBMs, alerts and link state. */
+void tl_cop_demo_picture(double t_s, tl_cop_picture *p);
+
+#endif

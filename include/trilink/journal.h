@@ -1,0 +1,51 @@
+/* journal.h — the node's journal: every product sent or received (and every
+ * rejected sample) appended to an SQLite database in WAL mode in the node's state
+ * directory, before the rest of the node acts on it. It also keeps the last
+ * sequence processed per origin, so a restarted node knows what to ask for.
+ */
+#ifndef TRILINK_JOURNAL_H
+#define TRILINK_JOURNAL_H
+
+#include <stdint.h>
+
+#include "trilink/error.h"
+#include "trilink/link.h"
+
+typedef struct tl_journal tl_journal;
+
+/** Journal status of a product row. */
+typedef enum tl_journal_status {
+    TL_J_OWN = 1,      /**< our own product */
+    TL_J_ACCEPTED = 2, /**< a partner's product, releasable to us, handed to fusion */
+    TL_J_TRANSIT = 3   /**< a partner's product we only relay (not releasable to us) */
+} tl_journal_status;
+
+/** Open (create) DIR/journal.db. */
+int tl_journal_open(const char *dir, tl_journal **out, tl_err *err);
+void tl_journal_close(tl_journal *j);
+
+/** Append a product and advance the origin's last processed sequence in one
+ *  transaction. TL_ESTATE if (origin, seq) is already journaled (a duplicate). */
+int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, const char *via,
+                      int64_t recv_ns, tl_err *err);
+
+/** Append a rejected sample (kept apart; never forwarded). advance: also move the
+ *  origin's last processed sequence to p->hdr.seq. */
+int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const char *reason,
+                      const char *detail, int advance, int64_t recv_ns, tl_err *err);
+
+/** Last processed sequence from origin (0 if none). */
+uint64_t tl_journal_last_seq(tl_journal *j, const char *origin);
+
+/** Visit journaled products (own, accepted, transit) from origin with seq > after_seq,
+ *  ascending, at most max_n. fn returns non-zero to stop. Returns the count visited
+ *  or a negative code. */
+typedef int (*tl_journal_visit_fn)(void *user, const tl_product *p);
+int tl_journal_scan(tl_journal *j, const char *origin, uint64_t after_seq, int max_n,
+                    tl_journal_visit_fn fn, void *user);
+
+/** Like tl_journal_scan but descending from seq < before_seq. */
+int tl_journal_scan_desc(tl_journal *j, const char *origin, uint64_t before_seq, int max_n,
+                         tl_journal_visit_fn fn, void *user);
+
+#endif

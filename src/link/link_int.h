@@ -1,0 +1,40 @@
+/* link_int.h — internals of the link module: the wire (IDL) form of products and
+ * the conversions, shared by node.c, convert.c and the tests' injector. Nothing
+ * outside src/link includes this (DDS types stay here). */
+#ifndef TL_LINK_INT_H
+#define TL_LINK_INT_H
+
+#include "trilink.h" /* generated from idl/trilink.idl */
+#include "trilink/link.h"
+
+/** A product in wire form plus the storage its sequences point into (no heap). */
+typedef struct tl__wire {
+    union {
+        trilink_Track track;
+        trilink_LaunchEstimate launch;
+        trilink_ImpactPrediction impact;
+        trilink_Alert alert;
+    } u;
+    char path[TL_PATH_MAX][8];
+    char sensors[TL_TRACK_SENSORS_MAX][24];
+} tl__wire;
+
+/** The IDL type descriptor of a product kind. */
+const dds_topic_descriptor_t *tl__kind_desc(tl_product_kind k);
+/** The topic name of a product kind ("trilink_Track", ...). */
+const char *tl__kind_topic(tl_product_kind k);
+
+/** Fill w from p; w's sequences point into w. */
+void tl__to_wire(const tl_product *p, tl__wire *w);
+
+/** Convert a received sample of kind k. TL_EPARSE (with *detail) if a bounded
+ *  field does not fit the core struct. */
+int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const char **detail);
+
+void tl__hdr_to_wire(const tl_product_hdr *h, trilink_Header *w, char (*path)[8]);
+void tl__hdr_from_wire(const trilink_Header *w, tl_product_hdr *h);
+
+/** Copy a possibly unterminated fixed-size string field into dst (cap bytes). */
+void tl__strlcpy(char *dst, const char *src, size_t cap);
+
+#endif

@@ -1,0 +1,759 @@
+/* node.c — a national node on the link: one DDS participant per bilateral link
+ * domain (each with its own DDS Security identity set through QoS properties),
+ * a writer and a reader per product topic, heartbeats and gap-fill requests.
+ *
+ * Delivery (docs/network.md): every product carries its origin's sequence number
+ * and a per-hop prev_seq ("nothing owed to you from this origin between prev_seq
+ * and seq"). A node processes an origin's products strictly in order: a product
+ * whose prev_seq is beyond what it has processed waits in a bounded hold buffer
+ * while a gap-fill request ("everything from origin after N") goes to the sender,
+ * which answers from its journal. Duplicates (seq already processed) are dropped.
+ * Every product is journaled before it is handed to fusion or forwarded. A relay
+ * forwards to every link the policy allows, never to a nation on the path, with
+ * the source timestamp kept and its own participant ignored (ignore-local).
+ *
+ * Single-threaded: tl_node_poll() waits on one waitset for all readers of all
+ * participants and runs timers (heartbeats, link health, gap detection).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dds/dds.h"
+#include "link_int.h"
+#include "trilink/journal.h"
+#include "trilink/netconfig.h"
+#include "trilink/pki.h"
+
+#define HOLD_MAX 4096
+#define TAKE_BATCH 64
+#define GAPFILL_MAX 20000   /* products per gap-fill answer (the receiver asks again) */
+#define NK TL_PROD_KIND_COUNT
+#define TOPIC_HB NK         /* reader slots: 1..4 products, 5 heartbeat, 6 gap-fill */
+#define TOPIC_GF (NK + 1)
+#define NSLOT (NK + 2)
+
+typedef struct tl__link {
+    const tl_net_link *cfg;
+    int self_end;
+    char peer[TL_NATION_LEN];
+    dds_entity_t dom, pp, wr[NSLOT], rd[NSLOT];
+    tl_link_health h;
+    int64_t last_hb_rx_ns;
+    int need_gapfill;
+    uint64_t last_eligible[TL_NET_NATIONS_MAX]; /* chain: last seq per origin owed on this link */
+    uint64_t peer_offered[TL_NET_NATIONS_MAX];
+    int64_t gap_since_ns[TL_NET_NATIONS_MAX];
+    int64_t last_req_ns[TL_NET_NATIONS_MAX];
+    uint64_t last_req_after[TL_NET_NATIONS_MAX];
+} tl__link;
+
+typedef struct tl__held {
+    int used;
+    int link;
+    int oi;
+    dds_time_t src_ts;
+    tl_product p;
+} tl__held;
+
+struct tl_node {
+    tl_netconfig cfg;
+    char self[TL_NATION_LEN];
+    int self_idx;
+    tl_node_opts opts;
+    tl_journal *j;
+    int n_links;
+    tl__link links[TL_LINKS_MAX];
+    dds_entity_t ws;
+    uint64_t last_done[TL_NET_NATIONS_MAX]; /* last processed seq per origin */
+    int n_held;
+    tl__held *held;
+    int64_t start_ns, next_tick_ns;
+    uint64_t hb_seq;
+    tl__wire wire;
+    tl_product scratch;
+};
+
+int64_t tl_node_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void logf_(const tl_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(const tl_node *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "trilink node %s: ", n->self);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ---- DDS set-up ------------------------------------------------------------ */
+
+static int peer_port(int domain, int pindex) { return 7400 + 250 * domain + 10 + 2 * pindex; }
+
+/* The domain's Cyclone configuration: pinned interface, no multicast, unicast
+ * discovery to the peer's fixed port, fixed participant index. */
+static void domain_xml(const tl__link *l, char *buf, size_t cap)
+{
+    const tl_net_end *me = &l->cfg->ends[l->self_end], *peer = &l->cfg->ends[1 - l->self_end];
+    snprintf(buf, cap,
+             "<CycloneDDS><Domain Id=\"%d\"><General><Interfaces><NetworkInterface address=\"%s\"/>"
+             "</Interfaces><AllowMulticast>false</AllowMulticast></General>"
+             "<Discovery><ParticipantIndex>%d</ParticipantIndex><Peers><Peer address=\"%s:%d\"/></Peers>"
+             "<SPDPInterval>1s</SPDPInterval></Discovery>"
+             "<Tracing><Verbosity>warning</Verbosity><OutputFile>stderr</OutputFile></Tracing>"
+             "</Domain></CycloneDDS>",
+             l->cfg->domain_id, me->address, me->participant_index, peer->address,
+             peer_port(l->cfg->domain_id, peer->participant_index));
+}
+
+static void set_file_prop(dds_qos_t *q, const char *name, const char *path)
+{
+    char uri[600];
+    snprintf(uri, sizeof uri, "file:%s", path);
+    dds_qset_prop(q, name, uri);
+}
+
+/* All fifteen DDS Security properties: one identity per participant. */
+static void security_qos(dds_qos_t *q, const tl_pki_files *f)
+{
+    dds_qset_prop(q, "dds.sec.auth.library.path", "dds_security_auth");
+    dds_qset_prop(q, "dds.sec.auth.library.init", "init_authentication");
+    dds_qset_prop(q, "dds.sec.auth.library.finalize", "finalize_authentication");
+    dds_qset_prop(q, "dds.sec.crypto.library.path", "dds_security_crypto");
+    dds_qset_prop(q, "dds.sec.crypto.library.init", "init_crypto");
+    dds_qset_prop(q, "dds.sec.crypto.library.finalize", "finalize_crypto");
+    dds_qset_prop(q, "dds.sec.access.library.path", "dds_security_ac");
+    dds_qset_prop(q, "dds.sec.access.library.init", "init_access_control");
+    dds_qset_prop(q, "dds.sec.access.library.finalize", "finalize_access_control");
+    set_file_prop(q, "dds.sec.auth.identity_ca", f->identity_ca);
+    set_file_prop(q, "dds.sec.auth.identity_certificate", f->cert);
+    set_file_prop(q, "dds.sec.auth.private_key", f->key);
+    set_file_prop(q, "dds.sec.access.permissions_ca", f->permissions_ca);
+    set_file_prop(q, "dds.sec.access.governance", f->governance);
+    set_file_prop(q, "dds.sec.access.permissions", f->permissions);
+}
+
+static const dds_topic_descriptor_t *slot_desc(int s)
+{
+    if (s == TOPIC_HB)
+        return &trilink_Heartbeat_desc;
+    if (s == TOPIC_GF)
+        return &trilink_GapFillRequest_desc;
+    return tl__kind_desc((tl_product_kind)s);
+}
+
+static const char *slot_topic(int s)
+{
+    if (s == TOPIC_HB)
+        return "trilink_Heartbeat";
+    if (s == TOPIC_GF)
+        return "trilink_GapFillRequest";
+    return tl__kind_topic((tl_product_kind)s);
+}
+
+static int link_open(tl_node *n, int li, const tl_pki_files *pki, tl_err *err)
+{
+    tl__link *l = &n->links[li];
+    char xml[1200];
+    domain_xml(l, xml, sizeof xml);
+    l->dom = dds_create_domain((dds_domainid_t)l->cfg->domain_id, xml);
+    if (l->dom < 0)
+        return tl_err_set(err, TL_ENET, "link %s: domain %d: dds_create_domain: %s (see stderr)", l->cfg->name,
+                          l->cfg->domain_id, dds_strretcode(l->dom));
+    dds_qos_t *pq = dds_create_qos();
+    if (pki)
+        security_qos(pq, pki);
+    l->pp = dds_create_participant((dds_domainid_t)l->cfg->domain_id, pq, NULL);
+    dds_delete_qos(pq);
+    if (l->pp < 0)
+        return tl_err_set(err, pki ? TL_ESECURITY : TL_ENET,
+                          "link %s: domain %d: participant refused: %s (DDS Security log on stderr)",
+                          l->cfg->name, l->cfg->domain_id, dds_strretcode(l->pp));
+    for (int s = 1; s < NSLOT; s++) {
+        dds_entity_t tp = dds_create_topic(l->pp, slot_desc(s), slot_topic(s), NULL, NULL);
+        if (tp < 0)
+            return tl_err_set(err, TL_ENET, "link %s: topic %s: %s", l->cfg->name, slot_topic(s),
+                              dds_strretcode(tp));
+        int depth = s == TOPIC_HB ? 4 : s == TOPIC_GF ? 64 : 2048;
+        dds_qos_t *wq = dds_create_qos(), *rq = dds_create_qos();
+        dds_qset_reliability(wq, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+        dds_qset_history(wq, DDS_HISTORY_KEEP_LAST, depth);
+        dds_qset_durability(wq, DDS_DURABILITY_VOLATILE);
+        dds_qset_writer_data_lifecycle(wq, false); /* never auto-dispose (see docs) */
+        dds_qset_reliability(rq, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+        dds_qset_history(rq, DDS_HISTORY_KEEP_LAST, depth * 2);
+        dds_qset_durability(rq, DDS_DURABILITY_VOLATILE);
+        dds_qset_ignorelocal(rq, DDS_IGNORELOCAL_PARTICIPANT);
+        l->wr[s] = dds_create_writer(l->pp, tp, wq, NULL);
+        l->rd[s] = dds_create_reader(l->pp, tp, rq, NULL);
+        dds_delete_qos(wq);
+        dds_delete_qos(rq);
+        if (l->wr[s] < 0 || l->rd[s] < 0)
+            return tl_err_set(err, TL_ESECURITY, "link %s: %s endpoints refused: %s", l->cfg->name, slot_topic(s),
+                              dds_strretcode(l->wr[s] < 0 ? l->wr[s] : l->rd[s]));
+        dds_entity_t rc = dds_create_readcondition(l->rd[s], DDS_ANY_STATE);
+        if (rc < 0 || dds_waitset_attach(n->ws, rc, (dds_attach_t)(li * NSLOT + s)) < 0)
+            return tl_err_set(err, TL_ENET, "link %s: waitset: %s", l->cfg->name, dds_strretcode(rc));
+    }
+    return 0;
+}
+
+/* ---- chain state ------------------------------------------------------------ */
+
+typedef struct chain_ctx {
+    tl_node *n;
+    tl__link *l;
+    uint64_t found;
+} chain_ctx;
+
+static int chain_visit(void *user, const tl_product *p)
+{
+    chain_ctx *c = user;
+    if (tl_netconfig_may_send(&c->n->cfg, c->n->self, p, c->l->peer)) {
+        c->found = p->hdr.seq;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a restart: the last product per origin owed on each link, from the journal. */
+static void recover_chains(tl_node *n)
+{
+    for (int oi = 0; oi < n->cfg.n_nations; oi++) {
+        n->last_done[oi] = tl_journal_last_seq(n->j, n->cfg.nations[oi]);
+        for (int li = 0; li < n->n_links; li++) {
+            chain_ctx c = {n, &n->links[li], 0};
+            tl_journal_scan_desc(n->j, n->cfg.nations[oi], INT64_MAX, 100000, chain_visit, &c);
+            n->links[li].last_eligible[oi] = c.found;
+        }
+    }
+}
+
+/* ---- create / destroy ---------------------------------------------------------- */
+
+int tl_node_create(const tl_netconfig *cfg, const char *nation, const tl_node_opts *opts, tl_node **out,
+                   tl_err *err)
+{
+    if (!opts || !opts->state_dir)
+        return tl_err_set(err, TL_EINVAL, "node: a state directory is required");
+    int si = tl_netconfig_nation(cfg, nation);
+    if (si < 0)
+        return tl_err_set(err, TL_EINVAL, "%s: nation '%s' is not in 'nations'", cfg->path, nation);
+    tl_node *n = calloc(1, sizeof *n);
+    if (!n || !(n->held = calloc(HOLD_MAX, sizeof *n->held))) {
+        if (n)
+            free(n);
+        return tl_err_set(err, TL_ENOMEM, "node: out of memory");
+    }
+    n->cfg = *cfg;
+    snprintf(n->self, sizeof n->self, "%s", nation);
+    n->self_idx = si;
+    n->opts = *opts;
+    int domains[TL_LINKS_MAX];
+    for (int i = 0; i < cfg->n_links; i++) {
+        const tl_net_link *lc = &n->cfg.links[i];
+        int e = !strcmp(lc->ends[0].nation, nation) ? 0 : !strcmp(lc->ends[1].nation, nation) ? 1 : -1;
+        if (e < 0)
+            continue;
+        if (n->n_links >= TL_LINKS_MAX) {
+            tl_node_destroy(n);
+            return tl_err_set(err, TL_EINVAL, "%s: %s has more than %d links", cfg->path, nation, TL_LINKS_MAX);
+        }
+        tl__link *l = &n->links[n->n_links];
+        l->cfg = lc;
+        l->self_end = e;
+        tl__strlcpy(l->peer, lc->ends[1 - e].nation, sizeof l->peer);
+        tl__strlcpy(l->h.peer, lc->ends[1 - e].nation, sizeof l->h.peer);
+        l->h.domain_id = lc->domain_id;
+        domains[n->n_links++] = lc->domain_id;
+    }
+    if (n->n_links == 0) {
+        tl_node_destroy(n);
+        return tl_err_set(err, TL_EINVAL, "%s: nation %s has no link", cfg->path, nation);
+    }
+    int rc = 0;
+    tl_pki_files pki;
+    if (opts->pki_dir) {
+        tl_pki_files_for(opts->pki_dir, nation, &pki);
+        if (!opts->skip_pki_check && (rc = tl_pki_check(&pki, domains, n->n_links, err))) {
+            tl_node_destroy(n);
+            return rc;
+        }
+    }
+    if ((rc = tl_journal_open(opts->state_dir, &n->j, err))) {
+        tl_node_destroy(n);
+        return rc;
+    }
+    n->ws = dds_create_waitset(DDS_CYCLONEDDS_HANDLE);
+    if (n->ws < 0) {
+        rc = tl_err_set(err, TL_ENET, "node: waitset: %s", dds_strretcode(n->ws));
+        tl_node_destroy(n);
+        return rc;
+    }
+    for (int li = 0; li < n->n_links; li++)
+        if ((rc = link_open(n, li, opts->pki_dir ? &pki : NULL, err))) {
+            tl_node_destroy(n);
+            return rc;
+        }
+    recover_chains(n);
+    n->start_ns = tl_node_now_ns();
+    n->next_tick_ns = n->start_ns;
+    *out = n;
+    return 0;
+}
+
+void tl_node_destroy(tl_node *n)
+{
+    if (!n)
+        return;
+    if (n->ws > 0)
+        dds_delete(n->ws);
+    for (int li = 0; li < n->n_links; li++)
+        if (n->links[li].pp > 0) {
+            dds_delete(n->links[li].pp);
+        }
+    for (int li = 0; li < n->n_links; li++)
+        if (n->links[li].dom > 0)
+            dds_delete(n->links[li].dom);
+    tl_journal_close(n->j);
+    free(n->held);
+    free(n);
+}
+
+/* ---- sending ------------------------------------------------------------------- */
+
+static void reduce(const tl_netconfig *cfg, tl_product *q, const char *dest)
+{
+    uint32_t r = tl_netconfig_reductions(cfg, q->hdr.origin, q->kind, dest);
+    if (q->kind == TL_PROD_TRACK) {
+        if (r & TL_REDUCE_SENSORS) {
+            q->u.track.n_sensors = 0;
+            memset(q->u.track.sensors, 0, sizeof q->u.track.sensors);
+        }
+        if (r & TL_REDUCE_TRACK_QUALITY)
+            q->u.track.quality = 0;
+    }
+}
+
+/* Write product p (as journaled: path without us unless we are the origin) on link l
+ * with chain predecessor prev. */
+static int send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev, dds_time_t ts)
+{
+    tl_product *q = &n->scratch;
+    *q = *p;
+    if (strcmp(q->hdr.origin, n->self) && q->hdr.path_len < TL_PATH_MAX)
+        snprintf(q->hdr.path[q->hdr.path_len++], TL_NATION_LEN, "%s", n->self);
+    q->hdr.prev_seq = prev;
+    reduce(&n->cfg, q, l->peer);
+    tl__to_wire(q, &n->wire);
+    dds_return_t rc = dds_write_ts(l->wr[q->kind], &n->wire.u, ts);
+    if (rc < 0) {
+        if (n->opts.verbose)
+            logf_(n, "write %s/%llu to %s failed: %s (gap-fill will repair)", q->hdr.origin,
+                  (unsigned long long)q->hdr.seq, l->peer, dds_strretcode(rc));
+        return TL_ENET;
+    }
+    l->h.samples_out++;
+    return 0;
+}
+
+/* Forward/publish p on every link it may go to, extending each link's chain. */
+static void fan_out(tl_node *n, const tl_product *p, int from_link, dds_time_t ts)
+{
+    int oi = tl_netconfig_nation(&n->cfg, p->hdr.origin);
+    for (int li = 0; li < n->n_links; li++) {
+        tl__link *l = &n->links[li];
+        if (li == from_link || !tl_netconfig_may_send(&n->cfg, n->self, p, l->peer))
+            continue;
+        uint64_t prev = l->last_eligible[oi];
+        l->last_eligible[oi] = p->hdr.seq;
+        send_on(n, l, p, prev, ts);
+    }
+}
+
+int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err)
+{
+    if (p->kind <= 0 || p->kind >= TL_PROD_KIND_COUNT)
+        return tl_err_set(err, TL_EINVAL, "publish: bad product kind %d", (int)p->kind);
+    const char *marking = NULL;
+    uint32_t policy = tl_netconfig_dests(&n->cfg, n->self, p->kind, &marking);
+    tl_product_hdr *h = &p->hdr;
+    h->releasable_mask = h->releasable_mask ? (h->releasable_mask & policy) : policy;
+    if (!h->marking[0] && marking)
+        snprintf(h->marking, sizeof h->marking, "%s", marking);
+    snprintf(h->origin, sizeof h->origin, "%s", n->self);
+    h->seq = n->last_done[n->self_idx] + 1;
+    h->prev_seq = 0;
+    h->origin_time_ns = now_ns;
+    h->path_len = 1;
+    memset(h->path, 0, sizeof h->path);
+    snprintf(h->path[0], TL_NATION_LEN, "%s", n->self);
+    int rc = tl_journal_append(n->j, p, TL_J_OWN, "", now_ns, err);
+    if (rc)
+        return rc;
+    n->last_done[n->self_idx] = h->seq;
+    fan_out(n, p, -1, (dds_time_t)now_ns);
+    return 0;
+}
+
+int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err)
+{
+    tl__wire *w = &n->wire;
+    for (int li = 0; li < n->n_links; li++) {
+        tl__to_wire(p, w);
+        dds_return_t rc = dds_write(n->links[li].wr[p->kind], &w->u);
+        if (rc < 0)
+            return tl_err_set(err, TL_ENET, "inject: %s", dds_strretcode(rc));
+    }
+    return 0;
+}
+
+/* ---- gap-fill -------------------------------------------------------------------- */
+
+static void request_gapfill(tl_node *n, tl__link *l, int oi, int64_t now, int force)
+{
+    uint64_t after = n->last_done[oi];
+    if (!force && after == l->last_req_after[oi] && now - l->last_req_ns[oi] < 500000000)
+        return;
+    trilink_GapFillRequest r;
+    memset(&r, 0, sizeof r);
+    tl__strlcpy(r.requester, n->self, sizeof r.requester);
+    tl__strlcpy(r.origin, n->cfg.nations[oi], sizeof r.origin);
+    r.after_seq = after;
+    r.request_time_ns = now;
+    if (dds_write(l->wr[TOPIC_GF], &r) >= 0) {
+        l->last_req_ns[oi] = now;
+        l->last_req_after[oi] = after;
+        l->h.gapfill_requests++;
+        if (n->opts.verbose)
+            logf_(n, "gap-fill request to %s: origin %s after %llu", l->peer, r.origin, (unsigned long long)after);
+    }
+}
+
+typedef struct reply_ctx {
+    tl_node *n;
+    tl__link *l;
+    uint64_t prev;
+    int64_t oldest_ns;
+    int sent;
+} reply_ctx;
+
+static int reply_visit(void *user, const tl_product *p)
+{
+    reply_ctx *c = user;
+    if (p->hdr.origin_time_ns < c->oldest_ns || !tl_netconfig_may_send(&c->n->cfg, c->n->self, p, c->l->peer))
+        return 0;
+    if (send_on(c->n, c->l, p, c->prev, (dds_time_t)p->hdr.origin_time_ns) == 0) {
+        c->prev = p->hdr.seq;
+        c->sent++;
+        c->l->h.gaps_filled++;
+    }
+    return 0;
+}
+
+static void serve_gapfill(tl_node *n, tl__link *l, const trilink_GapFillRequest *r, int64_t now)
+{
+    char origin[TL_NATION_LEN], req[TL_NATION_LEN];
+    tl__strlcpy(origin, r->origin, sizeof origin);
+    tl__strlcpy(req, r->requester, sizeof req);
+    if (strcmp(req, l->peer) || tl_netconfig_nation(&n->cfg, origin) < 0 || !strcmp(origin, l->peer))
+        return; /* never send an origin's products back towards it */
+    reply_ctx c = {n, l, r->after_seq, now - (int64_t)(n->cfg.window_past_s * 1e9), 0};
+    tl_journal_scan(n->j, origin, r->after_seq, GAPFILL_MAX, reply_visit, &c);
+    if (n->opts.verbose)
+        logf_(n, "gap-fill for %s: origin %s after %llu: %d re-sent", req, origin,
+              (unsigned long long)r->after_seq, c.sent);
+}
+
+/* ---- receiving ------------------------------------------------------------------ */
+
+static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t ts, int64_t now)
+{
+    tl__link *l = &n->links[li];
+    int oi = tl_netconfig_nation(&n->cfg, p->hdr.origin);
+    uint32_t mask = p->hdr.releasable_mask & tl_netconfig_dests(&n->cfg, p->hdr.origin, p->kind, NULL);
+    int mine = (mask >> n->self_idx) & 1;
+    tl_err err;
+    int rc = tl_journal_append(n->j, p, mine ? TL_J_ACCEPTED : TL_J_TRANSIT, l->peer, now, &err);
+    if (rc == TL_ESTATE) {
+        l->h.dups_dropped++;
+        if (p->hdr.seq > n->last_done[oi])
+            n->last_done[oi] = p->hdr.seq;
+        return;
+    }
+    if (rc) {
+        logf_(n, "%s (product not acknowledged; gap-fill will retry)", err.msg);
+        return;
+    }
+    n->last_done[oi] = p->hdr.seq;
+    if (n->opts.verbose)
+        logf_(n, "%s %s %s/%llu via %s", mine ? "accepted" : "transit", tl_product_kind_name(p->kind),
+              p->hdr.origin, (unsigned long long)p->hdr.seq, l->peer);
+    if (mine && n->opts.on_product)
+        n->opts.on_product(n->opts.user, p, l->peer);
+    fan_out(n, p, li, ts);
+}
+
+/* Deliver held products that became in order. */
+static void drain(tl_node *n, int oi, int64_t now)
+{
+    for (int guard = 0; guard < HOLD_MAX + 1 && n->n_held > 0; guard++) {
+        int progress = 0;
+        for (int i = 0; i < HOLD_MAX && n->n_held > 0; i++) {
+            tl__held *h = &n->held[i];
+            if (!h->used || h->oi != oi)
+                continue;
+            if (h->p.hdr.seq <= n->last_done[oi]) {
+                n->links[h->link].h.dups_dropped++;
+                h->used = 0;
+                n->n_held--;
+                progress = 1;
+            } else if (h->p.hdr.prev_seq <= n->last_done[oi]) {
+                h->used = 0;
+                n->n_held--;
+                accept_product(n, h->link, &h->p, h->src_ts, now);
+                progress = 1;
+            }
+        }
+        if (!progress)
+            break;
+    }
+}
+
+static void hold(tl_node *n, int li, int oi, const tl_product *p, dds_time_t ts)
+{
+    if (n->n_held >= HOLD_MAX)
+        return; /* dropped: the gap-fill that follows recovers it */
+    for (int i = 0; i < HOLD_MAX; i++) {
+        tl__held *h = &n->held[i];
+        if (h->used && h->oi == oi && h->p.hdr.seq == p->hdr.seq) {
+            n->links[li].h.dups_dropped++;
+            return;
+        }
+    }
+    for (int i = 0; i < HOLD_MAX; i++)
+        if (!n->held[i].used) {
+            n->held[i] = (tl__held){1, li, oi, ts, *p};
+            n->n_held++;
+            return;
+        }
+}
+
+static void on_product(tl_node *n, int li, tl_product_kind k, const void *sample, dds_time_t ts, int64_t now)
+{
+    tl__link *l = &n->links[li];
+    tl_product *p = &n->scratch;
+    const char *detail = "";
+    l->h.samples_in++;
+    tl_reject_reason why = TL_REJ_NONE;
+    if (tl__from_wire(k, sample, p, &detail))
+        why = TL_REJ_BAD_FIELD;
+    else
+        why = tl_product_validate(&n->cfg, n->self, l->peer, p, now, &detail);
+    int oi = tl_netconfig_nation(&n->cfg, p->hdr.origin);
+    if (why == TL_REJ_NONE && p->hdr.seq > n->last_done[oi] + n->cfg.max_seq_jump) {
+        why = TL_REJ_BAD_SEQUENCE;
+        detail = "jump beyond max_seq_jump";
+    }
+    if (why != TL_REJ_NONE) {
+        l->h.rejected[why]++;
+        /* A content reject that is next in the chain is consumed, so the chain goes on. */
+        int advance = oi >= 0 && why != TL_REJ_UNKNOWN_ORIGIN && why != TL_REJ_BAD_SEQUENCE &&
+                      why != TL_REJ_BAD_PATH && p->hdr.prev_seq <= n->last_done[oi] &&
+                      p->hdr.seq > n->last_done[oi];
+        tl_journal_reject(n->j, p, l->peer, tl_reject_reason_name(why), detail, advance, now, NULL);
+        logf_(n, "rejected %s from %s (origin %.7s seq %llu): %s: %s", tl_product_kind_name(k), l->peer,
+              p->hdr.origin, (unsigned long long)p->hdr.seq, tl_reject_reason_name(why), detail);
+        if (advance) {
+            n->last_done[oi] = p->hdr.seq;
+            drain(n, oi, now);
+        }
+        return;
+    }
+    if (p->hdr.seq <= n->last_done[oi]) {
+        l->h.dups_dropped++;
+        return;
+    }
+    if (p->hdr.prev_seq > n->last_done[oi]) {
+        hold(n, li, oi, p, ts);
+        request_gapfill(n, l, oi, now, 0);
+        return;
+    }
+    tl_product copy = *p; /* accept_product reuses scratch when forwarding */
+    accept_product(n, li, &copy, ts, now);
+    drain(n, oi, now);
+}
+
+static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_t now)
+{
+    tl__link *l = &n->links[li];
+    char origin[TL_NATION_LEN];
+    tl__strlcpy(origin, hb->hdr.origin, sizeof origin);
+    if (strcmp(origin, l->peer))
+        return;
+    double lat = (double)(now - hb->clock_ns);
+    l->h.latency_ns = l->h.latency_ns ? (int64_t)(0.8 * (double)l->h.latency_ns + 0.2 * lat) : (int64_t)lat;
+    if (!l->h.up)
+        l->need_gapfill = 1;
+    l->h.up = 1;
+    l->last_hb_rx_ns = now;
+    for (uint32_t i = 0; i < hb->offered._length && i < 16; i++) {
+        char o[TL_NATION_LEN];
+        tl__strlcpy(o, hb->offered._buffer[i].origin, sizeof o);
+        int oi = tl_netconfig_nation(&n->cfg, o);
+        if (oi >= 0 && oi != n->self_idx)
+            l->peer_offered[oi] = hb->offered._buffer[i].seq;
+    }
+}
+
+static void take_all(tl_node *n, int li, int slot, int64_t now)
+{
+    tl__link *l = &n->links[li];
+    void *samples[TAKE_BATCH];
+    dds_sample_info_t infos[TAKE_BATCH];
+    for (int round = 0; round < 64; round++) {
+        memset(samples, 0, sizeof samples);
+        int cnt = dds_take(l->rd[slot], samples, infos, TAKE_BATCH, TAKE_BATCH);
+        if (cnt <= 0)
+            return;
+        for (int i = 0; i < cnt; i++) {
+            if (!infos[i].valid_data)
+                continue;
+            if (slot == TOPIC_HB)
+                on_heartbeat(n, li, samples[i], now);
+            else if (slot == TOPIC_GF)
+                serve_gapfill(n, l, samples[i], now);
+            else
+                on_product(n, li, (tl_product_kind)slot, samples[i], infos[i].source_timestamp, now);
+        }
+        dds_return_loan(l->rd[slot], samples, cnt);
+        if (cnt < TAKE_BATCH)
+            return;
+    }
+}
+
+/* ---- timers ---------------------------------------------------------------------- */
+
+static void send_heartbeat(tl_node *n, tl__link *l, int64_t now)
+{
+    trilink_Heartbeat hb;
+    trilink_LinkHealth lh[TL_LINKS_MAX];
+    trilink_OriginSeq os[16];
+    char path[TL_PATH_MAX][8];
+    tl_product_hdr h;
+    memset(&hb, 0, sizeof hb);
+    memset(&h, 0, sizeof h);
+    snprintf(h.origin, sizeof h.origin, "%s", n->self);
+    h.seq = ++n->hb_seq;
+    h.origin_time_ns = now;
+    h.path_len = 1;
+    snprintf(h.path[0], TL_NATION_LEN, "%s", n->self);
+    tl__hdr_to_wire(&h, &hb.hdr, path);
+    hb.clock_ns = now;
+    hb.uptime_ns = now - n->start_ns;
+    for (int i = 0; i < n->n_links; i++) {
+        const tl_link_health *s = &n->links[i].h;
+        trilink_LinkHealth *o = &lh[i];
+        memset(o, 0, sizeof *o);
+        tl__strlcpy(o->peer, s->peer, sizeof o->peer);
+        o->up = s->up;
+        o->latency_ns = s->latency_ns;
+        o->samples_in = s->samples_in;
+        o->samples_out = s->samples_out;
+        o->gaps_filled = s->gaps_filled;
+        o->dups_dropped = s->dups_dropped;
+        for (int r = 1; r < TL_REJ_COUNT; r++)
+            o->rejected += s->rejected[r];
+    }
+    hb.links._length = hb.links._maximum = (uint32_t)n->n_links;
+    hb.links._buffer = lh;
+    uint32_t no = 0;
+    for (int oi = 0; oi < n->cfg.n_nations && no < 16; oi++)
+        if (l->last_eligible[oi]) {
+            tl__strlcpy(os[no].origin, n->cfg.nations[oi], sizeof os[no].origin);
+            os[no++].seq = l->last_eligible[oi];
+        }
+    hb.offered._length = no;
+    hb.offered._maximum = 16;
+    hb.offered._buffer = os;
+    dds_write(l->wr[TOPIC_HB], &hb);
+}
+
+static void tick(tl_node *n, int64_t now)
+{
+    int64_t period = (int64_t)(n->cfg.heartbeat_period_s * 1e9);
+    for (int li = 0; li < n->n_links; li++) {
+        tl__link *l = &n->links[li];
+        send_heartbeat(n, l, now);
+        if (l->h.up && now - l->last_hb_rx_ns > 3 * period) {
+            l->h.up = 0;
+            logf_(n, "link to %s down (no heartbeat for %.1f s)", l->peer, (double)(now - l->last_hb_rx_ns) * 1e-9);
+        }
+        if (l->need_gapfill) {
+            dds_publication_matched_status_t st;
+            if (dds_get_publication_matched_status(l->wr[TOPIC_GF], &st) == 0 && st.current_count > 0) {
+                logf_(n, "link to %s up: asking for what it holds beyond our journal", l->peer);
+                for (int oi = 0; oi < n->cfg.n_nations; oi++)
+                    if (oi != n->self_idx)
+                        request_gapfill(n, l, oi, now, 1);
+                l->need_gapfill = 0;
+            }
+        }
+        /* Trailing gaps: the peer says it owes us more than we processed, for a while. */
+        for (int oi = 0; oi < n->cfg.n_nations; oi++) {
+            if (oi == n->self_idx || l->peer_offered[oi] <= n->last_done[oi]) {
+                l->gap_since_ns[oi] = 0;
+                continue;
+            }
+            if (!l->gap_since_ns[oi])
+                l->gap_since_ns[oi] = now;
+            else if (now - l->gap_since_ns[oi] > 3 * period / 2) {
+                request_gapfill(n, l, oi, now, 1);
+                l->gap_since_ns[oi] = now;
+            }
+        }
+    }
+}
+
+int tl_node_poll(tl_node *n, int timeout_ms)
+{
+    int64_t end = tl_node_now_ns() + (int64_t)timeout_ms * 1000000;
+    dds_attach_t trig[TL_LINKS_MAX * NSLOT];
+    for (int iter = 0; iter < 100000; iter++) {
+        int64_t now = tl_node_now_ns();
+        if (now >= n->next_tick_ns) {
+            tick(n, now);
+            n->next_tick_ns = now + (int64_t)(n->cfg.heartbeat_period_s * 1e9);
+        }
+        int64_t until = end < n->next_tick_ns ? end : n->next_tick_ns;
+        int64_t wait = until - now;
+        if (wait < 0)
+            wait = 0;
+        int nt = dds_waitset_wait(n->ws, trig, TL_LINKS_MAX * NSLOT, wait);
+        now = tl_node_now_ns();
+        for (int i = 0; i < nt && i < TL_LINKS_MAX * NSLOT; i++)
+            take_all(n, (int)(trig[i] / NSLOT), (int)(trig[i] % NSLOT), now);
+        if (now >= end)
+            break;
+    }
+    return 0;
+}
+
+int tl_node_link_count(const tl_node *n) { return n->n_links; }
+
+int tl_node_health(const tl_node *n, int i, tl_link_health *out)
+{
+    if (i < 0 || i >= n->n_links)
+        return TL_EINVAL;
+    *out = n->links[i].h;
+    return 0;
+}

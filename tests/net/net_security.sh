@@ -1,0 +1,43 @@
+#!/bin/sh
+# net_security.sh — DDS Security negatives on loopback:
+#  * a KR node whose whole PKI comes from another CA gets nothing from the US
+#    and injects nothing (while JP, with the right PKI, does get US products);
+#  * a node without permission for a link's domain cannot join it (our pre-check
+#    names the domain; with the pre-check skipped, DDS itself refuses);
+#  * tampered permissions are refused by DDS as well as by the pre-check.
+. "$(dirname "$0")/lib.sh"
+C=$WORK/net.yaml
+write_config "$C" 153 154
+"$TL_BIN" pki init "$WORK/pki" --config "$C" > /dev/null || fail "pki init"
+"$TL_BIN" pki init "$WORK/rogue" --config "$C" > /dev/null || fail "rogue pki init"
+common="--config $C --duration 25"
+start US $common --pki "$WORK/pki" --nation US --state "$WORK/us" --inject-synthetic 10 --inject-rate 5 --inject-delay 4
+start JP $common --pki "$WORK/pki" --nation JP --state "$WORK/jp"
+start KR $common --pki "$WORK/rogue" --nation KR --state "$WORK/kr" --inject-synthetic 10 --inject-rate 5 --inject-delay 4
+Q="select count(*) from products where origin='US'"
+wait_sql "$WORK/jp" "$Q" 10 30 || fail "control: JP got $(sql "$WORK/jp" "$Q") of 10 US products"
+sleep 3
+[ "$(sql "$WORK/kr" "$Q")" = 0 ] || fail "the rogue KR node received US products"
+[ "$(sql "$WORK/us" "select count(*) from products where origin='KR'")" = 0 ] || fail "US accepted products from the rogue KR"
+[ "$(sql "$WORK/us" "select count(*) from rejected")" = 0 ] || fail "rogue samples reached US's validator"
+[ "$(sql "$WORK/jp" "select count(*) from products where origin='KR'")" = 0 ] || fail "rogue KR products reached JP"
+grep -q "link to US up" "$WORK/KR.err" && fail "the rogue KR saw the US link come up"
+pass "a node with another CA's certificate gets nothing and injects nothing (JP got 10/10 US products)"
+stop KR; stop JP; stop US
+
+# A JP-KR link added to the config after the PKI was made: JP has no grant for it.
+C2=$WORK/net2.yaml
+cp "$C" "$C2"
+sed -i 's|^policy:|  - {name: jp-kr, domain: 155, ends: [{nation: JP, address: 127.0.0.1, participant_index: 0}, {nation: KR, address: 127.0.0.1, participant_index: 1}]}\npolicy:|' "$C2"
+grep -q "domain: 155" "$C2" || fail "could not extend the config"
+"$TL_BIN" node --config "$C2" --nation JP --pki "$WORK/pki" --state "$WORK/jp2" --duration 3 > /dev/null 2> "$WORK/nodomain.err"
+[ $? = 1 ] && grep -q "no grant for domain 155" "$WORK/nodomain.err" || fail "pre-check: $(cat "$WORK/nodomain.err")"
+pass "pre-check refuses a domain without grant: $(sed 's/.*refusing to start: //' "$WORK/nodomain.err")"
+"$TL_BIN" node --config "$C2" --nation JP --pki "$WORK/pki" --state "$WORK/jp3" --duration 3 --skip-pki-check > /dev/null 2> "$WORK/nodomain2.err"
+[ $? = 1 ] && grep -q "link jp-kr: domain 155: participant refused" "$WORK/nodomain2.err" || fail "DDS joined a domain without grant: $(tail -3 "$WORK/nodomain2.err")"
+pass "DDS access control refuses the participant on a domain without grant"
+
+sed 's|<id>153</id>|<id>153</id><id>155</id>|' "$WORK/pki/JP/permissions.p7s" > "$WORK/p.tmp" && cp "$WORK/p.tmp" "$WORK/pki/JP/permissions.p7s"
+"$TL_BIN" node --config "$C2" --nation JP --pki "$WORK/pki" --state "$WORK/jp4" --duration 3 --skip-pki-check > /dev/null 2> "$WORK/tamper.err"
+[ $? = 1 ] && grep -q "participant refused" "$WORK/tamper.err" || fail "DDS accepted tampered permissions: $(tail -3 "$WORK/tamper.err")"
+pass "DDS Security refuses tampered permissions at participant creation"

@@ -1,0 +1,171 @@
+/* test_validate.c — validation of partner products (each reject reason from a
+ * sample with exactly that defect; SPD check against matrices built as B B^T + I
+ * and indefinite ones), and the IDL conversion round trip. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "link_int.h"
+#include "tl_test.h"
+#include "trilink/netconfig.h"
+
+static tl_netconfig cfg;
+static const int64_t NOW = 1800000000LL * 1000000000LL;
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[512];
+    tl_err err;
+    snprintf(path, sizeof path, "%s/config/network.yaml", tl_test_source_dir());
+    return tl_netconfig_load(path, &cfg, &err);
+}
+
+/* A valid KR track as JP receives it from US. */
+static tl_product good(void)
+{
+    tl_product p;
+    memset(&p, 0, sizeof p);
+    p.kind = TL_PROD_TRACK;
+    snprintf(p.hdr.origin, sizeof p.hdr.origin, "KR");
+    p.hdr.seq = 7;
+    p.hdr.prev_seq = 6;
+    p.hdr.origin_time_ns = NOW - 1000000000LL;
+    p.hdr.releasable_mask = tl_netconfig_dests(&cfg, "KR", TL_PROD_TRACK, NULL);
+    p.hdr.path_len = 2;
+    snprintf(p.hdr.path[0], TL_NATION_LEN, "KR");
+    snprintf(p.hdr.path[1], TL_NATION_LEN, "US");
+    tl_track_product *t = &p.u.track;
+    snprintf(t->track_id, sizeof t->track_id, "KR-T1");
+    t->est.t_ns = NOW - 1500000000LL;
+    for (int i = 0; i < 6; i++) {
+        t->est.x[i] = 1000.0 * (i + 1);
+        t->est.P[i][i] = 100.0 + i;
+    }
+    t->est.P[0][1] = t->est.P[1][0] = 30;
+    t->phase = 1;
+    t->missile_class = 2;
+    t->quality = 0.7;
+    t->n_sensors = 1;
+    snprintf(t->sensors[0], TL_ID_LEN, "KR-R1");
+    return p;
+}
+
+static tl_reject_reason check(const tl_product *p)
+{
+    return tl_product_validate(&cfg, "JP", "US", p, NOW, NULL);
+}
+
+static void test_each_reason(void **state)
+{
+    (void)state;
+    tl_product p = good();
+    assert_int_equal(check(&p), TL_REJ_NONE);
+    p = good(); p.u.track.est.x[3] = NAN;              assert_int_equal(check(&p), TL_REJ_NONFINITE);
+    p = good(); p.u.track.est.P[5][5] = INFINITY;      assert_int_equal(check(&p), TL_REJ_NONFINITE);
+    p = good(); p.u.track.est.P[2][2] = -1;            assert_int_equal(check(&p), TL_REJ_NOT_PD);
+    p = good(); p.u.track.est.P[0][1] = 31;            assert_int_equal(check(&p), TL_REJ_NOT_PD); /* asymmetric */
+    p = good(); p.hdr.origin_time_ns = NOW - (int64_t)(cfg.window_past_s + 1) * 1000000000LL;
+    assert_int_equal(check(&p), TL_REJ_TIME_WINDOW);
+    p = good(); p.hdr.origin_time_ns = NOW + (int64_t)(cfg.window_future_s + 1) * 1000000000LL;
+    assert_int_equal(check(&p), TL_REJ_TIME_WINDOW);
+    p = good(); snprintf(p.hdr.origin, sizeof p.hdr.origin, "XX"); assert_int_equal(check(&p), TL_REJ_UNKNOWN_ORIGIN);
+    p = good(); p.hdr.seq = 0;                         assert_int_equal(check(&p), TL_REJ_BAD_SEQUENCE);
+    p = good(); p.hdr.prev_seq = 7;                    assert_int_equal(check(&p), TL_REJ_BAD_SEQUENCE);
+    p = good(); p.hdr.path_len = 1;                    assert_int_equal(check(&p), TL_REJ_BAD_PATH); /* not via US */
+    p = good(); snprintf(p.hdr.path[0], TL_NATION_LEN, "JP"); assert_int_equal(check(&p), TL_REJ_BAD_PATH);
+    p = good(); p.hdr.releasable_mask = 1u << tl_netconfig_nation(&cfg, "US");
+    assert_int_equal(check(&p), TL_REJ_NOT_RELEASABLE);
+    p = good(); p.u.track.phase = 9;                   assert_int_equal(check(&p), TL_REJ_BAD_FIELD);
+    p = good(); p.u.track.quality = 1.5;               assert_int_equal(check(&p), TL_REJ_BAD_FIELD);
+    /* The US relay accepts for transit what is releasable to JP only. */
+    p = good(); p.hdr.path_len = 1; p.hdr.releasable_mask = 1u << tl_netconfig_nation(&cfg, "JP");
+    assert_int_equal(tl_product_validate(&cfg, "US", "KR", &p, NOW, NULL), TL_REJ_NONE);
+    /* ... but a non-relay (KR) would not. */
+    tl_product q = good();
+    snprintf(q.hdr.origin, sizeof q.hdr.origin, "JP");
+    q.hdr.path_len = 2;
+    snprintf(q.hdr.path[0], TL_NATION_LEN, "JP");
+    q.hdr.releasable_mask = 1u << tl_netconfig_nation(&cfg, "US");
+    assert_int_equal(tl_product_validate(&cfg, "KR", "US", &q, NOW, NULL), TL_REJ_NOT_RELEASABLE);
+}
+
+static void test_spd_property(void **state)
+{
+    (void)state;
+    tl_test_rng rng;
+    tl_test_rng_seed(&rng, 5);
+    for (int trial = 0; trial < 500; trial++) {
+        double B[6][6], A[6][6];
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                B[i][j] = 100 * tl_test_normal(&rng);
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++) {
+                double s = i == j ? 1.0 : 0.0;
+                for (int k = 0; k < 6; k++)
+                    s += B[i][k] * B[j][k];
+                A[i][j] = s;
+            }
+        tl_product p = good();
+        memcpy(p.u.track.est.P, A, sizeof A);
+        assert_int_equal(check(&p), TL_REJ_NONE);
+        /* Indefinite: A - (lambda_max-ish) * e e^T along a random unit direction. */
+        double e[6], n2 = 0, quad = 0;
+        for (int i = 0; i < 6; i++) {
+            e[i] = tl_test_normal(&rng);
+            n2 += e[i] * e[i];
+        }
+        for (int i = 0; i < 6; i++)
+            e[i] /= sqrt(n2);
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                quad += e[i] * A[i][j] * e[j];
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 6; j++)
+                p.u.track.est.P[i][j] = A[i][j] - 2.0 * quad * e[i] * e[j]; /* e^T P e = -quad < 0 */
+        assert_int_equal(check(&p), TL_REJ_NOT_PD);
+    }
+}
+
+static void test_wire_round_trip(void **state)
+{
+    (void)state;
+    static tl__wire w;
+    tl_product kinds[4];
+    kinds[0] = good();
+    memset(&kinds[1], 0, sizeof kinds[1]);
+    kinds[1].kind = TL_PROD_LAUNCH;
+    kinds[1].hdr = kinds[0].hdr;
+    kinds[1].u.launch.launch_t_ns = 123;
+    kinds[1].u.launch.P_pos[1][2] = 4.5;
+    memset(&kinds[2], 0, sizeof kinds[2]);
+    kinds[2].kind = TL_PROD_IMPACT;
+    kinds[2].hdr = kinds[0].hdr;
+    kinds[2].u.impact.ellipse_semi_major_m = 9e3;
+    kinds[2].u.impact.zone_verdict = TL_ZONE_TERRITORY;
+    snprintf(kinds[2].u.impact.zone_name, 32, "JP territory");
+    memset(&kinds[3], 0, sizeof kinds[3]);
+    kinds[3].kind = TL_PROD_ALERT;
+    kinds[3].hdr = kinds[0].hdr;
+    snprintf(kinds[3].u.alert.text, 256, "impact predicted in EEZ");
+    kinds[3].u.alert.severity = 3;
+    for (int i = 0; i < 4; i++) {
+        tl_product back;
+        const char *detail = NULL;
+        tl__to_wire(&kinds[i], &w);
+        assert_int_equal(tl__from_wire(kinds[i].kind, &w.u, &back, &detail), 0);
+        assert_memory_equal(&back.hdr, &kinds[i].hdr, sizeof back.hdr);
+        assert_memory_equal(&back.u, &kinds[i].u, sizeof back.u);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_reason),
+        cmocka_unit_test(test_spd_property),
+        cmocka_unit_test(test_wire_round_trip),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

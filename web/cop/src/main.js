@@ -1,0 +1,314 @@
+// main.js — the trilink common operating picture page. Polls /api/picture (schema
+// trilink.cop/1, docs/cop.md) once a second and draws it on an SVG map of the region
+// (d3-geo; land from Natural Earth 50m via world-atlas, bundled: no network but the node).
+// Every string from the picture goes through textContent, never innerHTML.
+import { geoConicConformal, geoPath, geoGraticule, geoCircle } from 'd3-geo';
+import { feature, mesh } from 'topojson-client';
+import world from 'world-atlas/countries-50m.json';
+
+const SVGNS = 'http://www.w3.org/2000/svg';
+const JAPAN = '392'; // ISO 3166-1 numeric, the id world-atlas uses
+const PHASE_COLOR = { boost: '#ffb020', midcourse: '#4cc9f0', terminal: '#ff4d6d', orbit: '#c77dff',
+  debris: '#9aa5b1', impacted: '#9aa5b1', unknown: '#9aa5b1' };
+const ZONES = [
+  ['jp_territory', 'JP territory', '#ff3b30'], ['jp_eez', 'JP EEZ', '#ff9f0a'],
+  ['kr_territory', 'KR territory', '#ffd60a'], ['kr_waters', 'KR waters', '#e0c341'],
+  ['other_land', 'Other land', '#bf5af2'], ['open_sea', 'Open sea', '#5e8fb8']];
+const ZONE_COLOR = Object.fromEntries(ZONES.map(([k, , c]) => [k, c]));
+const REGION = { type: 'MultiPoint', coordinates: [[122.5, 32], [146, 46], [122.5, 46], [146, 32]] };
+const CITIES = [['Pyongyang', 125.75, 39.03], ['Seoul', 126.98, 37.57], ['Tokyo', 139.69, 35.69],
+  ['Sapporo', 141.35, 43.06], ['Busan', 129.08, 35.18], ['Vladivostok', 131.89, 43.12]];
+const SEAS = [['SEA OF JAPAN', 134.2, 40.4], ['YELLOW SEA', 123.6, 35.8], ['PACIFIC OCEAN', 143.5, 33.0],
+  ['EAST CHINA SEA', 125.5, 31.8]];
+
+const $ = (id) => document.getElementById(id);
+function el(tag, attrs, parent, ns) {
+  const e = ns === 'html' ? document.createElement(tag) : document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  if (parent) parent.appendChild(e);
+  return e;
+}
+const h = (tag, cls, parent, text) => {
+  const e = el(tag, cls ? { class: cls } : {}, parent, 'html');
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
+const state = { picture: null, fetchedAt: 0, selected: null, lastOk: 0 };
+
+// ---------------------------------------------------------------- map
+const svg = $('map');
+let projection, path, layers;
+
+function drawBase() {
+  const w = svg.clientWidth || 900, ht = svg.clientHeight || 700;
+  svg.setAttribute('viewBox', `0 0 ${w} ${ht}`);
+  svg.textContent = '';
+  projection = geoConicConformal().parallels([32, 44]).rotate([-134, 0]).fitExtent([[10, 10], [w - 10, ht - 10]], REGION);
+  path = geoPath(projection);
+  const base = el('g', { class: 'base' }, svg);
+  el('path', { class: 'graticule', d: path(geoGraticule().step([5, 5])()) }, base);
+  const countries = feature(world, world.objects.countries).features;
+  for (const c of countries) {
+    const d = path(c);
+    if (d) el('path', { class: c.id === JAPAN ? 'land jp' : 'land', d }, base);
+  }
+  el('path', { class: 'border', d: path(mesh(world, world.objects.countries, (a, b) => a !== b)) }, base);
+  for (const [name, lon, lat] of SEAS) {
+    const [x, y] = projection([lon, lat]);
+    el('text', { class: 'sea-label', x, y, text: name }, base);
+  }
+  for (const [name, lon, lat] of CITIES) {
+    const [x, y] = projection([lon, lat]);
+    el('circle', { class: 'city', cx: x, cy: y, r: 2.2 }, base);
+    el('text', { class: 'city-label', x: x + 5, y: y - 4, text: name }, base);
+  }
+  layers = { areas: el('g', {}, svg), ell: el('g', {}, svg), paths: el('g', {}, svg), marks: el('g', {}, svg) };
+  if (state.picture) drawDynamic(state.picture);
+}
+
+// RFC 7946 rings are counterclockwise; d3-geo wants clockwise exteriors (spherical winding).
+const d3Polygon = (ring) => ({ type: 'Polygon', coordinates: [ring.slice().reverse()] });
+
+function drawDynamic(pic) {
+  for (const g of Object.values(layers)) g.textContent = '';
+  const labels = [];
+  for (const a of activeAlerts(pic.alerts)) {
+    if (!a.area_circle) continue;
+    const c = geoCircle().center([a.area_circle.lon_deg, a.area_circle.lat_deg]).radius(a.area_circle.radius_m / 111195)();
+    el('path', { class: `alert-area ${a.msg_type}`, d: path(c) }, layers.areas);
+  }
+  for (const t of pic.tracks) {
+    const sel = t.id === state.selected;
+    if (t.launch && t.launch.ellipse.ring)
+      el('path', { class: 'ell launch', d: path(d3Polygon(t.launch.ellipse.ring)) }, layers.ell);
+    if (t.impact && t.impact.ellipse.ring) {
+      const col = ZONE_COLOR[t.impact.verdict] || '#fff';
+      el('path', { class: 'ell', d: path(d3Polygon(t.impact.ellipse.ring)), stroke: col, fill: col }, layers.ell);
+    }
+    // flight path in runs of one phase each
+    const hist = t.history;
+    for (let i = 0; i + 1 < hist.length;) {
+      let j = i + 1;
+      while (j + 1 < hist.length && hist[j][4] === hist[i][4]) j++;
+      const line = { type: 'LineString', coordinates: hist.slice(i, j + 1).map((p) => [p[0], p[1]]) };
+      el('path', { class: 'path-seg', d: path(line), stroke: PHASE_COLOR[hist[i][4]] || '#fff' }, layers.paths);
+      i = j;
+    }
+    if (t.predicted.length > 1) {
+      const line = { type: 'LineString', coordinates: t.predicted.map((p) => [p[0], p[1]]) };
+      el('path', { class: 'pred', d: path(line), stroke: PHASE_COLOR[t.phase] }, layers.paths);
+    }
+    if (t.launch) {
+      const [x, y] = projection([t.launch.ellipse.lon_deg, t.launch.ellipse.lat_deg]);
+      el('path', { class: 'mk-launch', d: `M${x},${y - 6}L${x + 5},${y + 4}L${x - 5},${y + 4}Z` }, layers.marks);
+    }
+    if (t.impact) {
+      const [x, y] = projection([t.impact.ellipse.lon_deg, t.impact.ellipse.lat_deg]);
+      const cross = `M${x - 5},${y - 5}L${x + 5},${y + 5}M${x - 5},${y + 5}L${x + 5},${y - 5}`;
+      el('path', { class: 'mk-impact-halo', d: cross }, layers.marks);
+      el('path', { class: 'mk-impact', stroke: ZONE_COLOR[t.impact.verdict] || '#fff',
+        d: cross }, layers.marks);
+    }
+    if (t.lat_deg !== null && t.phase !== 'impacted') {
+      const [x, y] = projection([t.lon_deg, t.lat_deg]);
+      const g = el('g', { class: 'trk-g', cursor: 'pointer' }, layers.marks);
+      el('circle', { class: sel ? 'trk sel' : 'trk', cx: x, cy: y, r: sel ? 7 : 6, fill: PHASE_COLOR[t.phase] }, g);
+      labels.push({ x: x + 9, y: y - 8, text: `${t.id}  ${fmtKm(t.h_m)} km`, g });
+      g.addEventListener('click', () => select(t.id));
+    }
+  }
+  placeLabels(labels);
+}
+
+// Track labels: top to bottom, each pushed below any earlier one it would overlap.
+function placeLabels(labels) {
+  labels.sort((a, b) => a.y - b.y);
+  const placed = [];
+  for (const l of labels) {
+    const w = 7 * l.text.length;
+    for (const p of placed)
+      if (Math.abs(p.x - l.x) < Math.max(p.w, w) && Math.abs(p.y - l.y) < 14) l.y = p.y + 14;
+    placed.push({ x: l.x, y: l.y, w });
+    el('text', { class: 'trk-label', x: l.x, y: l.y, text: l.text }, l.g);
+  }
+}
+
+// ---------------------------------------------------------------- formatting
+const NS_PER_MS = 1e6;
+const fmtKm = (m) => (m === null || m === undefined ? '—' : (m / 1000).toLocaleString('en-US', { maximumFractionDigits: m < 1e5 ? 1 : 0 }));
+const fmtClock = (ns) => (ns ? new Date(Number(ns) / NS_PER_MS).toISOString().slice(11, 19) + 'Z' : '--:--:--Z');
+function fmtDur(s) {
+  const neg = s < 0; s = Math.abs(Math.round(s));
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const body = (hh ? `${hh}:` : '') + `${String(mm).padStart(hh ? 2 : 1, '0')}:${String(ss).padStart(2, '0')}`;
+  return (neg ? '+' : '') + body;
+}
+const pct = (p) => (p === null ? '—' : `${(p * 100).toFixed(p > 0 && p < 0.01 ? 1 : 0)}%`);
+
+// Scenario time now, advanced locally between polls at the picture's clock rate.
+function scenarioNowNs() {
+  const p = state.picture;
+  if (!p) return 0;
+  return Number(p.scenario_t_ns) + (performance.now() - state.fetchedAt) * NS_PER_MS * (p.clock_rate || 1);
+}
+
+// In force: Alerts and Updates that no later Update or Cancel references (CAP 1.2).
+function activeAlerts(alerts) {
+  const superseded = new Set(alerts.map((a) => a.references).filter((r) => r));
+  return alerts.filter((a) => a.msg_type !== 'Cancel' && !superseded.has(a.id));
+}
+
+// ---------------------------------------------------------------- panel
+// Most urgent first: in flight before impacted, then by predicted time of impact.
+function byUrgency(a, b) {
+  const done = (t) => (t.phase === 'impacted' ? 1 : 0);
+  const tImp = (t) => (t.impact ? Number(t.impact.t_ns) : Infinity);
+  return done(a) - done(b) || tImp(a) - tImp(b) || (a.id < b.id ? -1 : 1);
+}
+
+function select(id) {
+  state.selected = state.selected === id ? null : id;
+  render();
+}
+
+function trackCard(t, parent) {
+  const card = h('div', 'track' + (t.id === state.selected ? ' sel' : ''), parent);
+  card.style.borderLeftColor = PHASE_COLOR[t.phase];
+  card.addEventListener('click', () => select(t.id));
+  const top = h('div', 'top', card);
+  h('span', 'id', top, t.id);
+  h('span', 'cls', top, t.class ? t.class.toUpperCase() + (t.loft === 'lofted' || t.loft === 'depressed' ? ` · ${t.loft}` : '') : 'UNCLASSIFIED');
+  if (t.overflies_jp) h('span', 'flag', top, 'OVERFLIGHT JP');
+  const ph = h('span', 'phase', top, t.phase.toUpperCase());
+  ph.style.background = PHASE_COLOR[t.phase];
+
+  const g = h('div', 'grid', card);
+  const kv = (k, v) => { const d = h('div', '', g); h('div', 'k', d, k); h('div', 'v', d, v); };
+  kv('Altitude', `${fmtKm(t.h_m)} km`);
+  kv('Speed', t.speed_mps === null ? '—' : `${(t.speed_mps / 1000).toFixed(2)} km/s`);
+  kv('Quality σ', t.pos_sigma_m === null ? '—' : `${Math.round(t.pos_sigma_m)} m`);
+  kv('Apogee', t.apogee_m === null ? '—' : `${fmtKm(t.apogee_m)} km`);
+  kv('Range', t.range_m === null ? '—' : `${fmtKm(t.range_m)} km`);
+  kv('Position', `${t.lat_deg.toFixed(2)} ${t.lon_deg.toFixed(2)}`);
+
+  if (t.impact) {
+    const tti = h('div', 'tti', card);
+    h('span', 'lbl', tti, t.phase === 'impacted' ? 'IMPACTED' : 'IMPACT IN');
+    const big = h('span', 'big', tti, '');
+    big.dataset.impactNs = t.impact.t_ns;
+    h('span', 'at', tti, `at ${fmtClock(t.impact.t_ns)} · 95% ${fmtKm(t.impact.ellipse.semi_major_m)}×${fmtKm(t.impact.ellipse.semi_minor_m)} km`);
+    const v = h('div', 'verdict', card);
+    for (const [key, label, col] of ZONES) {
+      const p = t.impact.p_zone[key];
+      if (key !== t.impact.verdict && !(p >= 0.005)) continue; // keep the card short
+      const row = h('div', 'vrow' + (key === t.impact.verdict ? ' best' : ''), v);
+      h('span', '', row, label);
+      const bar = h('div', 'vbar', row);
+      const b = h('b', '', bar);
+      b.style.width = `${Math.max(0, Math.min(1, p || 0)) * 100}%`;
+      b.style.background = col;
+      h('span', 'p', row, pct(p));
+    }
+  }
+  const n = h('div', 'nations', card);
+  h('span', 'lbl', n, 'SOURCES');
+  for (const c of t.contributors) h('span', 'nat' + (c === t.best_nation ? ' best' : ''), n, c);
+  if (t.best_nation) h('span', 'lbl', n, `best track: ${t.best_nation}`);
+  if (t.launch) h('div', 'lbl', card, `LAUNCH ${fmtClock(t.launch.t_ns)} · 95% ${fmtKm(t.launch.ellipse.semi_major_m)}×${fmtKm(t.launch.ellipse.semi_minor_m)} km`);
+}
+
+function alertRow(a, superseded, parent) {
+  const r = h('div', `alert ${a.msg_type}` + (superseded ? ' superseded' : ''), parent);
+  const top = h('div', 'top', r);
+  h('span', `mt ${a.msg_type}`, top, a.msg_type.toUpperCase());
+  h('span', 'lbl', top, `${a.status} · ${a.track_id}`);
+  h('span', 'when', top, fmtClock(a.sent_ns));
+  h('div', 'headline', r, a.headline);
+  h('div', 'area', r, `${a.area_desc} · ${a.id}` + (a.references ? ` → ${a.references}` : ''));
+}
+
+function renderLinks(links) {
+  const box = $('links');
+  box.textContent = '';
+  for (const l of links) {
+    const b = h('div', 'link ' + (l.up ? 'up' : 'down'), box);
+    h('span', 'dot', b);
+    h('b', '', b, l.name);
+    h('span', 'stats mono', b, l.up
+      ? `${l.latency_s === null ? '—' : (l.latency_s * 1000).toFixed(1) + ' ms'} ↓${l.msgs_in} ↑${l.msgs_out} gap ${l.gaps} dup ${l.dups} rej ${l.rejects}`
+      : `DOWN · gap ${l.gaps} rej ${l.rejects}`);
+  }
+}
+
+function render() {
+  const p = state.picture;
+  if (!p) return;
+  $('nation').textContent = p.nation || '—';
+  renderLinks(p.links);
+  const tracks = $('tracks');
+  tracks.textContent = '';
+  $('ntracks').textContent = String(p.tracks.length);
+  if (!p.tracks.length) h('div', 'empty', tracks, 'No system tracks.');
+  for (const t of p.tracks.slice().sort(byUrgency)) trackCard(t, tracks);
+  const alerts = $('alerts');
+  alerts.textContent = '';
+  $('nalerts').textContent = String(p.alerts.length);
+  if (!p.alerts.length) h('div', 'empty', alerts, 'No alerts.');
+  const active = new Set(activeAlerts(p.alerts));
+  for (const a of p.alerts.slice().reverse()) alertRow(a, a.msg_type !== 'Cancel' && !active.has(a), alerts);
+  drawDynamic(p);
+  tick();
+}
+
+// Clocks and countdowns, between polls too.
+function tick() {
+  const p = state.picture;
+  const now = scenarioNowNs();
+  if (p) {
+    $('clock-scn').textContent = fmtClock(now);
+    $('clock-node').textContent = fmtClock(Number(p.node_t_ns) + (performance.now() - state.fetchedAt) * NS_PER_MS);
+  }
+  for (const e of document.querySelectorAll('[data-impact-ns]')) e.textContent = fmtDur((Number(e.dataset.impactNs) - now) / 1e9);
+  const feed = $('feed');
+  const age = performance.now() - state.lastOk;
+  feed.className = 'feed ' + (!state.lastOk ? 'feed-wait' : age < 3000 ? 'feed-live' : 'feed-stale');
+  feed.textContent = !state.lastOk ? 'WAITING' : age < 3000 ? 'LIVE' : `STALE ${Math.round(age / 1000)} s`;
+}
+
+async function poll() {
+  try {
+    const r = await fetch('api/picture', { cache: 'no-store' });
+    if (r.ok) {
+      state.picture = await r.json();
+      state.fetchedAt = state.lastOk = performance.now();
+      render();
+    }
+  } catch (e) { /* the feed badge turns STALE */ }
+}
+
+function legend() {
+  const box = $('legend');
+  const item = (cls, color, text) => {
+    const d = h('div', '', box);
+    const i = h('i', cls, d);
+    i.style.background = cls ? 'transparent' : color;
+    i.style.borderColor = color;
+    d.appendChild(document.createTextNode(text));
+  };
+  for (const ph of ['boost', 'midcourse', 'terminal']) item('', PHASE_COLOR[ph], ph);
+  item('dash', '#9aa5b1', 'predicted path');
+  item('ring', '#ffd166', 'launch 95%');
+  item('ring', ZONE_COLOR.jp_eez, 'impact 95%');
+  item('dash', '#ff3b30', 'alert area');
+  item('', '#7fa7d9', 'Japan territory');
+}
+
+legend();
+drawBase();
+window.addEventListener('resize', drawBase);
+poll();
+setInterval(poll, 1000);
+setInterval(tick, 250);
