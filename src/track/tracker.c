@@ -82,6 +82,13 @@ struct tl_tracker {
     double *prad;
     int *has_pos;
     int32_t *order, *row_slot, *r2c, *c2r;
+    /* duplicate check: confirmed tracks' ballistic-mode positions at the scan time,
+     * indexed by pool slot, and their slots sorted by x (built lazily per scan) */
+    double (*dup_pos)[3];
+    int32_t *dup_order;
+    size_t n_dup;
+    double dup_margin; /* largest position uncertainty + extrapolation margin */
+    int dup_built;
     tl_assign_edge *edges;
     size_t max_edges;
     void *ws;
@@ -235,6 +242,8 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->has_pos = calloc(S, sizeof *t->has_pos);
     t->order = calloc(S, sizeof *t->order);
     t->row_slot = calloc(T, sizeof *t->row_slot);
+    t->dup_pos = calloc(T, sizeof *t->dup_pos);
+    t->dup_order = calloc(T, sizeof *t->dup_order);
     t->r2c = calloc(T, sizeof *t->r2c);
     t->c2r = calloc(S, sizeof *t->c2r);
     t->edges = calloc(t->max_edges, sizeof *t->edges);
@@ -243,7 +252,7 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->cues = calloc(MAX_CUES, sizeof *t->cues);
     if (!t->pool || !t->live || !t->sensor_names || !t->slots || !t->heap || !t->free_slots ||
         !t->scan || !t->meas || !t->ppos || !t->prad || !t->has_pos || !t->order ||
-        !t->row_slot || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands || !t->cues) {
+        !t->row_slot || !t->dup_pos || !t->dup_order || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands || !t->cues) {
         tl_tracker_destroy(t);
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory for %zu tracks", T);
     }
@@ -277,6 +286,8 @@ void tl_tracker_destroy(tl_tracker *t)
     free(t->has_pos);
     free(t->order);
     free(t->row_slot);
+    free(t->dup_pos);
+    free(t->dup_order);
     free(t->r2c);
     free(t->c2r);
     free(t->edges);
@@ -602,47 +613,96 @@ static void maybe_confirm(tl_tracker *t, trk *k)
  * older confirmed track (position and velocity both inside the 99.9% chi-square(3)
  * region of the summed covariances, the older one extrapolated linearly with a
  * gravity-sized margin) is the same object seen twice: delete k, the younger.
- * Checked only for tracks confirmed within the last two minutes, so the cost stays
- * linear in the number of tracks. Returns 1 if k is a duplicate. */
-static int is_duplicate(const tl_tracker *t, const trk *k, int64_t now)
+ * Checked for tracks confirmed within the last two minutes. Candidates come from a
+ * per-scan index of confirmed tracks sorted by ECEF x, so a scan costs
+ * O(T log T) once plus a local search per checked track. */
+static void dup_index_build(tl_tracker *t, int64_t now)
+{
+    size_t n = 0;
+    double maxtr = 0.0, maxdt = 0.0;
+    for (size_t i = 0; i < t->n_live; i++) {
+        int32_t slot = t->live[i];
+        const trk *o = &t->pool[slot];
+        if (o->status != TL_TRACK_CONFIRMED)
+            continue;
+        const tl_state_est *m0 = &o->imm.mode[TL_IMM_BALLISTIC];
+        double dt = tl__dt_s(now, m0->t_ns);
+        for (int u = 0; u < 3; u++)
+            t->dup_pos[slot][u] = m0->x[u] + m0->x[3 + u] * dt;
+        double tr = m0->P[0][0] + m0->P[1][1] + m0->P[2][2];
+        maxtr = tr > maxtr ? tr : maxtr;
+        maxdt = fabs(dt) > maxdt ? fabs(dt) : maxdt;
+        t->dup_order[n++] = slot;
+    }
+    sort_by_x(t->dup_order, n, t->dup_pos);
+    t->n_dup = n;
+    t->dup_margin = 2e3 + 6.0 * sqrt(maxtr) + 5.0 * maxdt * maxdt;
+    t->dup_built = 1;
+}
+
+static int same_object(const tl_state_est *a, const tl_state_est *b)
+{
+    double dt = tl__dt_s(a->t_ns, b->t_ns);
+    double margin = 0.5 * 10.0 * dt * dt, vmargin = 10.0 * fabs(dt);
+    for (int blk = 0; blk < 2; blk++) {
+        double d[3], S[3][3], L[9];
+        for (int u = 0; u < 3; u++) {
+            int iu = 3 * blk + u;
+            double xb = b->x[iu] + (blk == 0 ? b->x[3 + u] * dt : 0.0);
+            d[u] = a->x[iu] - xb;
+            for (int v = 0; v < 3; v++) {
+                int iv = 3 * blk + v;
+                S[u][v] = a->P[iu][iv] + b->P[iu][iv];
+                if (blk == 0)
+                    S[u][v] += b->P[3 + u][3 + v] * dt * dt + b->P[u][3 + v] * dt +
+                               b->P[3 + u][v] * dt;
+            }
+            S[u][u] += blk == 0 ? margin * margin : vmargin * vmargin;
+        }
+        if (tl__chol(3, &S[0][0], 3, L, 3) != 0)
+            return 0;
+        double y[3] = {d[0], d[1], d[2]};
+        tl__chol_solve(3, L, 3, y, 1, 1);
+        if (!(d[0] * y[0] + d[1] * y[1] + d[2] * y[2] < 16.27)) /* chi2(3) 0.999 */
+            return 0;
+    }
+    return 1;
+}
+
+static int is_duplicate(tl_tracker *t, const trk *k, int64_t now)
 {
     if (k->status != TL_TRACK_CONFIRMED || tl__dt_s(now, k->t_confirmed) > 120.0)
         return 0;
+    if (!t->dup_built)
+        dup_index_build(t, now);
     tl_state_est a;
     tl_imm_combine(&k->imm, &a);
-    for (size_t i = 0; i < t->n_live; i++) {
-        const trk *o = &t->pool[t->live[i]];
+    double dta = tl__dt_s(now, a.t_ns), xa[3];
+    for (int u = 0; u < 3; u++)
+        xa[u] = a.x[u] + a.x[3 + u] * dta;
+    double lim = t->dup_margin + 6.0 * sqrt(a.P[0][0] + a.P[1][1] + a.P[2][2]);
+    size_t lo = 0, hi = t->n_dup;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->dup_pos[t->dup_order[mid]][0] < xa[0] - lim)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t q = lo; q < t->n_dup; q++) {
+        int32_t slot = t->dup_order[q];
+        const double *p = t->dup_pos[slot];
+        if (p[0] > xa[0] + lim)
+            break;
+        const trk *o = &t->pool[slot];
+        /* deleted since the index was built, itself, or younger than k */
         if (o == k || o->status != TL_TRACK_CONFIRMED || o->id > k->id)
+            continue;
+        if (fabs(p[1] - xa[1]) > lim || fabs(p[2] - xa[2]) > lim)
             continue;
         tl_state_est b;
         tl_imm_combine(&o->imm, &b);
-        double dt = tl__dt_s(a.t_ns, b.t_ns);
-        double margin = 0.5 * 10.0 * dt * dt, vmargin = 10.0 * fabs(dt);
-        int same = 1;
-        for (int blk = 0; blk < 2 && same; blk++) {
-            double d[3], S[3][3], L[9];
-            for (int u = 0; u < 3; u++) {
-                int iu = 3 * blk + u;
-                double xb = b.x[iu] + (blk == 0 ? b.x[3 + u] * dt : 0.0);
-                d[u] = a.x[iu] - xb;
-                for (int v = 0; v < 3; v++) {
-                    int iv = 3 * blk + v;
-                    S[u][v] = a.P[iu][iv] + b.P[iu][iv];
-                    if (blk == 0)
-                        S[u][v] += b.P[3 + u][3 + v] * dt * dt + b.P[u][3 + v] * dt +
-                                   b.P[3 + u][v] * dt;
-                }
-                S[u][u] += blk == 0 ? margin * margin : vmargin * vmargin;
-            }
-            if (tl__chol(3, &S[0][0], 3, L, 3) != 0) {
-                same = 0;
-                break;
-            }
-            double y[3] = {d[0], d[1], d[2]};
-            tl__chol_solve(3, L, 3, y, 1, 1);
-            same = d[0] * y[0] + d[1] * y[1] + d[2] * y[2] < 16.27; /* chi2(3) 0.999 */
-        }
-        if (same)
+        if (same_object(&a, &b))
             return 1;
     }
     return 0;
@@ -784,6 +844,7 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
     }
 
     /* M-of-N bookkeeping, confirmation, deletion */
+    t->dup_built = 0;
     for (size_t li = 0; li < t->n_live;) {
         trk *k = &t->pool[t->live[li]];
         if ((k->sensor_mask & (1ull << sensor)) && k->status == TL_TRACK_TENTATIVE &&
