@@ -40,6 +40,8 @@ typedef struct trk {
     uint8_t n_opp;
     uint8_t status;  /* tl_track_status; slots on the free list are DELETED */
     uint8_t was_midcourse, ir_cued, phase, touched;
+    uint8_t thrust_off;      /* ballistic for a sustained time: boost is over */
+    int64_t t_ballistic;     /* since when the ballistic mode dominates (0: not) */
     int32_t next_free;
 } trk;
 
@@ -782,7 +784,20 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         }
         if (!near)
             continue;
-        if (tl_imm_predict(&t->cfg.imm, &k->imm, now) != TL_OK)
+        /* model set for this step: THRUST until the track has been ballistic for
+         * 30 s above 100 km; REENTRY only where drag can matter (below ~150 km) */
+        unsigned active = 1u << TL_IMM_BALLISTIC;
+        if (!k->thrust_off)
+            active |= 1u << TL_IMM_THRUST;
+        {
+            double r = sqrt(c.x[0] * c.x[0] + c.x[1] * c.x[1] + c.x[2] * c.x[2]);
+            double vr = (c.x[0] * c.x[3] + c.x[1] * c.x[4] + c.x[2] * c.x[5]) / r;
+            double sphi2 = c.x[2] * c.x[2] / (r * r);
+            double h = r - TL_WGS84_A * (1.0 - TL_WGS84_F * sphi2) + vr * dt;
+            if (h < 150e3)
+                active |= 1u << TL_IMM_REENTRY;
+        }
+        if (tl_imm_predict_active(&t->cfg.imm, &k->imm, now, active) != TL_OK)
             continue;
         k->touched = 1;
         tl_imm_combine(&k->imm, &c);
@@ -835,11 +850,24 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->phase = (uint8_t)tl_track_phase(c.x, 1.0 - mu_b, k->was_midcourse);
         /* latch "has coasted": ballistic and above the atmosphere, so that a
          * re-entry or a manoeuvre later is never mistaken for boost */
-        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->was_midcourse) {
+        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->thrust_off) {
             tl_geodetic g;
             tl_ecef_to_geodetic(c.x, &g);
-            if (g.h_m > 100e3)
+            if (g.h_m > 100e3) {
                 k->was_midcourse = 1;
+                if (mu_b > 0.9) {
+                    if (!k->t_ballistic)
+                        k->t_ballistic = now;
+                    else if (tl__dt_s(now, k->t_ballistic) > 30.0)
+                        k->thrust_off = 1;
+                } else {
+                    k->t_ballistic = 0;
+                }
+            } else {
+                k->t_ballistic = 0;
+            }
+        } else if (!k->thrust_off) {
+            k->t_ballistic = 0;
         }
     }
 
