@@ -9,7 +9,8 @@
  *    (everything encrypted), sample size 600 B (about a track on the wire).
  * Prints one JSON object per line. Three processes (fork): US relay, KR publisher,
  * JP receiver (this process). Set TL_BENCH_QUICK=1 for a short smoke run, and
- * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only). */
+ * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only).
+ * Nodes run with low_latency (listeners); TL_BENCH_WAITSET=1 measures the poll-loop mode. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -78,7 +79,7 @@ static tl_node *make_node(const tl_netconfig *cfg, const char *dir, const char *
     char state[600], pki[600];
     snprintf(state, sizeof state, "%s/%s", dir, nation);
     snprintf(pki, sizeof pki, "%s/pki", dir);
-    tl_node_opts o = {state, getenv("TL_BENCH_INSECURE") ? NULL : pki, fn, NULL, 0, 0};
+    tl_node_opts o = {state, getenv("TL_BENCH_INSECURE") ? NULL : pki, fn, NULL, 0, 0, !getenv("TL_BENCH_WAITSET")};
     tl_node *n = NULL;
     tl_err err;
     if (tl_node_create(cfg, nation, &o, &n, &err)) {

@@ -21,12 +21,13 @@ static void node_usage(FILE *f)
 {
     fprintf(f,
             "usage: trilink node --config FILE --nation X [--state DIR] [--pki DIR | --insecure]\n"
-            "                    [--duration S] [--verbose]\n"
+            "                    [--duration S] [--verbose] [--low-latency]\n"
             "                    [--inject-synthetic N [--inject-rate HZ] [--inject-kind K] [--inject-to LIST]\n"
             "                     [--inject-delay S]] [--inject-bad]\n"
             "  --state DIR   journal and health.json (default state/<nation>)\n"
             "  --pki DIR     PKI from `trilink pki init` (default pki); --insecure: no DDS Security\n"
-            "  --duration S  stop after S seconds (default: run until SIGINT/SIGTERM)\n");
+            "  --duration S  stop after S seconds (default: run until SIGINT/SIGTERM)\n"
+            "  --low-latency take products on DDS threads (listeners) instead of the poll loop\n");
 }
 
 static void on_product(void *user, const tl_product *p, const char *via)
@@ -171,7 +172,7 @@ int tl_cmd_node(int argc, char **argv)
 {
     const char *config = NULL, *nation = NULL, *state = NULL, *pki = "pki", *kind_s = NULL, *to = NULL;
     double duration = 0, rate = 100, delay = 3, ninj = 0;
-    int insecure = 0, verbose = 0, bad = 0, skip_check = 0;
+    int insecure = 0, verbose = 0, bad = 0, skip_check = 0, low_latency = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help")) {
@@ -185,6 +186,9 @@ int tl_cmd_node(int argc, char **argv)
             continue;
         } else if (!strcmp(a, "--inject-bad")) {
             bad = 1;
+            continue;
+        } else if (!strcmp(a, "--low-latency")) {
+            low_latency = 1;
             continue;
         } else if (!strcmp(a, "--skip-pki-check")) {
             skip_check = 1;
@@ -256,7 +260,7 @@ int tl_cmd_node(int argc, char **argv)
     }
     if (insecure)
         fprintf(stderr, "trilink node %s: WARNING: --insecure: DDS Security is off\n", nation);
-    tl_node_opts o = {state, insecure ? NULL : pki, on_product, NULL, verbose, skip_check};
+    tl_node_opts o = {state, insecure ? NULL : pki, on_product, NULL, verbose, skip_check, low_latency};
     tl_node *n = NULL;
     int rc = tl_node_create(&cfg, nation, &o, &n, &err);
     if (rc) {
