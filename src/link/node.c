@@ -12,8 +12,11 @@
  * forwards to every link the policy allows, never to a nation on the path, with
  * the source timestamp kept and its own participant ignored (ignore-local).
  *
- * Single-threaded: tl_node_poll() waits on one waitset for all readers of all
- * participants and runs timers (heartbeats, link health, gap detection).
+ * Threads: tl_node_poll() waits on one waitset for the readers of all participants
+ * and runs timers (heartbeats, link health, gap detection). With low_latency the
+ * product and heartbeat readers are taken in DDS listeners instead (gap-fill
+ * requests stay on the poll thread). One mutex serialises all of it with the
+ * public calls.
  */
 #include <math.h>
 #include <pthread.h>
