@@ -10,7 +10,8 @@
  * Prints one JSON object per line. Three processes (fork): US relay, KR publisher,
  * JP receiver (this process). Set TL_BENCH_QUICK=1 for a short smoke run, and
  * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only).
- * Nodes run with low_latency (listeners); TL_BENCH_WAITSET=1 measures the poll-loop mode. */
+ * The relay run is done twice: nodes in the default poll-loop mode (link_relay_*)
+ * and in low_latency mode, products taken in DDS listeners (link_relay_lowlat_*). */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -74,12 +75,14 @@ static void track(tl_product *p, char tag, int i, int64_t now)
 static volatile sig_atomic_t child_stop;
 static void on_term(int s) { child_stop = s; }
 
+static int low_latency; /* mode of the current run */
+
 static tl_node *make_node(const tl_netconfig *cfg, const char *dir, const char *nation, tl_node_product_fn fn)
 {
     char state[600], pki[600];
-    snprintf(state, sizeof state, "%s/%s", dir, nation);
+    snprintf(state, sizeof state, "%s/%s%d", dir, nation, low_latency);
     snprintf(pki, sizeof pki, "%s/pki", dir);
-    tl_node_opts o = {state, getenv("TL_BENCH_INSECURE") ? NULL : pki, fn, NULL, 0, 0, !getenv("TL_BENCH_WAITSET")};
+    tl_node_opts o = {state, getenv("TL_BENCH_INSECURE") ? NULL : pki, fn, NULL, 0, 0, low_latency};
     tl_node *n = NULL;
     tl_err err;
     if (tl_node_create(cfg, nation, &o, &n, &err)) {
@@ -237,6 +240,46 @@ static void json(const char *name, const char *unit, double v)
     fflush(stdout);
 }
 
+/* One relay run (US and KR forked, JP here) in the current mode. */
+static void relay_run(const tl_netconfig *cfg_, const char *dir, double *p50, double *p99, double *thr)
+{
+    const tl_netconfig cfg = *cfg_;
+    signal(SIGTERM, on_term);
+    pid_t us = fork();
+    if (us == 0)
+        run_us(&cfg, dir);
+    pid_t kr = fork();
+    if (kr == 0)
+        run_kr(&cfg, dir);
+    n_lat_got = n_thr_got = n_warm_got = 0;
+    thr_first_ns = thr_last_ns = 0;
+    tl_node *jp = make_node(&cfg, dir, "JP", on_recv);
+    int64_t t_end = tl_node_now_ns() + 240LL * 1000000000;
+    while ((n_lat_got < n_lat || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
+        tl_node_poll(jp, 100);
+    tl_link_health h;
+    tl_node_health(jp, 0, &h);
+    tl_node_destroy(jp);
+    kill(kr, SIGTERM);
+    kill(us, SIGTERM);
+    waitpid(kr, NULL, 0);
+    waitpid(us, NULL, 0);
+    fprintf(stderr, "bench_link: JP link: in %llu, gap-fill requests %llu, duplicates %llu\n",
+            (unsigned long long)h.samples_in, (unsigned long long)h.gapfill_requests,
+            (unsigned long long)h.dups_dropped);
+    fprintf(stderr, "bench_link: JP got %d/%d latency, %d/%d throughput samples (warm-up %d)\n", n_lat_got, n_lat,
+            n_thr_got, n_thr, n_warm_got);
+
+    *p50 = *p99 = *thr = NAN;
+    if (n_lat_got > 0) {
+        qsort(lat_ns, (size_t)n_lat_got, sizeof *lat_ns, cmp64);
+        *p50 = (double)lat_ns[n_lat_got / 2] * 1e-3;
+        *p99 = (double)lat_ns[(int)(0.99 * (n_lat_got - 1))] * 1e-3;
+    }
+    if (n_thr_got > 1 && thr_last_ns > thr_first_ns)
+        *thr = (double)(n_thr_got - 1) / ((double)(thr_last_ns - thr_first_ns) * 1e-9);
+}
+
 int main(void)
 {
     if (getenv("TL_BENCH_QUICK")) {
@@ -298,38 +341,12 @@ int main(void)
         }
     }
     signal(SIGTERM, on_term);
-    pid_t us = fork();
-    if (us == 0)
-        run_us(&cfg, dir);
-    pid_t kr = fork();
-    if (kr == 0)
-        run_kr(&cfg, dir);
     lat_ns = calloc((size_t)n_lat, sizeof *lat_ns);
-    tl_node *jp = make_node(&cfg, dir, "JP", on_recv);
-    int64_t t_end = tl_node_now_ns() + 240LL * 1000000000;
-    while ((n_lat_got < n_lat || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
-        tl_node_poll(jp, 100);
-    tl_link_health h;
-    tl_node_health(jp, 0, &h);
-    tl_node_destroy(jp);
-    kill(kr, SIGTERM);
-    kill(us, SIGTERM);
-    waitpid(kr, NULL, 0);
-    waitpid(us, NULL, 0);
-    fprintf(stderr, "bench_link: JP link: in %llu, gap-fill requests %llu, duplicates %llu\n",
-            (unsigned long long)h.samples_in, (unsigned long long)h.gapfill_requests,
-            (unsigned long long)h.dups_dropped);
-    fprintf(stderr, "bench_link: JP got %d/%d latency, %d/%d throughput samples (warm-up %d)\n", n_lat_got, n_lat,
-            n_thr_got, n_thr, n_warm_got);
-
-    double p50 = NAN, p99 = NAN, thr = NAN;
-    if (n_lat_got > 0) {
-        qsort(lat_ns, (size_t)n_lat_got, sizeof *lat_ns, cmp64);
-        p50 = (double)lat_ns[n_lat_got / 2] * 1e-3;
-        p99 = (double)lat_ns[(int)(0.99 * (n_lat_got - 1))] * 1e-3;
-    }
-    if (n_thr_got > 1 && thr_last_ns > thr_first_ns)
-        thr = (double)(n_thr_got - 1) / ((double)(thr_last_ns - thr_first_ns) * 1e-9);
+    double p50, p99, thr, lp50, lp99, lthr;
+    low_latency = 0;
+    relay_run(&cfg, dir, &p50, &p99, &thr);
+    low_latency = 1;
+    relay_run(&cfg, dir, &lp50, &lp99, &lthr);
 
     /* Baseline: ddsperf with the same governance, JP and US identities, 600-byte samples. */
     char xj[700], xu[700], o1[700], o2[700], dom[16];
@@ -369,6 +386,11 @@ int main(void)
     json("ddsperf_secure_throughput", "samples/s", dthr);
     json("link_relay_p99_over_ddsperf_rtt_p99", "ratio", p99 / dp99);
     json("link_relay_throughput_over_ddsperf", "ratio", thr / dthr);
+    json("link_relay_lowlat_latency_p50", "us", lp50);
+    json("link_relay_lowlat_latency_p99", "us", lp99);
+    json("link_relay_lowlat_throughput", "products/s", lthr);
+    json("link_relay_lowlat_p99_over_ddsperf_rtt_p99", "ratio", lp99 / dp99);
+    json("link_relay_lowlat_throughput_over_ddsperf", "ratio", lthr / dthr);
     snprintf(path, sizeof path, "rm -rf %s", dir);
     if (system(path) != 0)
         fprintf(stderr, "bench_link: could not remove %s\n", dir);
