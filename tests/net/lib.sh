@@ -30,7 +30,7 @@ write_config() {
 nations: [JP, US, KR]
 relays: [US]
 heartbeat_period_s: 1
-time_window_s: {past: 600, future: 5}
+time_window_s: {past: ${WINDOW_PAST:-600}, future: 5}
 links:
   - {name: us-jp, domain: $d1, ends: [{nation: US, address: $a1, participant_index: 0}, {nation: JP, address: $a2, participant_index: 1}]}
   - {name: us-kr, domain: $d2, ends: [{nation: US, address: $a3, participant_index: 0}, {nation: KR, address: $a4, participant_index: 1}]}
