@@ -39,6 +39,8 @@ int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const
  *  batch undoes only itself. */
 int tl_journal_begin(tl_journal *j, tl_err *err);
 int tl_journal_commit(tl_journal *j, tl_err *err);
+/** Undo everything appended since tl_journal_begin (no-op outside a batch). */
+void tl_journal_rollback(tl_journal *j);
 
 /** Last processed sequence from origin (0 if none). */
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin);

@@ -181,6 +181,12 @@ int tl_node_create(const struct tl_netconfig *cfg, const char *nation, const tl_
  *  now_ns: the node clock (tl_node_now_ns()). */
 int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err);
 
+/** Publish count products at once (e.g. every track a fusion cycle updated): as
+ *  tl_node_publish for each, in order, with one journal transaction for all
+ *  (all or none are journaled and sent) and the samples packed into as few
+ *  network messages as fit. */
+int tl_node_publish_many(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err);
+
 /** Process received samples, heartbeats and gap-fill for up to timeout_ms. The
  *  node's functions may be called from several threads (one internal mutex). */
 int tl_node_poll(tl_node *n, int timeout_ms);

@@ -143,7 +143,8 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
                    &j->rej, err)) ||
         (rc = prep(j, "INSERT INTO origin_state VALUES(?1,?2) ON CONFLICT(origin) DO UPDATE SET"
                       " last_seq=max(last_seq, excluded.last_seq)", &j->adv, err)) ||
-        (rc = prep(j, "SELECT last_seq FROM origin_state WHERE origin=?", &j->last, err)) ||
+        (rc = prep(j, "SELECT max(ifnull((SELECT max(seq) FROM products WHERE origin=?1), 0),"
+                      " ifnull((SELECT last_seq FROM origin_state WHERE origin=?1), 0))", &j->last, err)) ||
         (rc = prep(j, "SELECT body FROM products WHERE origin=? AND seq>? ORDER BY seq ASC LIMIT ?", &j->scan, err)) ||
         (rc = prep(j, "SELECT body FROM products WHERE origin=? AND seq<? ORDER BY seq DESC LIMIT ?", &j->scan_desc,
                    err)) ||
@@ -217,8 +218,7 @@ int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, 
             run(j->rollback);
         return TL_ESTATE;
     }
-    if (rc != SQLITE_DONE || advance(j, p->hdr.origin, p->hdr.seq) ||
-        (!j->in_batch && run(j->commit) != SQLITE_DONE)) {
+    if (rc != SQLITE_DONE || (!j->in_batch && run(j->commit) != SQLITE_DONE)) {
         int r = tl_err_set(err, TL_EIO, "journal: append %s/%llu: %s", p->hdr.origin,
                            (unsigned long long)p->hdr.seq, sqlite3_errmsg(j->db));
         if (!j->in_batch)
@@ -277,6 +277,14 @@ int tl_journal_commit(tl_journal *j, tl_err *err)
         return r;
     }
     return 0;
+}
+
+void tl_journal_rollback(tl_journal *j)
+{
+    if (!j->in_batch)
+        return;
+    j->in_batch = 0;
+    run(j->rollback);
 }
 
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin)

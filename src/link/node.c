@@ -45,6 +45,7 @@ typedef struct tl__link {
     int self_end;
     char peer[TL_NATION_LEN];
     dds_entity_t dom, pp, wr[NSLOT], rd[NSLOT];
+    uint32_t unflushed; /* writers (bit per slot) with batched samples not yet sent */
     tl_link_health h;
     int64_t last_hb_rx_ns;
     int need_gapfill;
@@ -118,6 +119,32 @@ static void logf_(const tl_node *n, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ---- writes: batched under the lock, sent when it is released ---------------- */
+
+/* Writers run in Cyclone's WriteBatch mode: samples written while the node's lock
+ * is held are packed into as few RTPS messages as fit (one encryption and one
+ * sendmsg per message instead of per sample) and sent by unlock(). */
+static dds_return_t write_slot(tl__link *l, int slot, const void *sample, dds_time_t ts)
+{
+    l->unflushed |= 1u << slot;
+    return dds_write_ts(l->wr[slot], sample, ts);
+}
+
+static void lock(tl_node *n) { pthread_mutex_lock(&n->mu); }
+
+static void unlock(tl_node *n)
+{
+    for (int li = 0; li < n->n_links; li++) {
+        tl__link *l = &n->links[li];
+        for (int s = 1; s < NSLOT && l->unflushed; s++)
+            if (l->unflushed & (1u << s)) {
+                dds_write_flush(l->wr[s]);
+                l->unflushed &= ~(1u << s);
+            }
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
 /* ---- DDS set-up ------------------------------------------------------------ */
 
 static int peer_port(int domain, int pindex) { return 7400 + 250 * domain + 10 + 2 * pindex; }
@@ -131,7 +158,7 @@ static void domain_xml(const tl__link *l, char *buf, size_t cap)
              "<CycloneDDS><Domain Id=\"%d\"><General><Interfaces><NetworkInterface address=\"%s\"/>"
              "</Interfaces><AllowMulticast>false</AllowMulticast></General>"
              "<Discovery><ParticipantIndex>%d</ParticipantIndex><Peers><Peer address=\"%s:%d\"/></Peers>"
-             "<SPDPInterval>1s</SPDPInterval></Discovery>"
+             "<SPDPInterval>1s</SPDPInterval></Discovery><Internal><WriteBatch>true</WriteBatch></Internal>"
              "<Tracing><Verbosity>warning</Verbosity><OutputFile>stderr</OutputFile></Tracing>"
              "</Domain></CycloneDDS>",
              l->cfg->domain_id, me->address, me->participant_index, peer->address,
@@ -192,9 +219,9 @@ static void on_data_available(dds_entity_t rd, void *arg)
 {
     (void)rd;
     tl__lst_arg *a = arg;
-    pthread_mutex_lock(&a->n->mu);
+    lock(a->n);
     take_all(a->n, a->li, a->slot, tl_node_now_ns());
-    pthread_mutex_unlock(&a->n->mu);
+    unlock(a->n);
 }
 
 static int link_open(tl_node *n, int li, const tl_pki_files *pki, tl_err *err)
@@ -408,7 +435,7 @@ static int send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev, 
     q->hdr.prev_seq = prev;
     reduce(&n->cfg, q, l->peer);
     tl__to_wire(q, &n->wire);
-    dds_return_t rc = dds_write_ts(l->wr[q->kind], &n->wire.u, ts);
+    dds_return_t rc = write_slot(l, q->kind, &n->wire.u, ts);
     if (rc < 0) {
         if (n->opts.verbose)
             logf_(n, "write %s/%llu to %s failed: %s (gap-fill will repair)", q->hdr.origin,
@@ -433,17 +460,28 @@ static void fan_out(tl_node *n, const tl_product *p, int from_link, dds_time_t t
     }
 }
 
-static int publish_locked(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err);
+static int publish_locked(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err);
 
 int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err)
 {
-    pthread_mutex_lock(&n->mu);
-    int rc = publish_locked(n, p, now_ns, err);
-    pthread_mutex_unlock(&n->mu);
+    lock(n);
+    int rc = publish_locked(n, p, 1, now_ns, err);
+    unlock(n);
     return rc;
 }
 
-static int publish_locked(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err)
+int tl_node_publish_many(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err)
+{
+    if (count < 0)
+        return tl_err_set(err, TL_EINVAL, "publish: negative product count %d", count);
+    lock(n);
+    int rc = publish_locked(n, p, count, now_ns, err);
+    unlock(n);
+    return rc;
+}
+
+/* Fill in our header: origin, next sequence number, time, path, mask and marking. */
+static int stamp_own(tl_node *n, tl_product *p, uint64_t seq, int64_t now_ns, tl_err *err)
 {
     if (p->kind <= 0 || p->kind >= TL_PROD_KIND_COUNT)
         return tl_err_set(err, TL_EINVAL, "publish: bad product kind %d", (int)p->kind);
@@ -454,32 +492,50 @@ static int publish_locked(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err
     if (!h->marking[0] && marking)
         snprintf(h->marking, sizeof h->marking, "%s", marking);
     snprintf(h->origin, sizeof h->origin, "%s", n->self);
-    h->seq = n->last_done[n->self_idx] + 1;
+    h->seq = seq;
     h->prev_seq = 0;
     h->origin_time_ns = now_ns;
     h->path_len = 1;
     memset(h->path, 0, sizeof h->path);
     snprintf(h->path[0], TL_NATION_LEN, "%s", n->self);
-    int rc = tl_journal_append(n->j, p, TL_J_OWN, "", now_ns, err);
-    if (rc)
+    return 0;
+}
+
+/* Journal all count products in one transaction (all or none), then send them. */
+static int publish_locked(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err)
+{
+    uint64_t seq = n->last_done[n->self_idx];
+    int rc = tl_journal_begin(n->j, err);
+    for (int i = 0; i < count && !rc; i++) {
+        if (!(rc = stamp_own(n, &p[i], seq + 1, now_ns, err)) &&
+            !(rc = tl_journal_append(n->j, &p[i], TL_J_OWN, "", now_ns, err)))
+            seq++;
+    }
+    if (rc) {
+        tl_journal_rollback(n->j);
         return rc;
-    n->last_done[n->self_idx] = h->seq;
-    fan_out(n, p, -1, (dds_time_t)now_ns);
+    }
+    if ((rc = tl_journal_commit(n->j, err)))
+        return rc;
+    for (int i = 0; i < count; i++) {
+        n->last_done[n->self_idx] = p[i].hdr.seq;
+        fan_out(n, &p[i], -1, (dds_time_t)now_ns);
+    }
     return 0;
 }
 
 int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err)
 {
     int rc = 0;
-    pthread_mutex_lock(&n->mu);
+    lock(n);
     tl__wire *w = &n->wire;
     for (int li = 0; li < n->n_links && !rc; li++) {
         tl__to_wire(p, w);
-        dds_return_t r = dds_write(n->links[li].wr[p->kind], &w->u);
+        dds_return_t r = write_slot(&n->links[li], p->kind, &w->u, dds_time());
         if (r < 0)
             rc = tl_err_set(err, TL_ENET, "inject: %s", dds_strretcode(r));
     }
-    pthread_mutex_unlock(&n->mu);
+    unlock(n);
     return rc;
 }
 
@@ -496,7 +552,7 @@ static void request_gapfill(tl_node *n, tl__link *l, int oi, int64_t now, int fo
     tl__strlcpy(r.origin, n->cfg.nations[oi], sizeof r.origin);
     r.after_seq = after;
     r.request_time_ns = now;
-    if (dds_write(l->wr[TOPIC_GF], &r) >= 0) {
+    if (write_slot(l, TOPIC_GF, &r, now) >= 0) {
         l->last_req_ns[oi] = now;
         l->last_req_after[oi] = after;
         l->h.gapfill_requests++;
@@ -804,7 +860,7 @@ static void send_heartbeat(tl_node *n, tl__link *l, int64_t now)
     hb.offered._length = no;
     hb.offered._maximum = 16;
     hb.offered._buffer = os;
-    dds_write(l->wr[TOPIC_HB], &hb);
+    write_slot(l, TOPIC_HB, &hb, now);
 }
 
 static void tick(tl_node *n, int64_t now)
@@ -850,9 +906,9 @@ int tl_node_poll(tl_node *n, int timeout_ms)
     for (int iter = 0; iter < 100000; iter++) {
         int64_t now = tl_node_now_ns();
         if (now >= n->next_tick_ns) {
-            pthread_mutex_lock(&n->mu);
+            lock(n);
             tick(n, now);
-            pthread_mutex_unlock(&n->mu);
+            unlock(n);
             n->next_tick_ns = now + (int64_t)(n->cfg.heartbeat_period_s * 1e9);
         }
         int64_t until = end < n->next_tick_ns ? end : n->next_tick_ns;
@@ -862,9 +918,9 @@ int tl_node_poll(tl_node *n, int timeout_ms)
         int nt = dds_waitset_wait(n->ws, trig, TL_LINKS_MAX * NSLOT, wait);
         now = tl_node_now_ns();
         for (int i = 0; i < nt && i < TL_LINKS_MAX * NSLOT; i++) {
-            pthread_mutex_lock(&n->mu);
+            lock(n);
             take_all(n, (int)(trig[i] / NSLOT), (int)(trig[i] % NSLOT), now);
-            pthread_mutex_unlock(&n->mu);
+            unlock(n);
         }
         if (now >= end)
             break;

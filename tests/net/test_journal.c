@@ -1,6 +1,7 @@
 /* test_journal.c — the SQLite journal: WAL mode, append-once per (origin, seq),
  * last processed sequence per origin (also advanced by consumed rejects), ordered
- * scans for gap-fill, and persistence across close/reopen. */
+ * scans for gap-fill, persistence across close/reopen, and group commits (a
+ * rolled-back batch leaves no trace; a committed one is all there). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,47 @@ static void test_journal(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_journal_batch(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tljXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    tl_journal *j;
+    tl_err err;
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal(tl_journal_begin(j, &err), 0);
+    assert_int_equal(tl_journal_begin(j, &err), TL_ESTATE); /* no nesting */
+    for (uint64_t s = 1; s <= 5; s++) {
+        tl_product p = prod("JP", s);
+        assert_int_equal(tl_journal_append(j, &p, TL_J_OWN, "", 1, &err), 0);
+    }
+    tl_journal_rollback(j);
+    assert_int_equal((int)tl_journal_last_seq(j, "JP"), 0);
+    collect c = {{0}, 0};
+    assert_int_equal(tl_journal_scan(j, "JP", 0, 100, visit, &c), 0);
+    /* A committed batch, with a duplicate inside that undoes only itself. */
+    assert_int_equal(tl_journal_begin(j, &err), 0);
+    for (uint64_t s = 1; s <= 5; s++) {
+        tl_product p = prod("JP", s);
+        assert_int_equal(tl_journal_append(j, &p, TL_J_OWN, "", 1, &err), 0);
+    }
+    tl_product d = prod("JP", 3);
+    assert_int_equal(tl_journal_append(j, &d, TL_J_OWN, "", 1, &err), TL_ESTATE);
+    assert_int_equal(tl_journal_commit(j, &err), 0);
+    tl_journal_close(j);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal((int)tl_journal_last_seq(j, "JP"), 5);
+    assert_int_equal(tl_journal_scan(j, "JP", 0, 100, visit, &c), 5);
+    for (int i = 0; i < c.n; i++)
+        assert_int_equal((int)c.seqs[i], 1 + i);
+    tl_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_journal)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_journal), cmocka_unit_test(test_journal_batch)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
