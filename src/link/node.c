@@ -15,8 +15,11 @@
  * Threads: tl_node_poll() waits on one waitset for the readers of all participants
  * and runs timers (heartbeats, link health, gap detection). With low_latency the
  * product and heartbeat readers are taken in DDS listeners instead (gap-fill
- * requests stay on the poll thread). One mutex serialises all of it with the
- * public calls.
+ * requests stay on the poll thread), but only while samples arrive one at a time:
+ * in a burst, or while the node is busy, the listener hands the readers to the
+ * poll thread (a guard condition on the waitset), which takes them in batches,
+ * so a receive thread never falls behind its socket. One mutex serialises all of
+ * it with the public calls.
  */
 #include <math.h>
 #include <pthread.h>
@@ -65,6 +68,10 @@ typedef struct tl__pending {
 } tl__pending;
 
 #define PEND_MAX 128
+/* low_latency: a listener call sooner than this after the previous inline one is a
+ * burst, handed to the poll thread (inline work per sample is ~50-100 us). */
+#define BURST_GAP_NS 200000
+#define ATTACH_DEFERRED ((dds_attach_t)(TL_LINKS_MAX * NSLOT))
 
 typedef struct tl__held {
     int used;
@@ -90,6 +97,9 @@ struct tl_node {
     int n_links;
     tl__link links[TL_LINKS_MAX];
     dds_entity_t ws;
+    dds_entity_t deferred_gc; /* low_latency: "the poll thread takes the listener readers" */
+    int deferred;
+    int64_t last_inline_ns;
     uint64_t last_done[TL_NET_NATIONS_MAX]; /* last processed seq per origin */
     int n_held;
     tl__held *held;
@@ -210,18 +220,54 @@ static const char *slot_topic(int s)
     return tl__kind_topic((tl_product_kind)s);
 }
 
-static void take_all(tl_node *n, int li, int slot, int64_t now);
+static int take_all(tl_node *n, int li, int slot, int64_t now);
 
 /* low_latency: products and heartbeats are taken on the DDS thread that received
- * them. Gap-fill requests stay on the poll thread: answering one writes many
- * samples on the same domain, which must not block that domain's receive thread. */
+ * them, if the node is idle. Gap-fill requests stay on the poll thread: answering
+ * one writes many samples on the same domain, which must not block that domain's
+ * receive thread. A receive thread that journals and forwards sample by sample
+ * through a burst falls behind its socket (measured: tens of thousands of UDP
+ * receive-buffer drops and multi-second retransmission stalls), so in a burst, or
+ * when the lock is taken, the samples stay in the reader and the poll thread is
+ * woken to take them in batches. */
 static void on_data_available(dds_entity_t rd, void *arg)
 {
     (void)rd;
     tl__lst_arg *a = arg;
-    lock(a->n);
-    take_all(a->n, a->li, a->slot, tl_node_now_ns());
-    unlock(a->n);
+    tl_node *n = a->n;
+    if (pthread_mutex_trylock(&n->mu) != 0) {
+        dds_set_guardcondition(n->deferred_gc, true);
+        return;
+    }
+    int64_t now = tl_node_now_ns();
+    if (n->deferred || now - n->last_inline_ns < BURST_GAP_NS) {
+        n->deferred = 1;
+        dds_set_guardcondition(n->deferred_gc, true);
+    } else {
+        take_all(n, a->li, a->slot, now);
+        n->last_inline_ns = tl_node_now_ns();
+    }
+    unlock(n);
+}
+
+/* Poll thread: take what the listeners handed over, then let them take again. */
+static void take_deferred(tl_node *n)
+{
+    bool was;
+    dds_take_guardcondition(n->deferred_gc, &was);
+    lock(n);
+    int64_t now = tl_node_now_ns();
+    int more = 0;
+    for (int li = 0; li < n->n_links; li++)
+        for (int s = 1; s < NSLOT; s++)
+            if (s != TOPIC_GF)
+                more |= take_all(n, li, s, now);
+    if (more) /* the round limit was hit: come back after the other readers */
+        dds_set_guardcondition(n->deferred_gc, true);
+    else
+        n->deferred = 0;
+    n->last_inline_ns = tl_node_now_ns();
+    unlock(n);
 }
 
 static int link_open(tl_node *n, int li, const tl_pki_files *pki, tl_err *err)
@@ -370,8 +416,9 @@ int tl_node_create(const tl_netconfig *cfg, const char *nation, const tl_node_op
         return rc;
     }
     n->ws = dds_create_waitset(DDS_CYCLONEDDS_HANDLE);
-    if (n->ws < 0) {
-        rc = tl_err_set(err, TL_ENET, "node: waitset: %s", dds_strretcode(n->ws));
+    n->deferred_gc = n->ws < 0 ? n->ws : dds_create_guardcondition(DDS_CYCLONEDDS_HANDLE);
+    if (n->deferred_gc < 0 || dds_waitset_attach(n->ws, n->deferred_gc, ATTACH_DEFERRED) < 0) {
+        rc = tl_err_set(err, TL_ENET, "node: waitset: %s", dds_strretcode(n->deferred_gc));
         tl_node_destroy(n);
         return rc;
     }
@@ -396,6 +443,8 @@ void tl_node_destroy(tl_node *n)
         return;
     if (n->ws > 0)
         dds_delete(n->ws);
+    if (n->deferred_gc > 0)
+        dds_delete(n->deferred_gc);
     for (int li = 0; li < n->n_links; li++)
         if (n->links[li].pp > 0) {
             dds_delete(n->links[li].pp);
@@ -785,7 +834,9 @@ static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_
     }
 }
 
-static void take_all(tl_node *n, int li, int slot, int64_t now)
+/* Take and process what reader (li, slot) holds, in batches; returns 1 if it
+ * stopped at the round limit with samples possibly left. */
+static int take_all(tl_node *n, int li, int slot, int64_t now)
 {
     tl__link *l = &n->links[li];
     void *samples[TAKE_BATCH];
@@ -794,7 +845,7 @@ static void take_all(tl_node *n, int li, int slot, int64_t now)
         memset(samples, 0, sizeof samples);
         int cnt = dds_take(l->rd[slot], samples, infos, TAKE_BATCH, TAKE_BATCH);
         if (cnt <= 0)
-            return;
+            return 0;
         int products = slot != TOPIC_HB && slot != TOPIC_GF;
         if (products)
             batch_begin(n);
@@ -812,8 +863,9 @@ static void take_all(tl_node *n, int li, int slot, int64_t now)
         if (products)
             batch_flush(n);
         if (cnt < TAKE_BATCH)
-            return;
+            return 0;
     }
+    return 1;
 }
 
 /* ---- timers ---------------------------------------------------------------------- */
@@ -902,7 +954,7 @@ static void tick(tl_node *n, int64_t now)
 int tl_node_poll(tl_node *n, int timeout_ms)
 {
     int64_t end = tl_node_now_ns() + (int64_t)timeout_ms * 1000000;
-    dds_attach_t trig[TL_LINKS_MAX * NSLOT];
+    dds_attach_t trig[TL_LINKS_MAX * NSLOT + 1];
     for (int iter = 0; iter < 100000; iter++) {
         int64_t now = tl_node_now_ns();
         if (now >= n->next_tick_ns) {
@@ -915,9 +967,13 @@ int tl_node_poll(tl_node *n, int timeout_ms)
         int64_t wait = until - now;
         if (wait < 0)
             wait = 0;
-        int nt = dds_waitset_wait(n->ws, trig, TL_LINKS_MAX * NSLOT, wait);
+        int nt = dds_waitset_wait(n->ws, trig, TL_LINKS_MAX * NSLOT + 1, wait);
         now = tl_node_now_ns();
-        for (int i = 0; i < nt && i < TL_LINKS_MAX * NSLOT; i++) {
+        for (int i = 0; i < nt && i < TL_LINKS_MAX * NSLOT + 1; i++) {
+            if (trig[i] == ATTACH_DEFERRED) {
+                take_deferred(n);
+                continue;
+            }
             lock(n);
             take_all(n, (int)(trig[i] / NSLOT), (int)(trig[i] % NSLOT), now);
             unlock(n);
