@@ -73,13 +73,25 @@ int main(void)
         tl_flight_request r;
     } cases[] = {
         {"flight_solve_icbm_lofted_ms",
-         {{39.0 * TL_DEG, 125.7 * TL_DEG, 0}, 90 * TL_DEG, 1000e3, 6000e3, TL_LOFT_NONE,
+         {{39.0 * TL_DEG, 125.7 * TL_DEG, 0},
+          90 * TL_DEG,
+          1000e3,
+          6000e3,
+          TL_LOFT_NONE,
           TL_CLASS_ICBM}},
         {"flight_solve_srbm_min_energy_ms",
-         {{39.0 * TL_DEG, 125.7 * TL_DEG, 0}, 90 * TL_DEG, 600e3, 0, TL_LOFT_MIN_ENERGY,
+         {{39.0 * TL_DEG, 125.7 * TL_DEG, 0},
+          90 * TL_DEG,
+          600e3,
+          0,
+          TL_LOFT_MIN_ENERGY,
           TL_CLASS_SRBM}},
         {"flight_solve_auto_lofted_ms",
-         {{39.0 * TL_DEG, 125.7 * TL_DEG, 0}, 80 * TL_DEG, 1000e3, 0, TL_LOFT_LOFTED,
+         {{39.0 * TL_DEG, 125.7 * TL_DEG, 0},
+          80 * TL_DEG,
+          1000e3,
+          0,
+          TL_LOFT_LOFTED,
           TL_CLASS_AUTO}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

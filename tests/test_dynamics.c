@@ -28,8 +28,7 @@ static double dist3(const double a[3], const double b[3])
 
 /* burnout state at (lat, lon, h) with Earth-relative speed v, flight-path angle g
  * above the local (geodetic) horizontal and heading az */
-static void make_state(double lat, double lon, double h, double v, double g, double az,
-                       double x[6])
+static void make_state(double lat, double lon, double h, double v, double g, double az, double x[6])
 {
     tl_geodetic s = {lat, lon, h};
     tl_geodetic_to_ecef(&s, x);
@@ -45,8 +44,12 @@ static void make_state(double lat, double lon, double h, double v, double g, dou
 static void test_jacobi_conservation(void **state)
 {
     (void)state;
-    tl_flight_request r = {{39.0 * TL_DEG, 125.7 * TL_DEG, 0}, 90 * TL_DEG, 1000e3, 6000e3,
-                           TL_LOFT_NONE, TL_CLASS_ICBM};
+    tl_flight_request r = {{39.0 * TL_DEG, 125.7 * TL_DEG, 0},
+                           90 * TL_DEG,
+                           1000e3,
+                           6000e3,
+                           TL_LOFT_NONE,
+                           TL_CLASS_ICBM};
     tl_flight f;
     tl_err e;
     assert_int_equal(tl_flight_solve(&r, &f, &e), TL_OK);
@@ -68,8 +71,7 @@ static void test_jacobi_conservation(void **state)
         }
         t = 0.0;
         for (int k = 1; k <= 42; k++) { /* 42 x 100 s = 70 minutes */
-            assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 100.0 * k, &o, NULL),
-                             TL_OK);
+            assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 100.0 * k, &o, NULL), TL_OK);
             double d = fabs(tl_dyn_jacobi(&m, x) - c0) / fabs(c0);
             worst = fmax(worst, d);
         }
@@ -253,6 +255,16 @@ static void test_impact_event_precision(void **state)
     printf("# impact event vs brute force: %.4f m, %.2e s\n", d, t - t_ref);
     assert_true(d < 1.0);
     assert_near(t, t_ref, 1e-3);
+    /* the convenience wrapper finds the same point */
+    double w[6], tw;
+    make_state(38.5 * TL_DEG, 127.0 * TL_DEG, 100e3, 3500.0, 30 * TL_DEG, 80 * TL_DEG, w);
+    assert_int_equal(tl_dyn_propagate_to_impact(&m, w, 3600.0, &tw), TL_OK);
+    assert_true(dist3(w, z) < 1.0);
+    assert_near(tw, t_ref, 1e-3);
+    /* and reports no impact when the horizon is too short */
+    make_state(38.5 * TL_DEG, 127.0 * TL_DEG, 100e3, 3500.0, 30 * TL_DEG, 80 * TL_DEG, w);
+    assert_int_equal(tl_dyn_propagate_to_impact(&m, w, 10.0, &tw), TL_ENOCONV);
+    assert_near(tw, 10.0, 1e-9);
 }
 
 /* Apogee event: the vertical speed is zero there and the height is a maximum. */
@@ -271,12 +283,38 @@ static void test_apogee_event(void **state)
     double t = 0.0;
     assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 3600.0, &o, NULL), 1);
     double h0 = tl_dyn_event_height(NULL, t, x);
+    double w[6], tw;
+    make_state(39 * TL_DEG, 125.7 * TL_DEG, 200e3, 5000.0, 50 * TL_DEG, TL_PI / 2, w);
+    assert_int_equal(tl_dyn_propagate_to_apogee(&m, w, 3600.0, &tw), TL_OK);
+    assert_near(tw, t, 1e-3);
+    assert_near(tl_dyn_event_height(NULL, 0, w), h0, 1e-3);
     for (int s = -1; s <= 1; s += 2) {
         double y[6];
         memcpy(y, x, sizeof y);
         assert_int_equal(tl_dyn_propagate_dp45(&m, y, s * 2.0, 1e-12), TL_OK);
         assert_true(tl_dyn_event_height(NULL, 0, y) < h0);
     }
+    /* brute force: golden-section search of the height over +-20 s around the event,
+     * each trial propagated from the event state */
+    const double gr = 0.5 * (sqrt(5.0) - 1.0);
+    double a = -20.0, b = 20.0, hmax = 0.0;
+    for (int it = 0; it < 60; it++) {
+        double c1 = b - gr * (b - a), c2 = a + gr * (b - a), y1[6], y2[6];
+        memcpy(y1, x, sizeof y1);
+        memcpy(y2, x, sizeof y2);
+        assert_int_equal(tl_dyn_propagate_dp45(&m, y1, c1, 1e-13), TL_OK);
+        assert_int_equal(tl_dyn_propagate_dp45(&m, y2, c2, 1e-13), TL_OK);
+        double h1 = tl_dyn_event_height(NULL, 0, y1), h2 = tl_dyn_event_height(NULL, 0, y2);
+        if (h1 > h2)
+            b = c2;
+        else
+            a = c1;
+        hmax = fmax(h1, h2);
+    }
+    printf("# apogee event: time offset to the brute-force maximum %.2e s, height %.2e m\n",
+           0.5 * (a + b), hmax - h0);
+    assert_true(fabs(hmax - h0) < 1e-3); /* far better than 1 m */
+    assert_true(fabs(0.5 * (a + b)) < 0.05);
 }
 
 /* ------------------------------------------------------------ rotation */
@@ -301,8 +339,7 @@ static void test_east_farther_than_west(void **state)
         assert_int_equal(tl_dp45_integrate(tl_dyn_ode, &m, &t, x, 7200.0, &o, NULL), 1);
         tl_geodetic g;
         tl_ecef_to_geodetic(x, &g);
-        tl_geodesic_inverse(39 * TL_DEG, 125.7 * TL_DEG, g.lat_rad, g.lon_rad, &rng[k], NULL,
-                            NULL);
+        tl_geodesic_inverse(39 * TL_DEG, 125.7 * TL_DEG, g.lat_rad, g.lon_rad, &rng[k], NULL, NULL);
     }
     printf("# east %.1f km, west %.1f km\n", rng[0] / 1e3, rng[1] / 1e3);
     assert_true(rng[0] > rng[1] + 100e3);
@@ -332,8 +369,8 @@ static void test_us76_density(void **state)
     const double r0 = 6356766.0;
     const struct {
         double h_km, rho;
-    } t[] = {{0, 1.2250},     {11, 0.36392},    {20, 0.088035},
-             {32, 0.013225},  {47, 0.0014275},  {71, 6.4211e-5}};
+    } t[] = {{0, 1.2250},    {11, 0.36392},   {20, 0.088035},
+             {32, 0.013225}, {47, 0.0014275}, {71, 6.4211e-5}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         double H = t[i].h_km * 1e3, z = r0 * H / (r0 - H);
         double rho = tl_atmo_density(z);
@@ -352,14 +389,10 @@ static void test_us76_density(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jacobi_conservation),
-        cmocka_unit_test(test_kepler_range_tof),
-        cmocka_unit_test(test_kepler_symmetric_formula),
-        cmocka_unit_test(test_rk4_vs_dp45),
-        cmocka_unit_test(test_impact_event_precision),
-        cmocka_unit_test(test_apogee_event),
-        cmocka_unit_test(test_east_farther_than_west),
-        cmocka_unit_test(test_us76_density),
+        cmocka_unit_test(test_jacobi_conservation),      cmocka_unit_test(test_kepler_range_tof),
+        cmocka_unit_test(test_kepler_symmetric_formula), cmocka_unit_test(test_rk4_vs_dp45),
+        cmocka_unit_test(test_impact_event_precision),   cmocka_unit_test(test_apogee_event),
+        cmocka_unit_test(test_east_farther_than_west),   cmocka_unit_test(test_us76_density),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

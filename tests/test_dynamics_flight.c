@@ -23,8 +23,8 @@ static double dist3(const double a[3], const double b[3])
     return sqrt(pow(a[0] - b[0], 2) + pow(a[1] - b[1], 2) + pow(a[2] - b[2], 2));
 }
 
-static tl_flight_request req(double lat, double lon, double az, double range_km,
-                             double apogee_km, tl_loft loft, tl_missile_class cls)
+static tl_flight_request req(double lat, double lon, double az, double range_km, double apogee_km,
+                             tl_loft loft, tl_missile_class cls)
 {
     tl_flight_request r;
     memset(&r, 0, sizeof r);
@@ -145,6 +145,20 @@ static void test_lofted_lands_downrange(void **state)
     r = req(39.0, 125.7, 270, 400, 1500, TL_LOFT_NONE, TL_CLASS_IRBM);
     check_roundtrip(&r, &f);
     assert_true(f.impact.lon_rad < r.launch.lon_rad);
+    /* why it matters: a vertical full-burn ICBM-class shot (no kick) stays up ~100 min
+     * while the Earth turns ~25 deg under it, and lands > 1000 km west of the site */
+    tl_flight v;
+    memset(&v, 0, sizeof v);
+    v.req = req(39.0, 125.7, 90, 1000, 0, TL_LOFT_NONE, TL_CLASS_ICBM);
+    v.cls = TL_CLASS_ICBM;
+    tl_err e;
+    assert_int_equal(tl_flight_fly(&v, &e), TL_OK);
+    printf("# vertical ICBM-class shot: apogee %.0f km, lands %.0f km from the site at "
+           "azimuth %.0f deg after %.0f min\n",
+           v.apogee_m / 1e3, v.range_m / 1e3, v.impact_azimuth_rad / TL_DEG,
+           v.flight_time_s / 60);
+    assert_true(v.range_m > 1000e3);
+    assert_true(v.impact.lon_rad < v.req.launch.lon_rad);
 }
 
 /* A long westward shot whose full-burn trial flights pass the antipode (the signed
@@ -216,6 +230,15 @@ static void test_trajectory_and_interpolation(void **state)
     tl_traj fine, coarse;
     assert_int_equal(tl_flight_trajectory(&f, 0.5, 0, &fine, &e), TL_OK);
     assert_int_equal(tl_flight_trajectory(&f, 5.0, 0, &coarse, &e), TL_OK);
+    /* lift-off: vertical acceleration = T/m0 - g (the site is at rest; the centrifugal
+     * term and the vertical deflection change g by < 0.05 m/s^2) */
+    const tl_missile_preset *p = tl_missile_preset_get(TL_CLASS_MRBM);
+    double m0 = p->payload_kg + p->stage[0].prop_kg + p->stage[0].dry_kg;
+    double up[3], enu_up[3] = {0, 0, 1};
+    tl_vec_enu_to_ecef(r.launch.lat_rad, r.launch.lon_rad, enu_up, up);
+    const double *a0 = fine.pts[0].acc_ecef;
+    assert_near(a0[0] * up[0] + a0[1] * up[1] + a0[2] * up[2], p->stage[0].thrust_n / m0 - 9.80,
+                0.05);
     /* the last sample is the impact, on the ellipsoid, where the summary says */
     const tl_traj_point *last = &fine.pts[fine.n - 1];
     assert_int_equal(last->phase, TL_PHASE_IMPACTED);
@@ -287,6 +310,17 @@ static void test_bad_requests(void **state)
     assert_int_equal(tl_flight_solve(&r, &f, &e), TL_EINVAL);
     r = req(39, 125.7, 90, 500, 300, TL_LOFT_NONE, (tl_missile_class)17);
     assert_int_equal(tl_flight_solve(&r, &f, &e), TL_EINVAL);
+    /* hand-made controls are checked too */
+    memset(&f, 0, sizeof f);
+    f.req = req(39, 125.7, 90, 500, 300, TL_LOFT_NONE, TL_CLASS_SRBM);
+    f.cls = TL_CLASS_SRBM;
+    f.ctrl[TL_CTRL_KICK] = NAN;
+    assert_int_equal(tl_flight_fly(&f, &e), TL_EINVAL);
+    f.ctrl[TL_CTRL_KICK] = 0.3;
+    f.ctrl[TL_CTRL_HEADING] = INFINITY;
+    assert_int_equal(tl_flight_fly(&f, &e), TL_EINVAL);
+    f.ctrl[TL_CTRL_HEADING] = 0.0;
+    assert_int_equal(tl_flight_fly(&f, &e), TL_OK);
 }
 
 static void test_names_and_presets(void **state)

@@ -315,6 +315,72 @@ static void test_utc(void **state)
     assert_int_equal(tl_parse_utc("2001-13-01T00:00:00Z", &t), TL_EPARSE);
 }
 
+
+/* Robustness: random edits of a valid file never crash the loader (ASan run); every
+ * message it gives names the file and a line inside it, and a failed load leaves
+ * nothing allocated. */
+static void test_loader_fuzz(void **state)
+{
+    (void)state;
+    tl_test_rng tr;
+    tl_test_rng_seed(&tr, 99);
+    const char alphabet[] = "abz019-:.,[]{}#&*!| \n\t'\"";
+    size_t base_len = strlen(BASE);
+    char *t = malloc(2 * base_len + 64);
+    int ok = 0, bad = 0;
+    for (int i = 0; i < 400; i++) {
+        memcpy(t, BASE, base_len + 1);
+        size_t n = base_len;
+        int edits = 1 + (int)(3 * tl_test_uniform(&tr));
+        for (int e = 0; e < edits; e++) {
+            size_t at = (size_t)(tl_test_uniform(&tr) * (double)n);
+            double u = tl_test_uniform(&tr);
+            if (u < 0.7) {
+                t[at] = alphabet[(int)(tl_test_uniform(&tr) * (sizeof alphabet - 1))];
+            } else if (u < 0.85) { /* delete a span */
+                size_t len = (size_t)(tl_test_uniform(&tr) * 30);
+                if (at + len > n)
+                    len = n - at;
+                memmove(t + at, t + at + len, n - at - len + 1);
+                n -= len;
+            } else { /* duplicate a span */
+                size_t len = (size_t)(tl_test_uniform(&tr) * 30);
+                if (at + len > n)
+                    len = n - at;
+                if (n + len < 2 * base_len) {
+                    memmove(t + at + len, t + at, n - at + 1);
+                    n += len;
+                }
+            }
+        }
+        int lines = 1;
+        for (size_t k = 0; k < n; k++)
+            lines += t[k] == '\n';
+        tl_scenario sc;
+        tl_diag d;
+        tl_diag_init(&d);
+        int rc = tl_scenario_parse(t, n, "f.yaml", &sc, &d);
+        if (rc == TL_OK) {
+            ok++;
+            assert_int_equal(d.n, 0);
+            tl_scenario_free(&sc);
+        } else {
+            bad++;
+            assert_true(d.n > 0);
+            assert_null(sc.launches);
+            for (size_t k = 0; k < d.n && k < d.cap; k++) {
+                int line = 0;
+                if (sscanf(d.msg[k], "f.yaml:%d:", &line) != 1 || line < 1 || line > lines + 1)
+                    fail_msg("message without a valid line: %s", d.msg[k]);
+            }
+        }
+        tl_diag_free(&d);
+    }
+    free(t);
+    print_message("fuzz: %d loaded, %d rejected\n", ok, bad);
+    assert_true(bad > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_every_error_reported),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_utc),
+        cmocka_unit_test(test_loader_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

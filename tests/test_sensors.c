@@ -10,18 +10,25 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Korea-ish site used throughout */
-static tl_radar make_radar(double h_m)
+/* a default radar configuration with an id and a nation */
+static tl_radar_cfg base_cfg(const char *id, const char *nation)
 {
     tl_radar_cfg c;
     tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "R1");
-    snprintf(c.nation, sizeof c.nation, "KR");
+    snprintf(c.id, sizeof c.id, "%s", id);
+    snprintf(c.nation, sizeof c.nation, "%s", nation);
+    return c;
+}
+
+/* Korea-ish site used throughout */
+static tl_radar make_radar(double h_m)
+{
+    tl_radar_cfg c = base_cfg("R1", "KR");
     c.site.lat_rad = 37.0 * TL_DEG;
     c.site.lon_rad = 127.0 * TL_DEG;
     c.site.h_m = h_m;
     c.max_range_m = 6.0e6;
-    c.ref_snr_db = 200.0; /* Pd == 1 to double precision: geometry tests only */
+    c.ref_snr_db = 200.0;             /* Pd == 1 to double precision: geometry tests only */
     c.min_el_rad = -TL_PI / 2 + 1e-9; /* the horizon alone decides */
     c.boresight_el_rad = 0.0;
     c.half_el_rad = TL_PI / 2;
@@ -104,7 +111,7 @@ static void test_first_visible_altitude_1000km(void **state)
             else
                 lo = mid;
         }
-        double approx = d * d / (2 * k * R);        /* primer: ~59 km at 1,000 km */
+        double approx = d * d / (2 * k * R);         /* primer: ~59 km at 1,000 km */
         double exact = horizon_height(d, 0.0, k, R); /* k R sec(d / kR) - k R */
         print_message("az %3.0f deg: first visible at %.1f m (d^2/2kR %.1f m, sec form %.1f m)\n",
                       az / TL_DEG, hi, approx, exact);
@@ -118,10 +125,7 @@ static void test_first_visible_altitude_1000km(void **state)
 static void test_sector_limits(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "TPY2");
-    snprintf(c.nation, sizeof c.nation, "US");
+    tl_radar_cfg c = base_cfg("TPY2", "US");
     c.site = (tl_geodetic){40.888 * TL_DEG, 140.338 * TL_DEG, 50.0};
     c.boresight_az_rad = 260.0 * TL_DEG;
     c.half_az_rad = 60.0 * TL_DEG;
@@ -155,8 +159,8 @@ static void test_sector_limits(void **state)
         int expect = daz <= c.half_az_rad && el_t >= 5.0 * TL_DEG && el_t <= 65.0 * TL_DEG;
         tl_vis v = tl_radar_visible(&r, x);
         if ((v == TL_VIS_OK) != expect)
-            fail_msg("az %.3f el %.3f deg: visible %d expected %d", az_t / TL_DEG, el_t / TL_DEG,
-                     v, expect);
+            fail_msg("az %.3f el %.3f deg: visible %d expected %d", az_t / TL_DEG, el_t / TL_DEG, v,
+                     expect);
         if (expect)
             in++;
         else
@@ -196,10 +200,7 @@ static void check_stats(const double *err, int n, int m, const double *sigma, co
 static void test_radar_noise_statistics(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "N1");
-    snprintf(c.nation, sizeof c.nation, "JP");
+    tl_radar_cfg c = base_cfg("N1", "JP");
     c.site = (tl_geodetic){38.08 * TL_DEG, 138.37 * TL_DEG, 100.0};
     c.sigma[0] = 75.0;
     c.sigma[1] = 0.8e-3;
@@ -295,10 +296,7 @@ static void test_ir_noise_statistics(void **state)
 static void test_swerling1_pd(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "P1");
-    snprintf(c.nation, sizeof c.nation, "KR");
+    tl_radar_cfg c = base_cfg("P1", "KR");
     c.site = (tl_geodetic){37.0 * TL_DEG, 127.0 * TL_DEG, 0.0};
     c.ref_rcs_m2 = 1.0;
     c.ref_range_m = 5.0e5;
@@ -338,10 +336,7 @@ static void test_swerling1_pd(void **state)
 static void test_false_alarms_in_volume(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "FA");
-    snprintf(c.nation, sizeof c.nation, "JP");
+    tl_radar_cfg c = base_cfg("FA", "JP");
     c.site = (tl_geodetic){35.767 * TL_DEG, 135.195 * TL_DEG, 0.0};
     c.boresight_az_rad = 300.0 * TL_DEG;
     c.half_az_rad = 50.0 * TL_DEG;
@@ -365,7 +360,8 @@ static void test_false_alarms_in_volume(void **state)
         for (size_t i = 0; i < n; i++) {
             assert_int_equal(tl_plot_validate(&buf[i], NULL), TL_OK);
             assert_true(buf[i].z[0] >= c.min_range_m && buf[i].z[0] <= c.max_range_m);
-            assert_true(fabs(tl_wrap_pi(buf[i].z[1] - c.boresight_az_rad)) <= c.half_az_rad + 1e-12);
+            assert_true(fabs(tl_wrap_pi(buf[i].z[1] - c.boresight_az_rad)) <=
+                        c.half_az_rad + 1e-12);
             assert_true(buf[i].z[2] >= c.min_el_rad - 1e-12 && buf[i].z[2] <= 60 * TL_DEG + 1e-12);
             /* uniform in volume: P(range > 0.5 max) = 1 - 1/8 (min range negligible) */
             far += buf[i].z[0] > 0.5 * c.max_range_m;
@@ -392,7 +388,7 @@ static void test_ir_visibility(void **state)
     tl_geodetic_to_ecef(&g, x);
     assert_int_equal(tl_irsat_visible(&s, x, 1), 1);
     assert_int_equal(tl_irsat_visible(&s, x, 0), 0); /* no plume after burnout */
-    g.h_m = 11e3; /* in the clouds */
+    g.h_m = 11e3;                                    /* in the clouds */
     tl_geodetic_to_ecef(&g, x);
     assert_int_equal(tl_irsat_visible(&s, x, 1), 0);
     g.h_m = 13e3;
@@ -404,8 +400,9 @@ static void test_ir_visibility(void **state)
     assert_int_equal(tl_irsat_visible(&s, x, 1), 0);
     /* the limb at the equator: acos(a / (a + h_geo)) + acos(a / (a + h)) of arc,
      * 81.3 + 3.7 deg for a plume at 13 km */
-    double arc = (acos(TL_WGS84_A / (TL_WGS84_A + TL_GEO_ALT_M)) +
-                  acos(TL_WGS84_A / (TL_WGS84_A + 13e3))) / TL_DEG;
+    double arc =
+        (acos(TL_WGS84_A / (TL_WGS84_A + TL_GEO_ALT_M)) + acos(TL_WGS84_A / (TL_WGS84_A + 13e3))) /
+        TL_DEG;
     tl_geodetic limb_in = {0.0, (130.0 + arc - 0.2) * TL_DEG, 13e3};
     tl_geodetic limb_out = {0.0, (130.0 + arc + 0.2) * TL_DEG, 13e3};
     tl_geodetic_to_ecef(&limb_in, x);
@@ -517,10 +514,7 @@ static void test_plot_validate(void **state)
 static void test_config_rejected(void **state)
 {
     (void)state;
-    tl_radar_cfg c;
-    tl_radar_cfg_default(&c);
-    snprintf(c.id, sizeof c.id, "X");
-    snprintf(c.nation, sizeof c.nation, "JP");
+    tl_radar_cfg c = base_cfg("X", "JP");
     tl_radar r;
     tl_err err;
     c.revisit_s = 0;

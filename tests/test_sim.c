@@ -97,6 +97,32 @@ static size_t find_object(const tl_sim *sim, const char *id)
     return (size_t)-1;
 }
 
+/* A clutter return lies in its region: back-project the measurement and allow
+ * for the radar's noise (5 sigma) */
+static long clutter_seen[8]; /* per region index, reset by run_shipped */
+
+static void check_clutter(const tl_scenario *sc, const tl_plot *p, const char *region)
+{
+    const tl_scn_clutter *cl = NULL;
+    for (size_t i = 0; i < sc->n_clutter; i++)
+        if (!strcmp(sc->clutter[i].id, region)) {
+            cl = &sc->clutter[i];
+            if (i < 8)
+                clutter_seen[i]++;
+        }
+    assert_non_null(cl);
+    double x[3];
+    tl_aer_to_ecef(&p->site, p->site_ecef, p->z[1], p->z[2], p->z[0], x);
+    tl_geodetic g;
+    tl_ecef_to_geodetic(x, &g);
+    double d;
+    tl_geodesic_inverse(cl->lat_rad, cl->lon_rad, g.lat_rad, g.lon_rad, &d, NULL, NULL);
+    double tol = 5.0 * (p->sigma[0] + p->z[0] * (p->sigma[1] + p->sigma[2]));
+    if (d > cl->radius_m + tol || g.h_m < cl->min_h_m - tol || g.h_m > cl->max_h_m + tol)
+        fail_msg("clutter plot %llu of %s at %.1f km from the centre, h %.1f km",
+                 (unsigned long long)p->plot_id, region, d / 1e3, g.h_m / 1e3);
+}
+
 typedef struct stats {
     double s[4], s2[4];
     long n[4];
@@ -134,15 +160,16 @@ static long check_run(const tl_scenario *sc, tl_sim *sim, const char *dir, size_
         assert_true(p.t_ns >= sc->epoch_ns && p.t_ns <= tl_sim_end_ns(sim));
         assert_non_null(fgets(line, sizeof line, tf));
         tl_plot_truth pt;
-        assert_int_equal(tl_plottruthio_read_line(line, "plots_truth.csv", (long)count + 1, &pt,
-                                                  &err),
-                         TL_OK);
+        assert_int_equal(
+            tl_plottruthio_read_line(line, "plots_truth.csv", (long)count + 1, &pt, &err), TL_OK);
         assert_true(pt.plot_id == p.plot_id);
         const tl_scn_sensor *s = find_sensor(sc, p.sensor_id);
         assert_non_null(s);
         if (pt.false_alarm) {
             fa++;
             assert_true(!strcmp(pt.object_id, "-") || !strncmp(pt.object_id, "clutter:", 8));
+            if (!strncmp(pt.object_id, "clutter:", 8))
+                check_clutter(sc, &p, pt.object_id + 8);
             continue;
         }
         size_t oi = find_object(sim, pt.object_id);
@@ -198,8 +225,8 @@ static long check_run(const tl_scenario *sc, tl_sim *sim, const char *dir, size_
         if (st.n[k] < 30)
             continue;
         double mu = st.s[k] / st.n[k], var = st.s2[k] / st.n[k] - mu * mu;
-        print_message("  component %d: %ld residuals, mean %.3f sd %.3f (normalised)\n", k,
-                      st.n[k], mu, sqrt(var));
+        print_message("  component %d: %ld residuals, mean %.3f sd %.3f (normalised)\n", k, st.n[k],
+                      mu, sqrt(var));
         assert_near(mu, 0.0, 4.4 / sqrt((double)st.n[k]));
         assert_near(var, 1.0, 4.4 * sqrt(2.0 / st.n[k]));
     }
@@ -207,10 +234,12 @@ static long check_run(const tl_scenario *sc, tl_sim *sim, const char *dir, size_
     return real;
 }
 
+/* TL_SIM_FULL=1 runs every shipped scenario for its whole duration (slow). */
 static void run_shipped(const char *name, double dur, long min_real)
 {
     tl_scenario sc;
-    load(name, dur, &sc);
+    const char *full = getenv("TL_SIM_FULL");
+    load(name, full && full[0] == '1' ? 1e9 : dur, &sc);
     char dir[] = "/tmp/tl_sim_XXXXXX";
     assert_non_null(mkdtemp(dir));
     tl_sim *sim;
@@ -218,8 +247,13 @@ static void run_shipped(const char *name, double dur, long min_real)
     run_to(&sc, dir, &sim, &np);
     int64_t fj, fk;
     print_message("%s (%.0f s):\n", name, sc.duration_s);
+    memset(clutter_seen, 0, sizeof clutter_seen);
     long real = check_run(&sc, sim, dir, np, NULL, &fj, &fk);
     assert_true(real >= min_real);
+    for (size_t i = 0; i < sc.n_clutter && i < 8; i++) { /* every region is seen */
+        print_message("  clutter %s: %ld plots\n", sc.clutter[i].id, clutter_seen[i]);
+        assert_true(clutter_seen[i] > 10);
+    }
     /* objects.csv lists every object; truth.csv parses */
     char path[600];
     snprintf(path, sizeof path, "%s/truth.csv", dir);
@@ -345,9 +379,9 @@ static void test_detection_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default),     cmocka_unit_test(test_salvo),
-        cmocka_unit_test(test_overflight),  cmocka_unit_test(test_slv),
-        cmocka_unit_test(test_dense),       cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_default),         cmocka_unit_test(test_salvo),
+        cmocka_unit_test(test_overflight),      cmocka_unit_test(test_slv),
+        cmocka_unit_test(test_dense),           cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_detection_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,8 +61,7 @@ static void test_plot_round_trip(void **state)
         tl_err err;
         if (tl_plotio_read_line(a, "mem", i + 2, &q, &err) != TL_OK)
             fail_msg("%s", err.msg);
-        assert_true(q.t_ns == p.t_ns && q.plot_id == p.plot_id && q.kind == p.kind &&
-                    q.nz == p.nz);
+        assert_true(q.t_ns == p.t_ns && q.plot_id == p.plot_id && q.kind == p.kind && q.nz == p.nz);
         assert_string_equal(q.sensor_id, p.sensor_id);
         assert_string_equal(q.nation, p.nation);
         for (int k = 0; k < p.nz; k++) {
@@ -167,7 +166,7 @@ static void test_reader_file(void **state)
     fputs(good_radar, f);
     fputs("# a comment\n\n", f);
     fputs("1760,8,S,JP,radar,38,138,1,3,1,4.71,0.2,,1,0.001,0.001,oops\n", f); /* line 5 */
-    fputs(good_radar, f);                                                     /* line 6 */
+    fputs(good_radar, f);                                                      /* line 6 */
     fclose(f);
     tl_plotio_reader r;
     tl_err err;
@@ -202,8 +201,8 @@ static void test_reader_file(void **state)
 static void test_truth_files_round_trip(void **state)
 {
     (void)state;
-    tl_truth_row t = {1760000000123456789LL, "M1", {-3.1e6, 4.2e6, 3.9e6, 1234.5, -20.25, 7.125},
-                      1};
+    tl_truth_row t = {
+        1760000000123456789LL, "M1", {-3.1e6, 4.2e6, 3.9e6, 1234.5, -20.25, 7.125}, 1};
     char a[512], b[512];
     int n = tl_truthio_format(&t, a, sizeof a);
     assert_true(n > 0);
@@ -229,8 +228,8 @@ static void test_truth_files_round_trip(void **state)
     assert_int_equal(tl_plottruthio_read_line("77,2,M1", "pt", 3, &pu, &err), TL_EPARSE);
     assert_non_null(strstr(err.msg, "pt:3: column false_alarm: expected 0 or 1 ('2')"));
 
-    tl_object_row o = {"M1", "missile", "icbm", "-", 100, 39.0, 125.5, 30.0, 200, 40.0, 135.0,
-                       6.0e6, 0};
+    tl_object_row o = {"M1", "missile", "icbm", "-",   100,   39.0, 125.5,
+                       30.0, 200,       40.0,   135.0, 6.0e6, 0};
     tl_object_row p;
     n = tl_objectio_format(&o, a, sizeof a);
     assert_int_equal(tl_objectio_read_line(a, "objects.csv", 2, &p, &err), TL_OK);
@@ -238,6 +237,62 @@ static void test_truth_files_round_trip(void **state)
     assert_memory_equal(a, b, (size_t)n);
     assert_int_equal(tl_objectio_read_line("M1,missile", "objects.csv", 4, &p, &err), TL_EPARSE);
     assert_non_null(strstr(err.msg, "objects.csv:4: expected 13 columns, found 2"));
+}
+
+
+/* Robustness: random byte edits, truncations and column swaps of valid lines never
+ * crash the reader (ASan run), and whatever it accepts is a valid plot that
+ * formats back to a line it accepts again. */
+static void test_reader_fuzz(void **state)
+{
+    (void)state;
+    tl_test_rng tr;
+    tl_test_rng_seed(&tr, 4242);
+    tl_rng rng;
+    tl_rng_seed(&rng, 4242);
+    const char alphabet[] = "0123456789,.-+eEnaifx \t\r\n#\"radir";
+    long accepted = 0, rejected = 0;
+    for (int i = 0; i < 20000; i++) {
+        tl_plot p;
+        random_plot(&tr, &rng, &p);
+        char line[600];
+        int n = tl_plotio_format(&p, line, sizeof line);
+        assert_true(n > 0);
+        int edits = 1 + (int)(4 * tl_test_uniform(&tr));
+        for (int e = 0; e < edits; e++) {
+            double u = tl_test_uniform(&tr);
+            int at = (int)(tl_test_uniform(&tr) * n);
+            if (u < 0.6) {
+                line[at] = alphabet[(int)(tl_test_uniform(&tr) * (sizeof alphabet - 1))];
+            } else if (u < 0.8) {
+                n = at;
+                line[n] = '\0';
+            } else if (n < 500) { /* duplicate a slice */
+                int len = (int)(tl_test_uniform(&tr) * 40);
+                if (at + len > n)
+                    len = n - at;
+                memmove(line + at + len, line + at, (size_t)(n - at) + 1);
+                n += len;
+            }
+        }
+        line[n] = '\0';
+        tl_plot q;
+        tl_err err;
+        if (tl_plotio_read_line(line, "fuzz", i, &q, &err) == TL_OK) {
+            accepted++;
+            assert_int_equal(tl_plot_validate(&q, NULL), TL_OK);
+            char again[600];
+            int m = tl_plotio_format(&q, again, sizeof again);
+            assert_true(m > 0);
+            tl_plot r;
+            assert_int_equal(tl_plotio_read_line(again, "fuzz2", i, &r, &err), TL_OK);
+        } else {
+            rejected++;
+            assert_non_null(strstr(err.msg, "fuzz:"));
+        }
+    }
+    print_message("fuzz: %ld accepted, %ld rejected\n", accepted, rejected);
+    assert_true(rejected > 1000 && accepted > 100);
 }
 
 int main(void)
@@ -248,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_reader_file),
         cmocka_unit_test(test_truth_files_round_trip),
+        cmocka_unit_test(test_reader_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trilink/alert.h"
 #include "trilink/error.h"
 #include "trilink/flight.h"
+#include "trilink/fusion.h"
+#include "trilink/predict.h"
+#include "trilink/zones.h"
 
 #define TL_COP_NATION_LEN 8     /**< "JP", "US", "KR" (same size as TL_NATION_LEN) */
 #define TL_COP_ID_LEN 32        /**< system track numbers, link names */
@@ -34,18 +38,8 @@
 #define TL_COP_MAX_TRACKS 64
 #define TL_COP_MAX_ALERTS 32
 #define TL_COP_MAX_LINKS 8
+#define TL_COP_MAX_REFS 16     /**< references per alert (as TL_ALERT_MAX_REFS) */
 #define TL_COP_ELLIPSE_RING 48 /**< vertices of a rendered ellipse polygon (plus closure) */
-
-/** Zone verdict categories of an impact prediction (issue 6), in this order. */
-typedef enum tl_cop_zone {
-    TL_COP_ZONE_JP_TERRITORY = 0,
-    TL_COP_ZONE_JP_EEZ,
-    TL_COP_ZONE_KR_TERRITORY,
-    TL_COP_ZONE_KR_WATERS,
-    TL_COP_ZONE_OTHER_LAND,
-    TL_COP_ZONE_OPEN_SEA,
-    TL_COP_ZONE_COUNT
-} tl_cop_zone;
 
 /** CAP 1.2 msgType of an alert. */
 typedef enum tl_cop_msg_type {
@@ -77,9 +71,10 @@ typedef struct tl_cop_launch {
 
 typedef struct tl_cop_impact {
     int valid;
-    int64_t t_ns;                     /**< predicted time of impact */
-    tl_cop_ellipse ell;               /**< impact point and its 95% ellipse */
-    double p_zone[TL_COP_ZONE_COUNT]; /**< verdict probabilities over the ellipse, sum ~1 */
+    int64_t t_ns;                 /**< predicted time of impact */
+    tl_cop_ellipse ell;           /**< impact point and its 95% ellipse */
+    double p_zone[TL_ZONE_COUNT]; /**< P(zone) over the ellipse, indexed by tl_zone_class
+                                       (zones.h: tl_zone_verdict.p), sum ~1 */
 } tl_cop_impact;
 
 /** One system track of the fused picture. */
@@ -110,8 +105,10 @@ typedef struct tl_cop_track {
 typedef struct tl_cop_alert {
     char id[64]; /**< CAP identifier */
     tl_cop_msg_type msg_type;
-    char status[16];     /**< CAP status: "Actual", "Exercise", "Test", ... */
-    char references[64]; /**< Update/Cancel: id of the message it supersedes, else "" */
+    char status[16];                      /**< CAP status: "Actual", "Exercise", "Test", ... */
+    char references[TL_COP_MAX_REFS][64]; /**< Update/Cancel: ids of the messages it
+                                               supersedes (CAP <references>), oldest first */
+    int n_references;
     int64_t sent_ns;
     char track_id[TL_COP_ID_LEN];
     char headline[TL_COP_TEXT_LEN];
@@ -149,7 +146,6 @@ void tl_cop_picture_init(tl_cop_picture *p);
 /** Empty track: unknown class (-1), NaN apogee/range/sigma/velocity, no launch/impact. */
 void tl_cop_track_init(tl_cop_track *t);
 
-const char *tl_cop_zone_name(tl_cop_zone z);         /**< "jp_territory", ... */
 const char *tl_cop_msg_type_name(tl_cop_msg_type m); /**< "Alert", "Update", "Cancel" */
 
 /** Check a picture before rendering: counts within capacity, enums in range, finite
@@ -170,7 +166,7 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
 int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
                               tl_err *err);
 
-/** Ellipse outline: n >= 4 vertices on the ellipsoid (geodesic offsets from the centre),
+/** Ellipse outline: n >= 3 vertices on the ellipsoid (tl_ellipse95_polygon, reversed),
  *  counterclockwise seen from above, as lon/lat radians; the caller closes the ring. */
 void tl_cop_ellipse_ring(const tl_cop_ellipse *e, int n, double lon_rad[], double lat_rad[]);
 
@@ -200,6 +196,35 @@ int tl_cop_update(tl_cop *cop, const tl_cop_picture *p, tl_err *err);
 int tl_cop_port(const tl_cop *cop);
 /** Stop the server and free everything. NULL is a no-op. */
 void tl_cop_destroy(tl_cop *cop);
+
+/* ---- Filling the picture from the node's products (conversions only) ---- */
+
+/** The COP's id of system track number stn: "T%06u" (as the CAP text names objects). */
+void tl_cop_track_id(uint32_t stn, char id[TL_COP_ID_LEN]);
+
+/** Set id, t_ns, position (geodetic), velocity (local ENU), pos_sigma_m (sqrt of the
+ *  position covariance's trace), contributors (distinct nations, in contributor order)
+ *  and best_nation from a fusion system track. Other fields are left as they are. */
+void tl_cop_track_from_system(tl_cop_track *out, const tl_system_track *st);
+
+/** Set class (SLV for a space launch), loft, apogee, range (NaN if not found), launch and
+ *  impact (valid only when their status is TL_PRED_IMPACT; ellipses as predicted) and the
+ *  zone probabilities from v (NaN when v is NULL). Other fields are left as they are. */
+void tl_cop_track_set_threat(tl_cop_track *out, const tl_threat_pred *tp, const tl_zone_verdict *v);
+
+/** Append pt to the flight path. When the path is full every other point is dropped
+ *  (the first detection stays), so a whole flight fits at coarser spacing. */
+void tl_cop_track_push_history(tl_cop_track *t, const tl_cop_point *pt);
+
+/** Replace the predicted path with up to TL_COP_MAX_PREDICTED evenly spaced samples of
+ *  s[0..n) (first and last kept; from tl_predict_ground_track). */
+void tl_cop_track_set_predicted(tl_cop_track *t, const tl_track_sample *s, size_t n);
+
+/** Fill out from an alert message and its state machine's configuration (status);
+ *  track_id is tl_cop_track_id(m->object_id); the headline is a short display text.
+ *  @retval TL_EINVAL m->type is TL_ALERT_NONE or unknown (err says); out unchanged */
+int tl_cop_alert_from_msg(tl_cop_alert *out, const tl_alert_msg *m, const tl_alert_cfg *cfg,
+                          tl_err *err);
 
 /** A synthetic picture for demos and tests (display fixture, not physics): the JP node
  *  at scenario time t_s seconds after the first launch, with a lofted ICBM from near

@@ -118,4 +118,13 @@ double tl_dyn_jacobi(const tl_dyn_model *m, const double x[6]);
  *  (atol scaled from it). Returns TL_OK or TL_ENOCONV. */
 int tl_dyn_propagate_dp45(const tl_dyn_model *m, double x[6], double dt_s, double rtol);
 
+/** Propagate a ballistic state (adaptive integrator, flight tolerances) until it meets
+ *  the WGS-84 ellipsoid (height 0, descending; located to < 1 mm) or max_s elapses.
+ *  On TL_OK x holds the impact state and *t_s the time taken; TL_ENOCONV: no impact
+ *  within max_s (x and *t_s then hold the state and time reached). t_s may be NULL. */
+int tl_dyn_propagate_to_impact(const tl_dyn_model *m, double x[6], double max_s, double *t_s);
+
+/** Same, stopping at apogee (vertical speed dh/dt crossing zero downwards). */
+int tl_dyn_propagate_to_apogee(const tl_dyn_model *m, double x[6], double max_s, double *t_s);
+
 #endif

@@ -92,7 +92,17 @@ typedef struct tl_flight {
 } tl_flight;
 
 /** Solve for a flight meeting req. Returns TL_OK, TL_EINVAL (bad field, named in err),
- *  or TL_EIMPOSSIBLE (no preset/loft can reach it; err says why). */
+ *  or TL_EIMPOSSIBLE (no preset/loft can reach it; err says why).
+ *
+ *  The solved flight lands on the geodesic leaving the site on req.azimuth_rad, at
+ *  req.range_m (within 20 m; cross-track within 5 m), peaking at req.apogee_m (within
+ *  1 m) when given. The launch heading, azimuth + ctrl[TL_CTRL_HEADING], is corrected
+ *  for the Earth's rotation. Loft choices: min-energy flies the apogee of the Keplerian
+ *  minimum-energy ellipse for the range, depressed half that, lofted a full burn on the
+ *  steep branch. TL_CLASS_AUTO takes the smallest ballistic class that can fly it.
+ *  TL_CLASS_SLV ignores range and loft and flies to orbit (apogee_m sets the orbit's
+ *  apogee, default 600 km; orbital = 1). err messages start with the field at fault
+ *  ("latitude:", "range:", "apogee:", ...). Typical cost: 10-100 ms; thread-safe. */
 int tl_flight_solve(const tl_flight_request *req, tl_flight *out, tl_err *err);
 
 /** Fly a solved flight and sample it every dt_s (plus the exact impact point as the
@@ -143,7 +153,7 @@ double tl_missile_preset_burn_s(const tl_missile_preset *p);
 /** Meaning of tl_flight.ctrl[] (filled by tl_flight_solve, read by tl_flight_fly). */
 enum {
     TL_CTRL_KICK = 0,    /**< pitch-over kick angle from the vertical, rad */
-    TL_CTRL_CUTOFF = 1,  /**< engine cut-off time after launch, s (<= total burn) */
+    TL_CTRL_CUTOFF = 1,  /**< engine cut-off time after launch, s; 0 or >= total burn: full burn */
     TL_CTRL_ALPHA = 2,   /**< thrust pitched below the velocity in stages >= 2, rad */
     TL_CTRL_HEADING = 3, /**< launch heading offset from req.azimuth_rad, rad */
 };

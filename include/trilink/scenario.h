@@ -24,31 +24,31 @@ typedef enum tl_sensor_kind { TL_SENSOR_RADAR = 1, TL_SENSOR_IR = 2 } tl_sensor_
 
 typedef struct tl_scn_sensor {
     tl_sensor_kind kind;
-    tl_radar_cfg radar;    /**< when kind == TL_SENSOR_RADAR */
-    tl_irsat_cfg ir;       /**< when kind == TL_SENSOR_IR */
-    double scan_offset_s;  /**< first scan after the epoch; < 0: drawn from the seed */
-    int line;              /**< where it was declared (1-based) */
+    tl_radar_cfg radar;   /**< when kind == TL_SENSOR_RADAR */
+    tl_irsat_cfg ir;      /**< when kind == TL_SENSOR_IR */
+    double scan_offset_s; /**< first scan after the epoch; < 0: drawn from the seed */
+    int line;             /**< where it was declared (1-based) */
 } tl_scn_sensor;
 
 typedef struct tl_scn_launch {
     char id[TL_ID_LEN];
-    double t_s;              /**< launch time, seconds after the epoch */
-    tl_flight_request req;   /**< site, azimuth, range, apogee or loft, class */
-    double rcs_m2;           /**< radar cross-section after burnout */
-    double rcs_boost_m2;     /**< radar cross-section while the booster is attached */
-    tl_flight flight;        /**< solved by tl_scenario_load */
+    double t_s;            /**< launch time, seconds after the epoch */
+    tl_flight_request req; /**< site, azimuth, range, apogee or loft, class */
+    double rcs_m2;         /**< radar cross-section after burnout */
+    double rcs_boost_m2;   /**< radar cross-section while the booster is attached */
+    tl_flight flight;      /**< solved by tl_scenario_load */
     int line;
-    char where[32];          /**< "launches[i]" or "salvos[i]", for messages */
+    char where[32]; /**< "launches[i]" or "salvos[i]", for messages */
 } tl_scn_launch;
 
 typedef struct tl_scn_debris {
-    char id[TL_ID_LEN];      /**< pieces are named <id>-1 .. <id>-count */
-    char parent[TL_ID_LEN];  /**< a launch id */
-    size_t parent_index;     /**< index into launches */
-    double t_s;              /**< release time, seconds after the parent's launch */
+    char id[TL_ID_LEN];     /**< pieces are named <id>-1 .. <id>-count */
+    char parent[TL_ID_LEN]; /**< a launch id */
+    size_t parent_index;    /**< index into launches */
+    double t_s;             /**< release time, seconds after the parent's launch */
     int count;
-    double spread_mps;       /**< 1-sigma of each separation-velocity component */
-    double beta_kg_m2;       /**< ballistic coefficient (drag) */
+    double spread_mps; /**< 1-sigma of each separation-velocity component */
+    double beta_kg_m2; /**< ballistic coefficient (drag) */
     double rcs_m2;
     int line;
 } tl_scn_debris;
@@ -58,16 +58,16 @@ typedef struct tl_scn_clutter {
     double lat_rad, lon_rad; /**< centre of the clutter region */
     double radius_m;
     double min_h_m, max_h_m;
-    double plots_per_scan;   /**< mean spurious plots per scan of a radar that sees it */
+    double plots_per_scan; /**< mean spurious plots per scan of a radar that sees it */
     int line;
 } tl_scn_clutter;
 
 typedef struct tl_scenario {
     char path[256];
-    int64_t epoch_ns;        /**< scenario start, ns UTC */
+    int64_t epoch_ns; /**< scenario start, ns UTC */
     double duration_s;
     uint64_t seed;
-    double truth_dt_s;       /**< truth.csv sample interval */
+    double truth_dt_s; /**< truth.csv sample interval */
     size_t n_nations;
     char nations[TL_SCN_MAX_NATIONS][TL_NATION_LEN];
     tl_scn_sensor *sensors;

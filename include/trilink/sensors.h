@@ -53,22 +53,22 @@ typedef struct tl_radar_cfg {
     char id[TL_ID_LEN];
     char nation[TL_NATION_LEN];
     tl_geodetic site;
-    double boresight_az_rad;   /**< face centre, from north clockwise */
-    double boresight_el_rad;   /**< face centre elevation */
-    double half_az_rad;        /**< sector half-width in azimuth; >= pi: all round */
-    double half_el_rad;        /**< sector half-width in elevation */
-    double min_el_rad;         /**< lowest apparent (refracted) elevation, e.g. 0 */
+    double boresight_az_rad; /**< face centre, from north clockwise */
+    double boresight_el_rad; /**< face centre elevation */
+    double half_az_rad;      /**< sector half-width in azimuth; >= pi: all round */
+    double half_el_rad;      /**< sector half-width in elevation */
+    double min_el_rad;       /**< lowest apparent (refracted) elevation, e.g. 0 */
     double min_range_m, max_range_m;
-    double revisit_s;          /**< time between scans (> 0) */
-    double sigma[4];           /**< 1-sigma noise: range m, az rad, el rad, range-rate m/s */
-    int has_range_rate;        /**< 1: plots carry range rate (nz = 4), else nz = 3 */
-    double bias[4];            /**< fixed bias added to each measured value (same units) */
-    double ref_rcs_m2;         /**< reference target RCS ... */
-    double ref_range_m;        /**< ... at this range ... */
-    double ref_snr_db;         /**< ... gives this SNR (single-pulse, dB) */
-    double pfa;                /**< false-alarm probability per cell, sets the threshold */
-    double fa_per_scan;        /**< mean number of false plots per scan (Poisson) */
-    double k_refraction;       /**< effective-Earth factor, 4/3 standard */
+    double revisit_s;    /**< time between scans (> 0) */
+    double sigma[4];     /**< 1-sigma noise: range m, az rad, el rad, range-rate m/s */
+    int has_range_rate;  /**< 1: plots carry range rate (nz = 4), else nz = 3 */
+    double bias[4];      /**< fixed bias added to each measured value (same units) */
+    double ref_rcs_m2;   /**< reference target RCS ... */
+    double ref_range_m;  /**< ... at this range ... */
+    double ref_snr_db;   /**< ... gives this SNR (single-pulse, dB) */
+    double pfa;          /**< false-alarm probability per cell, sets the threshold */
+    double fa_per_scan;  /**< mean number of false plots per scan (Poisson) */
+    double k_refraction; /**< effective-Earth factor, 4/3 standard */
 } tl_radar_cfg;
 
 /** Fill a configuration with neutral defaults: 360-degree coverage, el 0..90 deg,
@@ -89,10 +89,10 @@ int tl_radar_init(tl_radar *r, const tl_radar_cfg *cfg, tl_err *err);
 /** Why a target is (not) visible to a radar. */
 typedef enum tl_vis {
     TL_VIS_OK = 0,
-    TL_VIS_RANGE,    /**< outside [min_range, max_range] */
-    TL_VIS_HORIZON,  /**< below the refracted horizon (Earth in the way) */
-    TL_VIS_ELEV,     /**< below the minimum elevation */
-    TL_VIS_SECTOR    /**< outside the face's azimuth/elevation sector */
+    TL_VIS_RANGE,   /**< outside [min_range, max_range] */
+    TL_VIS_HORIZON, /**< below the refracted horizon (Earth in the way) */
+    TL_VIS_ELEV,    /**< below the minimum elevation */
+    TL_VIS_SECTOR   /**< outside the face's azimuth/elevation sector */
 } tl_vis;
 
 /** Geometry test of a target at pos_ecef: line of sight over the ellipsoid with
@@ -135,12 +135,12 @@ void tl_radar_el_limits(const tl_radar *r, double *el_lo, double *el_hi);
 typedef struct tl_irsat_cfg {
     char id[TL_ID_LEN];
     char nation[TL_NATION_LEN];
-    double lon_rad;       /**< sub-satellite longitude */
-    double alt_m;         /**< altitude above the equator, TL_GEO_ALT_M by default */
-    double revisit_s;     /**< frame time of the scanning sensor */
-    double sigma_rad;     /**< 1-sigma noise of each line-of-sight angle */
-    double cloud_top_m;   /**< plume hidden below this height (default 12 km) */
-    double pd;            /**< detection probability of a visible plume */
+    double lon_rad;     /**< sub-satellite longitude */
+    double alt_m;       /**< altitude above the equator, TL_GEO_ALT_M by default */
+    double revisit_s;   /**< frame time of the scanning sensor */
+    double sigma_rad;   /**< 1-sigma noise of each line-of-sight angle */
+    double cloud_top_m; /**< plume hidden below this height (default 12 km) */
+    double pd;          /**< detection probability of a visible plume */
 } tl_irsat_cfg;
 
 /** Defaults: GEO, revisit 10 s, sigma 20 microradian, cloud tops 12 km, pd 0.98. */

@@ -36,15 +36,14 @@ int tl_plotio_write(FILE *f, const tl_plot *p);
  *  only label the error message. Fills *out (site_ecef computed from the geodetic
  *  site) and checks it with tl_plot_validate. Returns TL_OK or TL_EPARSE; *out is
  *  unchanged on error. */
-int tl_plotio_read_line(const char *line, const char *src, long lineno, tl_plot *out,
-                        tl_err *err);
+int tl_plotio_read_line(const char *line, const char *src, long lineno, tl_plot *out, tl_err *err);
 
 /** A plots.csv reader over a FILE (no allocation after open). */
 typedef struct tl_plotio_reader {
     FILE *f;
-    int own;          /**< 1 when opened by path (closed by tl_plotio_close) */
-    long line;        /**< number of the last line read */
-    char src[256];    /**< file name for messages */
+    int own;       /**< 1 when opened by path (closed by tl_plotio_close) */
+    long line;     /**< number of the last line read */
+    char src[256]; /**< file name for messages */
     char buf[1024];
 } tl_plotio_reader;
 
@@ -78,29 +77,29 @@ int tl_truthio_read_line(const char *line, const char *src, long lineno, tl_trut
 /** Ground truth about one plot, kept away from the tracker. */
 typedef struct tl_plot_truth {
     uint64_t plot_id;
-    int false_alarm;            /**< 1: noise or clutter, 0: a real object */
-    char object_id[TL_ID_LEN];  /**< the object, "clutter:<id>" or "-" (noise) */
+    int false_alarm;           /**< 1: noise or clutter, 0: a real object */
+    char object_id[TL_ID_LEN]; /**< the object, "clutter:<id>" or "-" (noise) */
 } tl_plot_truth;
 
 const char *tl_plottruthio_header(void);
 int tl_plottruthio_format(const tl_plot_truth *t, char *buf, size_t cap);
-int tl_plottruthio_read_line(const char *line, const char *src, long lineno,
-                             tl_plot_truth *out, tl_err *err);
+int tl_plottruthio_read_line(const char *line, const char *src, long lineno, tl_plot_truth *out,
+                             tl_err *err);
 
 /* ----------------------------------------------------------- objects.csv */
 
 /** Summary of one simulated object (launch and impact truth for scoring). */
 typedef struct tl_object_row {
     char object_id[TL_ID_LEN];
-    char kind[16];             /**< "missile" or "debris" */
-    char cls[16];              /**< missile class name, or "debris" */
-    char parent[TL_ID_LEN];    /**< debris: the launch it came from; missiles: "-" */
-    int64_t start_t_ns;        /**< launch (missiles) or release (debris) time */
+    char kind[16];          /**< "missile" or "debris" */
+    char cls[16];           /**< missile class name, or "debris" */
+    char parent[TL_ID_LEN]; /**< debris: the launch it came from; missiles: "-" */
+    int64_t start_t_ns;     /**< launch (missiles) or release (debris) time */
     double start_lat_deg, start_lon_deg, start_h_m;
-    int64_t end_t_ns;          /**< impact time, or the end of the run (orbital) */
+    int64_t end_t_ns; /**< impact time, or the end of the run (orbital) */
     double end_lat_deg, end_lon_deg;
     double apogee_m;
-    int orbital;               /**< 1: reached orbit, end_* is the last sample */
+    int orbital; /**< 1: reached orbit, end_* is the last sample */
 } tl_object_row;
 
 const char *tl_objectio_header(void);
@@ -119,6 +118,12 @@ typedef struct tl_sim tl_sim;
 int tl_sim_create(const struct tl_scenario *sc, tl_sim **out, tl_err *err);
 void tl_sim_destroy(tl_sim *s);
 
+/** Keep only the sensors of one nation (NULL or "": all). Call before the first
+ *  scan. Each sensor draws from its own random stream, so a nation's plots are the
+ *  same with or without the filter (only plot ids differ). TL_ENOTFOUND when no
+ *  sensor belongs to that nation. */
+int tl_sim_set_nation(tl_sim *s, const char *nation);
+
 /** Epoch and end of the run, ns UTC. */
 int64_t tl_sim_start_ns(const tl_sim *s);
 int64_t tl_sim_end_ns(const tl_sim *s);
@@ -135,16 +140,15 @@ int tl_sim_truth(const tl_sim *s, size_t i, int64_t t_ns, tl_truth_row *out);
  *  with *plots / *truth pointing at n plots (valid until the next call; order
  *  shuffled so it reveals nothing), or 0 when the run has ended. Plot ids are
  *  1, 2, 3... in output order. No allocation. */
-int tl_sim_next_scan(tl_sim *s, int64_t *t_ns, const tl_plot **plots,
-                     const tl_plot_truth **truth, size_t *n);
+int tl_sim_next_scan(tl_sim *s, int64_t *t_ns, const tl_plot **plots, const tl_plot_truth **truth,
+                     size_t *n);
 
 /** Write truth.csv, plots.csv, plots_truth.csv and objects.csv into dir (created
  *  if missing). pace (may be NULL) is called with each scan's time before its
  *  plots are written: the CLI uses it to run in real time. Stops at end_ns
  *  (<= 0: the scenario's end). Counts of plots and false alarms go to *n_plots and
  *  *n_false (may be NULL). */
-int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns,
-                 void (*pace)(void *ctx, int64_t t_ns), void *ctx, size_t *n_plots,
-                 size_t *n_false, tl_err *err);
+int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns, void (*pace)(void *ctx, int64_t t_ns),
+                 void *ctx, size_t *n_plots, size_t *n_false, tl_err *err);
 
 #endif

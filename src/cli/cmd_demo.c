@@ -35,8 +35,7 @@ static void timeline(const tl_flight *f)
     }
     double step = f->flight_time_s > 1800.0 ? 600.0 : 60.0;
     double t_last = tr.pts[tr.n - 1].t_s;
-    printf("    %8s %10s %10s %9s %10s  %s\n", "t (s)", "lat", "lon", "h (km)", "v (m/s)",
-           "phase");
+    printf("    %8s %10s %10s %9s %10s  %s\n", "t (s)", "lat", "lon", "h (km)", "v (m/s)", "phase");
     for (double t = 0.0; t < t_last + step; t += step) {
         double tt = fmin(t, t_last), x[6];
         int phase = 0;
@@ -85,7 +84,8 @@ int tl_cmd_demo(int argc, char **argv)
         if (d->apogee_km > 0)
             printf("apogee %.0f km\n", d->apogee_km);
         else
-            printf("%s trajectory\n", d->loft == TL_LOFT_MIN_ENERGY ? "minimum-energy" : "depressed");
+            printf("%s trajectory\n",
+                   d->loft == TL_LOFT_MIN_ENERGY ? "minimum-energy" : "depressed");
         if (tl_flight_solve(&req, &f, &err) != TL_OK) {
             printf("    FAILED: %s\n\n", err.msg);
             failures++;

@@ -22,6 +22,7 @@ static void sim_usage(FILE *f)
 {
     fprintf(f, "usage: trilink sim check FILE\n"
                "       trilink sim run FILE --out DIR [--rate R] [--duration S] [--seed N]\n"
+               "                          [--nation CODE]\n"
                "       trilink sim run FILE --publish [--config FILE] [--out DIR] [--rate R]\n"
                "                       [--epoch UTC] [--wait S] [--duration S] [--seed N]\n"
                "\n"
@@ -32,6 +33,8 @@ static void sim_usage(FILE *f)
                "default 0)\n"
                "  --duration S  stop S seconds after the epoch (default: the scenario's)\n"
                "  --seed N    override the scenario's random seed\n"
+               "  --nation CODE  only that nation's sensors (its plots are the same as in a\n"
+               "              full run; plot ids differ)\n"
                "  --publish   publish each nation's plots on its national DDS domain (topic\n"
                "              Plot, 'national:' in --config, default config/network.yaml);\n"
                "              truth still goes to --out when given\n"
@@ -180,7 +183,7 @@ static int sim_publish(const tl_scenario *sc, const char *config, double rate, d
 
 static int sim_run(int argc, char **argv)
 {
-    const char *file = NULL, *out = NULL, *config = "config/network.yaml", *epoch = NULL;
+    const char *file = NULL, *out = NULL, *config = "config/network.yaml", *epoch = NULL, *nation = NULL;
     double rate = 0.0, duration = -1.0, wait_s = 30.0;
     int publish = 0;
     unsigned long long seed = 0;
@@ -200,6 +203,8 @@ static int sim_run(int argc, char **argv)
             if (!tl_cli_parse_double("--wait", argv[++i], &wait_s))
                 return 2;
         }
+        else if (!strcmp(a, "--nation") && has)
+            nation = argv[++i];
         else if (!strcmp(a, "--rate") && has) {
             if (!tl_cli_parse_double("--rate", argv[++i], &rate))
                 return 2;
@@ -273,6 +278,12 @@ static int sim_run(int argc, char **argv)
         fprintf(stderr, "trilink sim: %s: %s\n", file, err.msg);
         tl_scenario_free(&sc);
         return 1;
+    }
+    if (nation && tl_sim_set_nation(sim, nation) != TL_OK) {
+        fprintf(stderr, "trilink sim: --nation: no sensor of nation '%s' in %s\n", nation, file);
+        tl_sim_destroy(sim);
+        tl_scenario_free(&sc);
+        return 2;
     }
     pacer p = {publish ? 0 : rate, sc.epoch_ns, {0, 0}};
     clock_gettime(CLOCK_MONOTONIC, &p.wall0);

@@ -11,16 +11,15 @@
 
 static void traj_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: trilink traj --lat DEG --lon DEG --azimuth DEG --range-km KM\n"
-            "                    (--apogee-km KM | --loft min|lofted|depressed)\n"
-            "                    [--class auto|srbm|mrbm|irbm|icbm|slv] [--height-m M]\n"
-            "                    [--csv | --json] [--dt S] [--orbit-s S]\n"
-            "Solves a flight from the launch site on the azimuth that lands range-km away\n"
-            "(peaking at apogee-km, or on the loft choice) and prints apogee, range, flight\n"
-            "time, burnout state and impact point; --csv/--json add the trajectory sampled\n"
-            "every --dt seconds (default 1). --class slv flies a space launcher to orbit\n"
-            "(range and loft unused; --apogee-km sets the orbit apogee, default 600 km).\n");
+    fprintf(f, "usage: trilink traj --lat DEG --lon DEG --azimuth DEG --range-km KM\n"
+               "                    (--apogee-km KM | --loft min|lofted|depressed)\n"
+               "                    [--class auto|srbm|mrbm|irbm|icbm|slv] [--height-m M]\n"
+               "                    [--csv | --json] [--dt S] [--orbit-s S]\n"
+               "Solves a flight from the launch site on the azimuth that lands range-km away\n"
+               "(peaking at apogee-km, or on the loft choice) and prints apogee, range, flight\n"
+               "time, burnout state and impact point; --csv/--json add the trajectory sampled\n"
+               "every --dt seconds (default 1). --class slv flies a space launcher to orbit\n"
+               "(range and loft unused; --apogee-km sets the orbit apogee, default 600 km).\n");
 }
 
 /* Map the field a library message starts with to the option that supplies it. */
@@ -28,11 +27,10 @@ static const char *field_option(const char *msg, const char **rest)
 {
     static const struct {
         const char *field, *opt;
-    } map[] = {{"latitude: ", "--lat"},     {"longitude: ", "--lon"},
-               {"azimuth: ", "--azimuth"},  {"range: ", "--range-km"},
-               {"apogee: ", "--apogee-km"}, {"class: ", "--class"},
-               {"loft: ", "--loft"},        {"height: ", "--height-m"},
-               {"dt: ", "--dt"},            {"t_end: ", "--orbit-s"}};
+    } map[] = {{"latitude: ", "--lat"},   {"longitude: ", "--lon"},    {"azimuth: ", "--azimuth"},
+               {"range: ", "--range-km"}, {"apogee: ", "--apogee-km"}, {"class: ", "--class"},
+               {"loft: ", "--loft"},      {"height: ", "--height-m"},  {"dt: ", "--dt"},
+               {"t_end: ", "--orbit-s"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         size_t n = strlen(map[i].field);
         if (!strncmp(msg, map[i].field, n)) {
@@ -189,8 +187,8 @@ int tl_cmd_traj(int argc, char **argv)
             else if (!strcmp(v, "depressed"))
                 loft = TL_LOFT_DEPRESSED;
             else {
-                fprintf(stderr, "trilink traj: --loft: unknown loft '%s' (min, lofted, depressed)\n",
-                        v);
+                fprintf(stderr,
+                        "trilink traj: --loft: unknown loft '%s' (min, lofted, depressed)\n", v);
                 return 2;
             }
         } else {

@@ -25,8 +25,8 @@ typedef struct demo_missile {
     int cls;
     tl_loft loft;
     const char *contributors[3];
-    double p_end[TL_COP_ZONE_COUNT];   /* verdict once the track is tight */
-    double p_start[TL_COP_ZONE_COUNT]; /* verdict at first prediction */
+    double p_end[TL_ZONE_COUNT];   /* verdict once the track is tight (tl_zone_class order) */
+    double p_start[TL_ZONE_COUNT]; /* verdict at first prediction */
 } demo_missile;
 
 static const demo_missile missiles[] = {
@@ -42,8 +42,8 @@ static const demo_missile missiles[] = {
      TL_CLASS_ICBM,
      TL_LOFT_LOFTED,
      {"KR", "US", "JP"},
-     {0.0, 0.97, 0.0, 0.0, 0.0, 0.03},
-     {0.12, 0.55, 0.0, 0.0, 0.03, 0.30}},
+     {0.03, 0.0, 0.97, 0.0, 0.0, 0.0, 0.0, 0.0},
+     {0.30, 0.12, 0.55, 0.0, 0.0, 0.0, 0.03, 0.0}},
     {"JP-0002",
      540.0,
      420.0,
@@ -56,8 +56,8 @@ static const demo_missile missiles[] = {
      TL_CLASS_SRBM,
      TL_LOFT_NONE,
      {"KR", "JP", NULL},
-     {0.0, 0.02, 0.0, 0.0, 0.0, 0.98},
-     {0.0, 0.20, 0.0, 0.02, 0.0, 0.78}},
+     {0.98, 0.0, 0.02, 0.0, 0.0, 0.0, 0.0, 0.0},
+     {0.78, 0.0, 0.20, 0.0, 0.02, 0.0, 0.0, 0.0}},
     {"JP-0003",
      570.0,
      330.0,
@@ -70,17 +70,24 @@ static const demo_missile missiles[] = {
      TL_CLASS_SRBM,
      TL_LOFT_NONE,
      {"KR", NULL, NULL},
-     {0.0, 0.0, 0.0, 0.0, 0.02, 0.98},
-     {0.0, 0.0, 0.0, 0.05, 0.10, 0.85}},
+     {0.98, 0.0, 0.0, 0.0, 0.0, 0.02, 0.0, 0.0},
+     {0.85, 0.0, 0.0, 0.0, 0.05, 0.10, 0.0, 0.0}},
 };
+
+static double ground_range(const demo_missile *m, double *azi_rad)
+{
+    double s12, azi2;
+    tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
+                        &s12, azi_rad, &azi2);
+    return s12;
+}
 
 /* Position of missile m at flight time tau_s (clamped to the flight). */
 static void fly(const demo_missile *m, double tau_s, tl_cop_point *q)
 {
-    double s12, azi1, azi2, f = tau_s / m->flight_s;
+    double azi1, azi2, f = tau_s / m->flight_s;
     f = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
-    tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
-                        &s12, &azi1, &azi2);
+    double s12 = ground_range(m, &azi1);
     tl_geodesic_direct(m->lat0_deg * RAD, m->lon0_deg * RAD, azi1, f * s12, &q->lat_rad,
                        &q->lon_rad, &azi2);
     q->h_m = 4.0 * m->apogee_m * f * (1.0 - f);
@@ -93,14 +100,6 @@ static void fly(const demo_missile *m, double tau_s, tl_cop_point *q)
     else
         q->phase = TL_PHASE_MIDCOURSE;
     q->t_ns = DEMO_EPOCH_NS + (int64_t)llround((m->t0_s + tau_s) * 1e9);
-}
-
-static double ground_range(const demo_missile *m, double *azi_rad)
-{
-    double s12, azi2;
-    tl_geodesic_inverse(m->lat0_deg * RAD, m->lon0_deg * RAD, m->lat1_deg * RAD, m->lon1_deg * RAD,
-                        &s12, azi_rad, &azi2);
-    return s12;
 }
 
 static void demo_track(const demo_missile *m, double t_s, tl_cop_track *t)
@@ -162,7 +161,7 @@ static void demo_track(const demo_missile *m, double t_s, tl_cop_track *t)
         t->impact.valid = 1;
         t->impact.t_ns = DEMO_EPOCH_NS + (int64_t)llround((m->t0_s + m->flight_s) * 1e9);
         t->impact.ell = (tl_cop_ellipse){m->lat1_deg * RAD, m->lon1_deg * RAD, a, a / 3.0, azi};
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++)
+        for (int z = 0; z < TL_ZONE_COUNT; z++)
             t->impact.p_zone[z] = m->p_start[z] + (m->p_end[z] - m->p_start[z]) * settle;
     }
     t->overflies_jp = 0;
@@ -174,7 +173,8 @@ static void demo_alert(tl_cop_alert *a, const char *id, const char *refs, tl_cop
 {
     memset(a, 0, sizeof *a);
     snprintf(a->id, sizeof a->id, "%s", id);
-    snprintf(a->references, sizeof a->references, "%s", refs);
+    if (refs[0])
+        snprintf(a->references[a->n_references++], sizeof a->references[0], "%s", refs);
     a->msg_type = type;
     snprintf(a->status, sizeof a->status, "Exercise");
     a->sent_ns = DEMO_EPOCH_NS + (int64_t)llround(t_s * 1e9);

@@ -83,16 +83,17 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
-void tl__cop_json_str(tl__cop_out *o, const char *s, size_t n)
+/* The bytes of s (at most n, stopping at a NUL) as valid UTF-8, escaped for JSON string
+ * literals (json != 0) or Prometheus label values (json == 0). */
+static void put_escaped(tl__cop_out *o, const char *s, size_t n, int json)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t end = strnlen(s, n);
-    tl__cop_put(o, "\"", 1);
     for (size_t i = 0; i < end;) {
         unsigned cp;
         size_t k = utf8_seq(p + i, end - i, &cp);
         if (k == 0) {
-            tl__cop_puts(o, "\\ufffd");
+            tl__cop_puts(o, json ? "\\ufffd" : replacement);
             i++;
             continue;
         }
@@ -102,42 +103,29 @@ void tl__cop_json_str(tl__cop_out *o, const char *s, size_t n)
             tl__cop_puts(o, "\\\\");
         else if (cp == '\n')
             tl__cop_puts(o, "\\n");
-        else if (cp == '\t')
+        else if (json && cp == '\t')
             tl__cop_puts(o, "\\t");
-        else if (cp < 0x20 || cp == 0x7F || cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 ||
-                 cp == 0x2029)
+        else if (json && (cp < 0x20 || cp == 0x7F || cp == '<' || cp == '>' || cp == '&' ||
+                          cp == 0x2028 || cp == 0x2029))
             tl__cop_printf(o, "\\u%04x", cp);
-        else
-            tl__cop_put(o, s + i, k);
-        i += k;
-    }
-    tl__cop_put(o, "\"", 1);
-}
-
-void tl__cop_prom_str(tl__cop_out *o, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t end = strnlen(s, n);
-    for (size_t i = 0; i < end;) {
-        unsigned cp;
-        size_t k = utf8_seq(p + i, end - i, &cp);
-        if (k == 0) {
-            tl__cop_puts(o, replacement);
-            i++;
-            continue;
-        }
-        if (cp == '"')
-            tl__cop_puts(o, "\\\"");
-        else if (cp == '\\')
-            tl__cop_puts(o, "\\\\");
-        else if (cp == '\n')
-            tl__cop_puts(o, "\\n");
-        else if (cp < 0x20 || cp == 0x7F)
+        else if (!json && (cp < 0x20 || cp == 0x7F))
             tl__cop_puts(o, " ");
         else
             tl__cop_put(o, s + i, k);
         i += k;
     }
+}
+
+void tl__cop_json_str(tl__cop_out *o, const char *s, size_t n)
+{
+    tl__cop_put(o, "\"", 1);
+    put_escaped(o, s, n, 1);
+    tl__cop_put(o, "\"", 1);
+}
+
+void tl__cop_prom_str(tl__cop_out *o, const char *s, size_t n)
+{
+    put_escaped(o, s, n, 0);
 }
 
 int tl__cop_out_end(tl__cop_out *o, size_t *len)

@@ -1,14 +1,13 @@
 /* render.c — the COP documents: the picture as JSON (schema in docs/cop.md), as an
  * RFC 7946 GeoJSON FeatureCollection, and as Prometheus text metrics (exposition
  * format 0.0.4). Pure functions of the picture: no clock, no I/O. Ellipse outlines are
- * geodesic offsets from the centre on WGS-84 (tl_geodesic_direct, PROJ/Karney 2013). */
+ * zones.h's (geodesic offsets from the centre on WGS-84, Karney 2013), wound for RFC 7946. */
 #include "cop_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "trilink/geo.h"
 
 #define DEG (180.0 / M_PI)
 
@@ -27,13 +26,6 @@ void tl_cop_track_init(tl_cop_track *t)
     t->range_m = NAN;
     for (int i = 0; i < 3; i++)
         t->vel_enu_mps[i] = NAN;
-}
-
-const char *tl_cop_zone_name(tl_cop_zone z)
-{
-    static const char *const names[] = {"jp_territory", "jp_eez",     "kr_territory",
-                                        "kr_waters",    "other_land", "open_sea"};
-    return z >= 0 && z < TL_COP_ZONE_COUNT ? names[z] : "unknown";
 }
 
 const char *tl_cop_msg_type_name(tl_cop_msg_type m)
@@ -90,25 +82,33 @@ int tl_cop_picture_check(const tl_cop_picture *p, tl_err *err)
     for (int i = 0; i < p->n_tracks; i++)
         if ((rc = check_track(&p->tracks[i], i, err)))
             return rc;
-    for (int i = 0; i < p->n_alerts; i++)
+    for (int i = 0; i < p->n_alerts; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "alerts[%d].n_references", i);
+        if ((rc = check_count(p->alerts[i].n_references, TL_COP_MAX_REFS, field, err)))
+            return rc;
         if ((int)p->alerts[i].msg_type < 0 || p->alerts[i].msg_type > TL_COP_MSG_CANCEL)
             return tl_err_set(err, TL_EINVAL, "cop picture: alerts[%d].msg_type = %d unknown", i,
                               (int)p->alerts[i].msg_type);
+    }
     return TL_OK;
 }
 
 void tl_cop_ellipse_ring(const tl_cop_ellipse *e, int n, double lon_rad[], double lat_rad[])
 {
-    /* Major axis u = (sin az, cos az) in (east, north); w = u turned 90 degrees
-     * counterclockwise. p(th) = a cos(th) u + b sin(th) w runs counterclockwise. */
-    double su = sin(e->orient_rad), cu = cos(e->orient_rad);
-    for (int k = 0; k < n; k++) {
-        double th = 2.0 * M_PI * k / n;
-        double x = e->semi_major_m * cos(th), y = e->semi_minor_m * sin(th);
-        double east = x * su - y * cu, north = x * cu + y * su;
-        double s = hypot(east, north), azi2;
-        tl_geodesic_direct(e->lat_rad, e->lon_rad, atan2(east, north), s, &lat_rad[k], &lon_rad[k],
-                           &azi2);
+    /* zones.h draws the same ellipse clockwise from the major axis; RFC 7946 wants the
+     * exterior ring counterclockwise: keep vertex 0, reverse the rest */
+    tl_ellipse95 e95 = {e->semi_major_m, e->semi_minor_m, e->orient_rad};
+    if (tl_ellipse95_polygon(e->lat_rad, e->lon_rad, &e95, (size_t)n, lat_rad, lon_rad) != TL_OK) {
+        for (int k = 0; k < n; k++) /* not drawable: a degenerate ring at the centre */
+            lat_rad[k] = e->lat_rad, lon_rad[k] = e->lon_rad;
+        return;
+    }
+    for (int i = 1, j = n - 1; i < j; i++, j--) {
+        double t = lat_rad[i];
+        lat_rad[i] = lat_rad[j], lat_rad[j] = t;
+        t = lon_rad[i];
+        lon_rad[i] = lon_rad[j], lon_rad[j] = t;
     }
 }
 
@@ -139,18 +139,21 @@ static void key(tl__cop_out *o, const char *k)
     tl__cop_printf(o, ",\"%s\":", k);
 }
 
+/* ,"k":v (null when v is not finite) */
+static void kv_num(tl__cop_out *o, const char *k, const char *fmt, double v)
+{
+    key(o, k);
+    tl__cop_num(o, fmt, v);
+}
+
 static void put_ellipse(tl__cop_out *o, const tl_cop_ellipse *e)
 {
     tl__cop_puts(o, "{\"lat_deg\":");
     tl__cop_num(o, "%.6f", e->lat_rad * DEG);
-    key(o, "lon_deg");
-    tl__cop_num(o, "%.6f", e->lon_rad * DEG);
-    key(o, "semi_major_m");
-    tl__cop_num(o, "%.1f", e->semi_major_m);
-    key(o, "semi_minor_m");
-    tl__cop_num(o, "%.1f", e->semi_minor_m);
-    key(o, "orient_deg");
-    tl__cop_num(o, "%.3f", e->orient_rad * DEG);
+    kv_num(o, "lon_deg", "%.6f", e->lon_rad * DEG);
+    kv_num(o, "semi_major_m", "%.1f", e->semi_major_m);
+    kv_num(o, "semi_minor_m", "%.1f", e->semi_minor_m);
+    kv_num(o, "orient_deg", "%.3f", e->orient_rad * DEG);
     key(o, "ring");
     if (ellipse_drawable(e))
         put_ring(o, e);
@@ -175,14 +178,24 @@ static void put_points(tl__cop_out *o, const tl_cop_point *pts, int n)
     tl__cop_puts(o, "]");
 }
 
-static tl_cop_zone verdict(const tl_cop_impact *im)
+/* "icbm", ... or NULL while the class is unknown (-1) */
+static const char *class_name(int cls)
 {
-    tl_cop_zone best = TL_COP_ZONE_OPEN_SEA;
+    return cls >= 0 ? tl_missile_class_name((tl_missile_class)cls) : NULL;
+}
+
+/* The most probable zone as a JSON value: its name, or null when no probability is known. */
+static void put_verdict(tl__cop_out *o, const tl_cop_impact *im)
+{
+    int best = -1;
     double pbest = -1.0;
-    for (int z = 0; z < TL_COP_ZONE_COUNT; z++)
+    for (int z = 0; z < TL_ZONE_COUNT; z++)
         if (isfinite(im->p_zone[z]) && im->p_zone[z] > pbest)
-            pbest = im->p_zone[z], best = (tl_cop_zone)z;
-    return best;
+            pbest = im->p_zone[z], best = z;
+    if (best < 0)
+        tl__cop_puts(o, "null");
+    else
+        tl__cop_printf(o, "\"%s\"", tl_zone_class_name((tl_zone_class)best));
 }
 
 static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
@@ -190,12 +203,9 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     tl__cop_puts(o, "{\"id\":");
     tl__cop_json_str(o, t->id, sizeof t->id);
     tl__cop_printf(o, ",\"t_ns\":%lld", (long long)t->t_ns);
-    key(o, "lat_deg");
-    tl__cop_num(o, "%.6f", t->lat_rad * DEG);
-    key(o, "lon_deg");
-    tl__cop_num(o, "%.6f", t->lon_rad * DEG);
-    key(o, "h_m");
-    tl__cop_num(o, "%.1f", t->h_m);
+    kv_num(o, "lat_deg", "%.6f", t->lat_rad * DEG);
+    kv_num(o, "lon_deg", "%.6f", t->lon_rad * DEG);
+    kv_num(o, "h_m", "%.1f", t->h_m);
     key(o, "vel_enu_mps");
     for (int i = 0; i < 3; i++) {
         tl__cop_puts(o, i ? "," : "[");
@@ -206,19 +216,16 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     tl__cop_num(o, "%.2f",
                 sqrt(t->vel_enu_mps[0] * t->vel_enu_mps[0] + t->vel_enu_mps[1] * t->vel_enu_mps[1] +
                      t->vel_enu_mps[2] * t->vel_enu_mps[2]));
-    key(o, "pos_sigma_m");
-    tl__cop_num(o, "%.1f", t->pos_sigma_m);
+    kv_num(o, "pos_sigma_m", "%.1f", t->pos_sigma_m);
     tl__cop_printf(o, ",\"phase\":\"%s\"", tl_phase_name(t->phase));
-    const char *cls = (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
+    const char *cls = class_name(t->cls);
     if (cls)
         tl__cop_printf(o, ",\"class\":\"%s\"", cls);
     else
         tl__cop_puts(o, ",\"class\":null");
     tl__cop_printf(o, ",\"loft\":\"%s\"", tl__cop_loft_name(t->loft));
-    key(o, "apogee_m");
-    tl__cop_num(o, "%.0f", t->apogee_m);
-    key(o, "range_m");
-    tl__cop_num(o, "%.0f", t->range_m);
+    kv_num(o, "apogee_m", "%.0f", t->apogee_m);
+    kv_num(o, "range_m", "%.0f", t->range_m);
     tl__cop_printf(o, ",\"overflies_jp\":%s", t->overflies_jp ? "true" : "false");
     key(o, "contributors");
     tl__cop_puts(o, "[");
@@ -243,11 +250,13 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
         tl__cop_printf(o, "{\"t_ns\":%lld,\"ellipse\":", (long long)t->impact.t_ns);
         put_ellipse(o, &t->impact.ell);
         tl__cop_puts(o, ",\"p_zone\":{");
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++) {
-            tl__cop_printf(o, "%s\"%s\":", z ? "," : "", tl_cop_zone_name((tl_cop_zone)z));
+        for (int z = 0; z < TL_ZONE_COUNT; z++) {
+            tl__cop_printf(o, "%s\"%s\":", z ? "," : "", tl_zone_class_name((tl_zone_class)z));
             tl__cop_num(o, "%.4f", t->impact.p_zone[z]);
         }
-        tl__cop_printf(o, "},\"verdict\":\"%s\"}", tl_cop_zone_name(verdict(&t->impact)));
+        tl__cop_puts(o, "},\"verdict\":");
+        put_verdict(o, &t->impact);
+        tl__cop_puts(o, "}");
     } else {
         tl__cop_puts(o, "null");
     }
@@ -265,7 +274,13 @@ static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a)
     tl__cop_printf(o, ",\"msg_type\":\"%s\",\"status\":", tl_cop_msg_type_name(a->msg_type));
     tl__cop_json_str(o, a->status, sizeof a->status);
     key(o, "references");
-    tl__cop_json_str(o, a->references, sizeof a->references);
+    tl__cop_puts(o, "[");
+    for (int i = 0; i < a->n_references; i++) {
+        if (i)
+            tl__cop_puts(o, ",");
+        tl__cop_json_str(o, a->references[i], sizeof a->references[i]);
+    }
+    tl__cop_puts(o, "]");
     tl__cop_printf(o, ",\"sent_ns\":%lld,\"track_id\":", (long long)a->sent_ns);
     tl__cop_json_str(o, a->track_id, sizeof a->track_id);
     key(o, "headline");
@@ -276,10 +291,8 @@ static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a)
     if (a->has_circle) {
         tl__cop_puts(o, "{\"lat_deg\":");
         tl__cop_num(o, "%.6f", a->area_lat_rad * DEG);
-        key(o, "lon_deg");
-        tl__cop_num(o, "%.6f", a->area_lon_rad * DEG);
-        key(o, "radius_m");
-        tl__cop_num(o, "%.0f", a->area_radius_m);
+        kv_num(o, "lon_deg", "%.6f", a->area_lon_rad * DEG);
+        kv_num(o, "radius_m", "%.0f", a->area_radius_m);
         tl__cop_puts(o, "}");
     } else {
         tl__cop_puts(o, "null");
@@ -294,8 +307,7 @@ static void put_link_json(tl__cop_out *o, const tl_cop_link *l)
     key(o, "peer");
     tl__cop_json_str(o, l->peer, sizeof l->peer);
     tl__cop_printf(o, ",\"up\":%s", l->up ? "true" : "false");
-    key(o, "latency_s");
-    tl__cop_num(o, "%.6f", l->latency_s);
+    kv_num(o, "latency_s", "%.6f", l->latency_s);
     tl__cop_printf(
         o, ",\"msgs_in\":%llu,\"msgs_out\":%llu,\"gaps\":%llu,\"dups\":%llu,\"rejects\":%llu}",
         (unsigned long long)l->msgs_in, (unsigned long long)l->msgs_out,
@@ -398,9 +410,10 @@ static void put_estimate_features(tl__cop_out *o, int *nfeat, const tl_cop_track
     tl__cop_puts(o, ",\"orient_deg\":");
     tl__cop_num(o, "%.3f", e->orient_rad * DEG);
     if (im) {
-        tl__cop_printf(o, ",\"verdict\":\"%s\"", tl_cop_zone_name(verdict(im)));
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++) {
-            tl__cop_printf(o, ",\"p_%s\":", tl_cop_zone_name((tl_cop_zone)z));
+        tl__cop_puts(o, ",\"verdict\":");
+        put_verdict(o, im);
+        for (int z = 0; z < TL_ZONE_COUNT; z++) {
+            tl__cop_printf(o, ",\"p_%s\":", tl_zone_class_name((tl_zone_class)z));
             tl__cop_num(o, "%.4f", im->p_zone[z]);
         }
     }
@@ -432,8 +445,7 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
             feature_begin(&o, &nfeat, "track", t->id, sizeof t->id);
             tl__cop_printf(&o, ",\"t_ns\":%lld,\"phase\":\"%s\",\"class\":", (long long)t->t_ns,
                            tl_phase_name(t->phase));
-            const char *cls =
-                (t->cls >= 0 ? tl_missile_class_name((tl_missile_class)t->cls) : NULL);
+            const char *cls = class_name(t->cls);
             if (cls)
                 tl__cop_printf(&o, "\"%s\"", cls);
             else
@@ -557,11 +569,11 @@ int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, si
         const tl_cop_track *t = &p->tracks[i];
         if (!t->impact.valid)
             continue;
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++) {
+        for (int z = 0; z < TL_ZONE_COUNT; z++) {
             sample_begin(&o, p, "tl_cop_track_impact_probability");
             tl__cop_puts(&o, ",track=\"");
             tl__cop_prom_str(&o, t->id, sizeof t->id);
-            tl__cop_printf(&o, "\",zone=\"%s\"", tl_cop_zone_name((tl_cop_zone)z));
+            tl__cop_printf(&o, "\",zone=\"%s\"", tl_zone_class_name((tl_zone_class)z));
             sample_value(&o, t->impact.p_zone[z]);
         }
     }

@@ -25,13 +25,13 @@ static const double A31 = 3.0 / 40, A32 = 9.0 / 40;
 static const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
 static const double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561,
                     A54 = -212.0 / 729;
-static const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247,
-                    A64 = 49.0 / 176, A65 = -5103.0 / 18656;
-static const double B1 = 35.0 / 384, B3 = 500.0 / 1113, B4 = 125.0 / 192,
-                    B5 = -2187.0 / 6784, B6 = 11.0 / 84;
+static const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176,
+                    A65 = -5103.0 / 18656;
+static const double B1 = 35.0 / 384, B3 = 500.0 / 1113, B4 = 125.0 / 192, B5 = -2187.0 / 6784,
+                    B6 = 11.0 / 84;
 /* error coefficients e = b(5th) - b*(4th) */
-static const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920,
-                    E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
+static const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920, E5 = -17253.0 / 339200,
+                    E6 = 22.0 / 525, E7 = -1.0 / 40;
 
 void tl_dp45_opts_default(tl_dp45_opts *o)
 {
@@ -77,8 +77,8 @@ static void dp_step_k1(tl_ode6_fn f, void *ctx, double t, const double x[6], con
     }
 }
 
-void tl_dp45_step(tl_ode6_fn f, void *ctx, double t, const double x[6], double h,
-                  double x_out[6], double err_out[6])
+void tl_dp45_step(tl_ode6_fn f, void *ctx, double t, const double x[6], double h, double x_out[6],
+                  double err_out[6])
 {
     double k1[6], xo[6];
     f(ctx, t, x, k1);
@@ -91,8 +91,8 @@ static double err_norm(const tl_dp45_opts *o, const double x[6], const double xn
 {
     double s = 0.0;
     for (int i = 0; i < 6; i++) {
-        double sc = (i < 3 ? o->atol_pos_m : o->atol_vel_mps) +
-                    o->rtol * fmax(fabs(x[i]), fabs(xn[i]));
+        double sc =
+            (i < 3 ? o->atol_pos_m : o->atol_vel_mps) + o->rtol * fmax(fabs(x[i]), fabs(xn[i]));
         double r = e[i] / sc;
         s += r * r;
     }
@@ -110,9 +110,8 @@ static int crossed(int dir, double g0, double g1)
 
 /* Locate the event inside the accepted step (t0, x0) -> (t0 + h, x1). */
 static void locate_event(tl_ode6_fn f, void *ctx, const tl_dp45_opts *o, double t0,
-                         const double x0[6], const double k1[6], double h, double g0,
-                         double g1, const double x1[6], double *t_ev, double x_ev[6],
-                         long *fevals)
+                         const double x0[6], const double k1[6], double h, double g0, double g1,
+                         const double x1[6], double *t_ev, double x_ev[6], long *fevals)
 {
     double a = 0.0, b = h, ga = g0, gb = g1;
     double xb[6];
@@ -287,4 +286,33 @@ int tl_dyn_propagate_dp45(const tl_dyn_model *m, double x[6], double dt_s, doubl
     double t = 0.0;
     int rc = tl_dp45_integrate(tl_dyn_ode, (void *)m, &t, x, dt_s, &o, NULL);
     return rc == TL_OK ? TL_OK : TL_ENOCONV;
+}
+
+static int propagate_to_event(const tl_dyn_model *m, double x[6], double max_s, double *t_s,
+                              tl_event6_fn ev, double tol)
+{
+    tl_dp45_opts o;
+    tl_dp45_opts_default(&o);
+    o.atol_pos_m = 1e-3;
+    o.atol_vel_mps = 1e-6;
+    o.event = ev;
+    o.event_dir = -1;
+    o.event_tol = tol;
+    double t = 0.0;
+    int rc = tl_dp45_integrate(tl_dyn_ode, (void *)m, &t, x, max_s, &o, NULL);
+    if (t_s)
+        *t_s = t;
+    if (rc == 1)
+        return TL_OK;
+    return rc == TL_OK ? TL_ENOCONV : rc;
+}
+
+int tl_dyn_propagate_to_impact(const tl_dyn_model *m, double x[6], double max_s, double *t_s)
+{
+    return propagate_to_event(m, x, max_s, t_s, tl_dyn_event_height, 1e-4);
+}
+
+int tl_dyn_propagate_to_apogee(const tl_dyn_model *m, double x[6], double max_s, double *t_s)
+{
+    return propagate_to_event(m, x, max_s, t_s, tl_dyn_event_vspeed, 1e-7);
 }

@@ -44,23 +44,41 @@
 /* Order-of-magnitude figures after public analyses (docs/physics.md lists the
  * sources and the assumptions). Thrust is a constant vacuum-equivalent value:
  * thrust = Isp * g0 * prop / burn. */
+/* clang-format off */
 #define STG(isp, burn, prop, dry) {(isp) * G0 * (prop) / (burn), (burn), (prop), (dry)}
 
 static const tl_missile_preset presets[TL_CLASS_COUNT] = {
-    {TL_CLASS_SRBM, "srbm", "Scud-C/ER-class single-stage liquid (Hwasong-6/9)", 1,
-     {STG(240.0, 75.0, 4800.0, 900.0)}, 500.0, 0.88, 0.30, 6000.0, 5.0, 8.0},
-    {TL_CLASS_MRBM, "mrbm", "Nodong-class single-stage liquid (Hwasong-7)", 1,
-     {STG(255.0, 110.0, 12900.0, 2000.0)}, 750.0, 1.36, 0.30, 8000.0, 6.0, 10.0},
-    {TL_CLASS_IRBM, "irbm", "Hwasong-12-class single-stage liquid", 1,
-     {STG(310.0, 170.0, 25000.0, 2000.0)}, 650.0, 1.65, 0.30, 10000.0, 6.0, 10.0},
-    {TL_CLASS_ICBM, "icbm", "Hwasong-15/17-class two-stage liquid", 2,
-     {STG(290.0, 110.0, 55000.0, 4500.0), STG(320.0, 130.0, 11000.0, 1200.0)}, 700.0, 2.0,
-     0.30, 12000.0, 8.0, 10.0},
-    {TL_CLASS_SLV, "slv", "Unha-3-class three-stage space launcher", 3,
-     {STG(250.0, 120.0, 65000.0, 6000.0), STG(280.0, 110.0, 11000.0, 1500.0),
-      STG(300.0, 260.0, 1200.0, 300.0)},
-     100.0, 2.4, 0.30, 2000.0, 10.0, 10.0},
+    /*               stages: STG(Isp s, burn s, propellant kg, dry kg)            */
+    {.cls = TL_CLASS_SRBM, .name = "srbm",
+     .example = "Scud-C/ER-class single-stage liquid (Hwasong-6/9)",
+     .n_stages = 1, .stage = {STG(240.0, 75.0, 4800.0, 900.0)},
+     .payload_kg = 500.0, .diameter_m = 0.88, .cd_boost = 0.30, .beta_rv_kg_m2 = 6000.0,
+     .t_vertical_s = 5.0, .t_kick_s = 8.0},
+    {.cls = TL_CLASS_MRBM, .name = "mrbm",
+     .example = "Nodong-class single-stage liquid (Hwasong-7)",
+     .n_stages = 1, .stage = {STG(255.0, 110.0, 12900.0, 2000.0)},
+     .payload_kg = 750.0, .diameter_m = 1.36, .cd_boost = 0.30, .beta_rv_kg_m2 = 8000.0,
+     .t_vertical_s = 6.0, .t_kick_s = 10.0},
+    {.cls = TL_CLASS_IRBM, .name = "irbm",
+     .example = "Hwasong-12-class single-stage liquid",
+     .n_stages = 1, .stage = {STG(310.0, 170.0, 25000.0, 2000.0)},
+     .payload_kg = 650.0, .diameter_m = 1.65, .cd_boost = 0.30, .beta_rv_kg_m2 = 10000.0,
+     .t_vertical_s = 6.0, .t_kick_s = 10.0},
+    {.cls = TL_CLASS_ICBM, .name = "icbm",
+     .example = "Hwasong-15/17-class two-stage liquid",
+     .n_stages = 2, .stage = {STG(290.0, 110.0, 55000.0, 4500.0),
+                              STG(320.0, 130.0, 11000.0, 1200.0)},
+     .payload_kg = 700.0, .diameter_m = 2.0, .cd_boost = 0.30, .beta_rv_kg_m2 = 12000.0,
+     .t_vertical_s = 8.0, .t_kick_s = 10.0},
+    {.cls = TL_CLASS_SLV, .name = "slv",
+     .example = "Unha-3-class three-stage space launcher",
+     .n_stages = 3, .stage = {STG(250.0, 120.0, 65000.0, 6000.0),
+                              STG(280.0, 110.0, 11000.0, 1500.0),
+                              STG(300.0, 260.0, 1200.0, 300.0)},
+     .payload_kg = 100.0, .diameter_m = 2.4, .cd_boost = 0.30, .beta_rv_kg_m2 = 2000.0,
+     .t_vertical_s = 10.0, .t_kick_s = 10.0},
 };
+/* clang-format on */
 
 /* fixed pitch-over kick of the space launcher (rad): shapes the first-stage climb */
 #define SLV_KICK_RAD 0.12
@@ -186,10 +204,10 @@ typedef struct boost_ctx {
     tl_dyn_model model;
     double up[3], hdir[3]; /* launch-site up and heading (unit, ECEF) */
     double kick, alpha, t_v, t_k;
-    int mode;              /* 0 vertical, 1 kick, 2 gravity turn */
+    int mode; /* 0 vertical, 1 kick, 2 gravity turn */
     int stage;
     double t0, m0, mdot, thrust;
-    double cda;            /* Cd * A for boost drag */
+    double cda; /* Cd * A for boost drag */
 } boost_ctx;
 
 static void boost_dir(const boost_ctx *c, double t, const double x[6], double d[3])
@@ -282,7 +300,7 @@ typedef struct flyopt {
     int stop_at_apogee;  /* summary only up to apogee (inner solver loop) */
     int stop_at_burnout; /* boost only (launcher solver) */
     sampler *smp;
-    double t_end_s;      /* orbital sampling horizon */
+    double t_end_s; /* orbital sampling horizon */
 } flyopt;
 
 /* Phase of a coasting sample. */
@@ -332,8 +350,7 @@ static int run(tl_ode6_fn f, void *ctx, double *t, double x[6], double t_end, tl
         if (s && *t >= s->next) {
             double dx[6];
             f(ctx, *t, x, dx);
-            sample_push(s, *t, x, dx + 3, phase >= 0 ? phase : coast_phase(x, orbital),
-                        thrusting);
+            sample_push(s, *t, x, dx + 3, phase >= 0 ? phase : coast_phase(x, orbital), thrusting);
             s->next += s->dt;
         }
         if (guard && boost_diving(x))
@@ -379,7 +396,7 @@ static void set_impact(tl_flight *f, const double x[6])
 static double signed_range(const tl_flight *f)
 {
     if (f->orbital)
-        return 1e9; /* overshoot: further than any range */
+        return 1e9;                   /* overshoot: further than any range */
     const double s_half = 20003931.0; /* WGS-84 half meridian, m */
     double site[3], imp[3], er[3], et[3];
     tl_geodetic l = f->req.launch, i = f->impact;
@@ -459,11 +476,6 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
     double mass = p->payload_kg;
     for (int i = 0; i < p->n_stages; i++)
         mass += p->stage[i].prop_kg + p->stage[i].dry_kg;
-    if (smp) {
-        double acc[3] = {0, 0, 0};
-        sample_push(smp, 0.0, x, acc, TL_PHASE_BOOST, 1);
-        smp->next = smp->dt;
-    }
     int crashed = 0;
     for (int i = 0; i < p->n_stages && t < t_cut && !crashed; i++) {
         const tl_stage *sg = &p->stage[i];
@@ -473,6 +485,13 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
         c.mdot = sg->prop_kg / sg->burn_s;
         c.thrust = sg->thrust_n;
         tstage_end += sg->burn_s;
+        if (smp && i == 0) { /* the lift-off sample, with its thrust acceleration */
+            double dx[6];
+            c.mode = 0;
+            boost_ode(&c, 0.0, x, dx);
+            sample_push(smp, 0.0, x, dx + 3, TL_PHASE_BOOST, 1);
+            smp->next = smp->dt;
+        }
         double seg_end = fmin(tstage_end, t_cut);
         double cuts[3] = {c.t_v, c.t_v + c.t_k, seg_end};
         for (int k = 0; k < 3 && t < seg_end; k++) {
@@ -501,9 +520,9 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
         f->burnout_h_m = g.h_m;
         f->burnout_speed_mps = norm3(x + 3);
         double vs = tl_dyn_event_vspeed(NULL, 0, x);
-        f->burnout_gamma_rad =
-            f->burnout_speed_mps > 0 ? asin(fmax(-1.0, fmin(1.0, vs / f->burnout_speed_mps)))
-                                     : TL_PI / 2;
+        f->burnout_gamma_rad = f->burnout_speed_mps > 0
+                                   ? asin(fmax(-1.0, fmin(1.0, vs / f->burnout_speed_mps)))
+                                   : TL_PI / 2;
     }
     if (crashed) {
         f->apogee_m = hmax;
@@ -511,6 +530,8 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
         set_impact(f, x);
         if (smp) {
             double acc[3] = {0, 0, 0};
+            if (smp->tr->n > 0 && smp->tr->pts[smp->tr->n - 1].t_s >= t)
+                smp->tr->n--;
             sample_push(smp, t, x, acc, TL_PHASE_IMPACTED, 0);
         }
         return TL_OK;
@@ -540,6 +561,13 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
             int rc = run(tl_dyn_ode, &m, &t, x, tend, &o, smp, -1, 0, 1);
             if (rc != TL_OK && rc != 1)
                 return tl_err_set(err, TL_ENOCONV, "orbit propagation failed at t=%.1f s", t);
+            if (rc == 1) { /* the orbit decayed into the ground within the horizon */
+                double dx[6];
+                tl_dyn_deriv(&m, x, dx);
+                if (smp->tr->n > 0 && smp->tr->pts[smp->tr->n - 1].t_s >= t)
+                    smp->tr->n--;
+                sample_push(smp, t, x, dx + 3, TL_PHASE_IMPACTED, 0);
+            }
         }
         return TL_OK;
     }
@@ -580,6 +608,20 @@ static int fly(tl_flight *f, const flyopt *fo, tl_err *err)
 
 int tl_flight_fly(tl_flight *f, tl_err *err)
 {
+    if (!f)
+        return tl_err_set(err, TL_EINVAL, "flight: NULL argument");
+    const tl_geodetic *l = &f->req.launch;
+    if (!isfinite(l->lat_rad) || fabs(l->lat_rad) > TL_PI / 2 || !isfinite(l->lon_rad) ||
+        !isfinite(l->h_m) || !isfinite(f->req.azimuth_rad))
+        return tl_err_set(err, TL_EINVAL, "launch: site or azimuth not finite / out of range");
+    if (!tl_missile_preset_get(f->cls))
+        return tl_err_set(err, TL_EINVAL, "class: invalid missile class %d", (int)f->cls);
+    const double k = f->ctrl[TL_CTRL_KICK];
+    if (!isfinite(k) || k < 0.0 || k > TL_PI / 2)
+        return tl_err_set(err, TL_EINVAL, "ctrl: kick %g rad outside [0, pi/2]", k);
+    for (int i = 1; i < 8; i++)
+        if (!isfinite(f->ctrl[i]))
+            return tl_err_set(err, TL_EINVAL, "ctrl: parameter %d is not finite", i);
     return fly(f, NULL, err);
 }
 
@@ -591,8 +633,8 @@ typedef int (*scalar_fn)(tl_flight *f, double u, void *aux, double *val);
 /* Illinois (modified regula falsi) on [a, b] with g(a), g(b) of opposite signs;
  * every 8th iterate bisects (guards against slow one-sided convergence). Returns TL_OK
  * with *root where |g| < gtol or the bracket is below utol, else the error. */
-static int illinois(scalar_fn g, tl_flight *f, void *aux, double a, double ga, double b,
-                    double gb, double gtol, double utol, double *root)
+static int illinois(scalar_fn g, tl_flight *f, void *aux, double a, double ga, double b, double gb,
+                    double gtol, double utol, double *root)
 {
     int side = 0;
     if (fabs(ga) < gtol) {
@@ -747,8 +789,8 @@ static int solve_apogee_range(tl_flight *f, double H, double D, double tol, tl_e
     while (i > 0 && apo[i - 1] >= 0.0)
         i--;
     if (i > 0) {
-        rc = illinois(g_apo_of_kick, f, &aux, kg[i - 1], apo[i - 1], kg[i], apo[i], tol * APOGEE_TOL_M,
-                      1e-9, &ka);
+        rc = illinois(g_apo_of_kick, f, &aux, kg[i - 1], apo[i - 1], kg[i], apo[i],
+                      tol * APOGEE_TOL_M, 1e-9, &ka);
         if (rc < 0)
             return tl_err_set(err, rc, "apogee: feasibility search failed (%s)", p->name);
     }
@@ -756,8 +798,8 @@ static int solve_apogee_range(tl_flight *f, double H, double D, double tol, tl_e
     while (i < KICK_GRID - 1 && apo[i + 1] >= 0.0)
         i++;
     if (i < KICK_GRID - 1) {
-        rc = illinois(g_apo_of_kick, f, &aux, kg[i], apo[i], kg[i + 1], apo[i + 1], tol * APOGEE_TOL_M,
-                      1e-9, &kb);
+        rc = illinois(g_apo_of_kick, f, &aux, kg[i], apo[i], kg[i + 1], apo[i + 1],
+                      tol * APOGEE_TOL_M, 1e-9, &kb);
         if (rc < 0)
             return tl_err_set(err, rc, "apogee: feasibility search failed (%s)", p->name);
     }
@@ -827,8 +869,8 @@ static int solve_lofted(tl_flight *f, double D, double tol, tl_err *err)
     double k;
     rc = illinois(g_range_full, f, &aux, k0, g0, k1, g1, tol * RANGE_TOL_M, 1e-12, &k);
     if (rc < 0)
-        return tl_err_set(err, TL_EIMPOSSIBLE, "range: lofted %s flight to %.0f km did not converge",
-                          p->name, D / 1e3);
+        return tl_err_set(err, TL_EIMPOSSIBLE,
+                          "range: lofted %s flight to %.0f km did not converge", p->name, D / 1e3);
     f->ctrl[TL_CTRL_KICK] = k;
     f->ctrl[TL_CTRL_CUTOFF] = tl_missile_preset_burn_s(p);
     return TL_OK;
@@ -895,8 +937,7 @@ static int g_orbit_apogee_of_cut(tl_flight *f, double tc, void *vaux, double *va
 static int solve_launcher(tl_flight *f, tl_err *err)
 {
     const tl_missile_preset *p = tl_missile_preset_get(f->cls);
-    solve_aux aux = {f->req.apogee_m > 0.0 ? f->req.apogee_m : SLV_DEFAULT_APOGEE_M, 0.0, 0.0,
-                     1.0};
+    solve_aux aux = {f->req.apogee_m > 0.0 ? f->req.apogee_m : SLV_DEFAULT_APOGEE_M, 0.0, 0.0, 1.0};
     double hi = tl_missile_preset_burn_s(p), lo = hi - p->stage[p->n_stages - 1].burn_s + 1.0;
     double glo, ghi, tc;
     f->ctrl[TL_CTRL_KICK] = SLV_KICK_RAD;
@@ -1226,8 +1267,7 @@ int tl_flight_solve(const tl_flight_request *req, tl_flight *out, tl_err *err)
 
 /* -------------------------------------------------------------- trajectory */
 
-int tl_flight_trajectory(const tl_flight *f, double dt_s, double t_end_s, tl_traj *out,
-                         tl_err *err)
+int tl_flight_trajectory(const tl_flight *f, double dt_s, double t_end_s, tl_traj *out, tl_err *err)
 {
     if (!f || !out)
         return tl_err_set(err, TL_EINVAL, "trajectory: NULL argument");

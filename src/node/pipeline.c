@@ -475,10 +475,12 @@ static void cop_alert(tl_pipeline *p, const tl_alert_msg *m, const char *sys_id,
                                                : TL_COP_MSG_CANCEL;
     static const char *const st[] = {"Actual", "Exercise", "Test"};
     snprintf(a->status, sizeof a->status, "%s", st[p->acfg.status <= 2 ? p->acfg.status : 1]);
-    if (m->n_refs)
-        snprintf(a->references, sizeof a->references, "%s", tl_alert_msg_ref_id(m, m->n_refs - 1));
+    for (size_t k = 0; k < m->n_refs && k < TL_COP_MAX_REFS; k++)
+        snprintf(a->references[a->n_references++], sizeof a->references[0], "%s",
+                 tl_alert_msg_ref_id(m, k));
     a->sent_ns = m->sent_ns;
-    snprintf(a->track_id, sizeof a->track_id, "%s", sys_id);
+    (void)sys_id;
+    snprintf(a->track_id, sizeof a->track_id, "T%06u", (unsigned)m->object_id);
     snprintf(a->headline, sizeof a->headline, "%s", headline);
     snprintf(a->area_desc, sizeof a->area_desc, "predicted impact area (%s)",
              tl_zone_class_name(m->cls_likely));
@@ -841,19 +843,6 @@ static void cop_track_init(tl_cop_track *t)
         t->vel_enu_mps[i] = NAN;
 }
 
-static tl_cop_zone cop_zone(int cls)
-{
-    switch (cls) {
-    case TL_ZONE_JP_TERRITORY: return TL_COP_ZONE_JP_TERRITORY;
-    case TL_ZONE_JP_EEZ: return TL_COP_ZONE_JP_EEZ;
-    case TL_ZONE_KR_TERRITORY: return TL_COP_ZONE_KR_TERRITORY;
-    case TL_ZONE_KR_WATERS: return TL_COP_ZONE_KR_WATERS;
-    case TL_ZONE_KP_LAND:
-    case TL_ZONE_OTHER_LAND: return TL_COP_ZONE_OTHER_LAND;
-    default: return TL_COP_ZONE_OPEN_SEA;
-    }
-}
-
 void tl_pipeline_picture(const tl_pipeline *p, struct tl_cop_picture *pic)
 {
     snprintf(pic->nation, sizeof pic->nation, "%s", p->cfg.nation);
@@ -866,7 +855,7 @@ void tl_pipeline_picture(const tl_pipeline *p, struct tl_cop_picture *pic)
             continue;
         tl_cop_track *t = &pic->tracks[pic->n_tracks++];
         cop_track_init(t);
-        snprintf(t->id, sizeof t->id, "%s-S%u", p->cfg.nation, (unsigned)pub->stn);
+        snprintf(t->id, sizeof t->id, "T%06u", (unsigned)pub->stn); /* as tl_cop_track_id */
         t->t_ns = pub->last_est.t_ns;
         tl_geodetic g;
         tl_ecef_to_geodetic(pub->last_est.x, &g);
@@ -903,10 +892,8 @@ void tl_pipeline_picture(const tl_pipeline *p, struct tl_cop_picture *pic)
             t->impact.t_ns = pub->impact_t_ns;
             cop_ellipse(&t->impact.ell, pub->impact_lat_rad, pub->impact_lon_rad,
                         pub->ell_semi_major_m, pub->ell_semi_minor_m, pub->ell_orient_rad);
-            for (int z = 0; z < TL_COP_ZONE_COUNT; z++)
-                t->impact.p_zone[z] = 0;
-            for (int z = 0; z < 8; z++)
-                t->impact.p_zone[cop_zone(z)] += pub->p_zone[z];
+            for (int z = 0; z < TL_ZONE_COUNT && z < 8; z++)
+                t->impact.p_zone[z] = pub->p_zone[z];
         }
         t->n_history = r->n_hist;
         memcpy(t->history, r->hist, sizeof r->hist[0] * (size_t)r->n_hist);

@@ -89,6 +89,7 @@ int tl_radar_init(tl_radar *r, const tl_radar_cfg *c, tl_err *err)
         return bad(err, id, "refraction factor k", c->k_refraction);
     memset(r, 0, sizeof *r);
     r->cfg = *c;
+    r->cfg.site.lon_rad = tl_wrap_pi(c->site.lon_rad); /* plots carry (-pi, pi] */
     tl_geodetic_to_ecef(&r->cfg.site, r->site_ecef);
     r->ref_snr_lin = pow(10.0, c->ref_snr_db / 10.0);
     return TL_OK;
@@ -177,8 +178,7 @@ static double clamp_el(double el)
     return el > TL_PI / 2 ? TL_PI / 2 : (el < -TL_PI / 2 ? -TL_PI / 2 : el);
 }
 
-void tl_radar_measure(const tl_radar *r, tl_rng *rng, int64_t t_ns, const double x[6],
-                      tl_plot *out)
+void tl_radar_measure(const tl_radar *r, tl_rng *rng, int64_t t_ns, const double x[6], tl_plot *out)
 {
     double z[4];
     tl_radar_truth_z(r, x, z);
@@ -191,8 +191,8 @@ void tl_radar_measure(const tl_radar *r, tl_rng *rng, int64_t t_ns, const double
     out->z[2] = clamp_el(out->z[2]);
 }
 
-int tl_radar_detect(const tl_radar *r, tl_rng *rng, int64_t t_ns, const double x[6],
-                    double rcs_m2, tl_plot *out)
+int tl_radar_detect(const tl_radar *r, tl_rng *rng, int64_t t_ns, const double x[6], double rcs_m2,
+                    tl_plot *out)
 {
     if (tl_radar_visible(r, x) != TL_VIS_OK)
         return 0;
@@ -205,8 +205,7 @@ int tl_radar_detect(const tl_radar *r, tl_rng *rng, int64_t t_ns, const double x
     return 1;
 }
 
-size_t tl_radar_false_alarms(const tl_radar *r, tl_rng *rng, int64_t t_ns, tl_plot *out,
-                             size_t cap)
+size_t tl_radar_false_alarms(const tl_radar *r, tl_rng *rng, int64_t t_ns, tl_plot *out, size_t cap)
 {
     const tl_radar_cfg *c = &r->cfg;
     unsigned n = tl_rng_poisson(rng, c->fa_per_scan);
@@ -218,6 +217,8 @@ size_t tl_radar_false_alarms(const tl_radar *r, tl_rng *rng, int64_t t_ns, tl_pl
     for (unsigned i = 0; i < n; i++) {
         /* draw every variate even past cap, so the stream does not depend on cap */
         double range = cbrt(r3lo + (r3hi - r3lo) * tl_rng_uniform(rng));
+        if (range < 1.0) /* min_range 0: keep plots valid (range > 0) */
+            range = 1.0;
         double az = c->half_az_rad >= TL_PI
                         ? 2 * TL_PI * tl_rng_uniform(rng)
                         : c->boresight_az_rad + c->half_az_rad * (2 * tl_rng_uniform(rng) - 1);

@@ -17,27 +17,25 @@
 
 #define TL_CSV_MAXF 24
 
-/* phase names in truth.csv (docs/formats.md), indexed by tl_phase */
-static const char *phase_names[] = {"boost", "midcourse", "terminal", "orbit", "debris",
-                                    "impacted"};
-#define N_PHASES ((int)(sizeof phase_names / sizeof phase_names[0]))
-_Static_assert(N_PHASES == TL_PHASE_IMPACTED + 1, "phase table matches flight.h");
+/* phase names in truth.csv are flight.h's tl_phase_name() */
+#define N_PHASES (TL_PHASE_IMPACTED + 1)
 
-static const char *plot_cols[] = {"t_ns",  "plot_id", "sensor_id", "nation", "kind",
-                                  "site_lat_deg", "site_lon_deg", "site_h_m", "nz", "z0",
-                                  "z1", "z2", "z3", "sigma0", "sigma1", "sigma2", "sigma3"};
+static const char *plot_cols[] = {"t_ns",         "plot_id",      "sensor_id", "nation", "kind",
+                                  "site_lat_deg", "site_lon_deg", "site_h_m",  "nz",     "z0",
+                                  "z1",           "z2",           "z3",        "sigma0", "sigma1",
+                                  "sigma2",       "sigma3"};
 #define PLOT_NCOLS ((int)(sizeof plot_cols / sizeof plot_cols[0]))
 
-static const char *truth_cols[] = {"t_ns",    "object_id", "x_m",     "y_m",    "z_m",
+static const char *truth_cols[] = {"t_ns",   "object_id", "x_m",    "y_m",  "z_m",
                                    "vx_mps", "vy_mps",    "vz_mps", "phase"};
 #define TRUTH_NCOLS ((int)(sizeof truth_cols / sizeof truth_cols[0]))
 
 static const char *ptruth_cols[] = {"plot_id", "false_alarm", "object_id"};
 #define PTRUTH_NCOLS 3
 
-static const char *obj_cols[] = {"object_id",   "kind",         "class",       "parent",
-                                 "start_t_ns",  "start_lat_deg", "start_lon_deg", "start_h_m",
-                                 "end_t_ns",    "end_lat_deg",  "end_lon_deg", "apogee_m",
+static const char *obj_cols[] = {"object_id",  "kind",          "class",         "parent",
+                                 "start_t_ns", "start_lat_deg", "start_lon_deg", "start_h_m",
+                                 "end_t_ns",   "end_lat_deg",   "end_lon_deg",   "apogee_m",
                                  "orbital"};
 #define OBJ_NCOLS ((int)(sizeof obj_cols / sizeof obj_cols[0]))
 
@@ -110,8 +108,8 @@ static int split(csv_line *c, const char *line, const char *src, long lineno, tl
 static int want_cols(const csv_line *c, int n, const char *src, long lineno, tl_err *err)
 {
     if (c->n != n)
-        return tl_err_set(err, TL_EPARSE, "%s:%ld: expected %d columns, found %d", src, lineno,
-                          n, c->n);
+        return tl_err_set(err, TL_EPARSE, "%s:%ld: expected %d columns, found %d", src, lineno, n,
+                          c->n);
     return TL_OK;
 }
 
@@ -147,12 +145,12 @@ static int col_u64(const char *s, const char *col, const char *src, long lineno,
     char *end = NULL;
     errno = 0;
     if (s[0] == '-' || s[0] == '+')
-        return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: not an unsigned integer ('%s')",
-                          src, lineno, col, s);
+        return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: not an unsigned integer ('%s')", src,
+                          lineno, col, s);
     unsigned long long v = strtoull(s, &end, 10);
     if (!s[0] || *end != '\0' || errno == ERANGE)
-        return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: not an unsigned integer ('%s')",
-                          src, lineno, col, s);
+        return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: not an unsigned integer ('%s')", src,
+                          lineno, col, s);
     *out = (uint64_t)v;
     return TL_OK;
 }
@@ -165,8 +163,8 @@ static int col_id(const char *s, const char *col, const char *src, long lineno, 
         return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: %s ('%s')", src, lineno, col,
                           n ? "too long" : "empty", s);
     if (!id_ok(s, cap))
-        return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: bad character in '%s'", src,
-                          lineno, col, s);
+        return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: bad character in '%s'", src, lineno,
+                          col, s);
     memcpy(out, s, n + 1);
     return TL_OK;
 }
@@ -193,12 +191,11 @@ int tl_plotio_format(const tl_plot *p, char *buf, size_t cap)
             snprintf(ss[i], sizeof ss[i], "%.6g", p->sigma[i]);
         }
     }
-    int n = snprintf(buf, cap,
-                     "%" PRId64 ",%" PRIu64 ",%s,%s,%s,%.9f,%.9f,%.3f,%d,%s,%s,%s,%s,%s,%s,%s,%s\n",
-                     p->t_ns, p->plot_id, p->sensor_id, p->nation,
-                     p->kind == TL_PLOT_RADAR ? "radar" : "ir", p->site.lat_rad / TL_DEG,
-                     p->site.lon_rad / TL_DEG, p->site.h_m, p->nz, zs[0], zs[1], zs[2], zs[3],
-                     ss[0], ss[1], ss[2], ss[3]);
+    int n = snprintf(
+        buf, cap, "%" PRId64 ",%" PRIu64 ",%s,%s,%s,%.9f,%.9f,%.3f,%d,%s,%s,%s,%s,%s,%s,%s,%s\n",
+        p->t_ns, p->plot_id, p->sensor_id, p->nation, p->kind == TL_PLOT_RADAR ? "radar" : "ir",
+        p->site.lat_rad / TL_DEG, p->site.lon_rad / TL_DEG, p->site.h_m, p->nz, zs[0], zs[1], zs[2],
+        zs[3], ss[0], ss[1], ss[2], ss[3]);
     return fmt_done(n, cap);
 }
 
@@ -211,12 +208,12 @@ int tl_plotio_write(FILE *f, const tl_plot *p)
     return fwrite(buf, 1, (size_t)n, f) == (size_t)n ? TL_OK : TL_EIO;
 }
 
-int tl_plotio_read_line(const char *line, const char *src, long lineno, tl_plot *out,
-                        tl_err *err)
+int tl_plotio_read_line(const char *line, const char *src, long lineno, tl_plot *out, tl_err *err)
 {
     csv_line c;
     int rc;
-    if ((rc = split(&c, line, src, lineno, err)) || (rc = want_cols(&c, PLOT_NCOLS, src, lineno, err)))
+    if ((rc = split(&c, line, src, lineno, err)) ||
+        (rc = want_cols(&c, PLOT_NCOLS, src, lineno, err)))
         return rc;
     tl_plot p;
     memset(&p, 0, sizeof p);
@@ -248,8 +245,7 @@ int tl_plotio_read_line(const char *line, const char *src, long lineno, tl_plot 
         if (i >= p.nz) {
             if (zc[0] || sc[0])
                 return tl_err_set(err, TL_EPARSE, "%s:%ld: column %s: must be empty when nz = %d",
-                                  src, lineno, zc[0] ? plot_cols[9 + i] : plot_cols[13 + i],
-                                  p.nz);
+                                  src, lineno, zc[0] ? plot_cols[9 + i] : plot_cols[13 + i], p.nz);
             continue;
         }
         if ((rc = col_double(zc, plot_cols[9 + i], src, lineno, &p.z[i], err)) ||
@@ -350,7 +346,7 @@ int tl_truthio_format(const tl_truth_row *t, char *buf, size_t cap)
         return TL_EINVAL;
     int n = snprintf(buf, cap, "%" PRId64 ",%s,%.3f,%.3f,%.3f,%.4f,%.4f,%.4f,%s\n", t->t_ns,
                      t->object_id, t->x_ecef[0], t->x_ecef[1], t->x_ecef[2], t->x_ecef[3],
-                     t->x_ecef[4], t->x_ecef[5], phase_names[t->phase]);
+                     t->x_ecef[4], t->x_ecef[5], tl_phase_name((tl_phase)t->phase));
     return fmt_done(n, cap);
 }
 
@@ -372,11 +368,11 @@ int tl_truthio_read_line(const char *line, const char *src, long lineno, tl_trut
             return rc;
     t.phase = -1;
     for (int ph = 0; ph < N_PHASES; ph++)
-        if (!strcmp(c.f[8], phase_names[ph]))
+        if (!strcmp(c.f[8], tl_phase_name((tl_phase)ph)))
             t.phase = ph;
     if (t.phase < 0)
-        return tl_err_set(err, TL_EPARSE, "%s:%ld: column phase: unknown phase ('%s')", src,
-                          lineno, c.f[8]);
+        return tl_err_set(err, TL_EPARSE, "%s:%ld: column phase: unknown phase ('%s')", src, lineno,
+                          c.f[8]);
     *out = t;
     return TL_OK;
 }
@@ -387,13 +383,13 @@ int tl_plottruthio_format(const tl_plot_truth *t, char *buf, size_t cap)
 {
     if (!id_ok(t->object_id, sizeof t->object_id))
         return TL_EINVAL;
-    int n = snprintf(buf, cap, "%" PRIu64 ",%d,%s\n", t->plot_id, t->false_alarm ? 1 : 0,
-                     t->object_id);
+    int n =
+        snprintf(buf, cap, "%" PRIu64 ",%d,%s\n", t->plot_id, t->false_alarm ? 1 : 0, t->object_id);
     return fmt_done(n, cap);
 }
 
-int tl_plottruthio_read_line(const char *line, const char *src, long lineno,
-                             tl_plot_truth *out, tl_err *err)
+int tl_plottruthio_read_line(const char *line, const char *src, long lineno, tl_plot_truth *out,
+                             tl_err *err)
 {
     csv_line c;
     int rc;
@@ -405,8 +401,8 @@ int tl_plottruthio_read_line(const char *line, const char *src, long lineno,
     if ((rc = col_u64(c.f[0], ptruth_cols[0], src, lineno, &t.plot_id, err)))
         return rc;
     if (strcmp(c.f[1], "0") && strcmp(c.f[1], "1"))
-        return tl_err_set(err, TL_EPARSE, "%s:%ld: column false_alarm: expected 0 or 1 ('%s')",
-                          src, lineno, c.f[1]);
+        return tl_err_set(err, TL_EPARSE, "%s:%ld: column false_alarm: expected 0 or 1 ('%s')", src,
+                          lineno, c.f[1]);
     t.false_alarm = c.f[1][0] == '1';
     if ((rc = col_id(c.f[2], ptruth_cols[2], src, lineno, t.object_id, sizeof t.object_id, err)))
         return rc;
@@ -421,11 +417,10 @@ int tl_objectio_format(const tl_object_row *o, char *buf, size_t cap)
     if (!id_ok(o->object_id, sizeof o->object_id) || !id_ok(o->kind, sizeof o->kind) ||
         !id_ok(o->cls, sizeof o->cls) || !id_ok(o->parent, sizeof o->parent))
         return TL_EINVAL;
-    int n = snprintf(buf, cap,
-                     "%s,%s,%s,%s,%" PRId64 ",%.6f,%.6f,%.1f,%" PRId64 ",%.6f,%.6f,%.1f,%d\n",
-                     o->object_id, o->kind, o->cls, o->parent, o->start_t_ns, o->start_lat_deg,
-                     o->start_lon_deg, o->start_h_m, o->end_t_ns, o->end_lat_deg,
-                     o->end_lon_deg, o->apogee_m, o->orbital ? 1 : 0);
+    int n = snprintf(
+        buf, cap, "%s,%s,%s,%s,%" PRId64 ",%.6f,%.6f,%.1f,%" PRId64 ",%.6f,%.6f,%.1f,%d\n",
+        o->object_id, o->kind, o->cls, o->parent, o->start_t_ns, o->start_lat_deg, o->start_lon_deg,
+        o->start_h_m, o->end_t_ns, o->end_lat_deg, o->end_lon_deg, o->apogee_m, o->orbital ? 1 : 0);
     return fmt_done(n, cap);
 }
 

@@ -204,22 +204,35 @@ static void check_keys(ctx *c, yaml_node_t *map, const char *path, const char *c
     }
 }
 
+/* Find a field's node of the wanted kind. Returns 1 with *v set, 0 when absent (an
+ * error if required), -1 when of the wrong kind (error reported; `what` names the
+ * expected kind, e.g. "a number"). */
+static int lookup(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
+                  yaml_node_type_t type, const char *what, yaml_node_t **v)
+{
+    *v = map_get(c, map, key);
+    if (!*v) {
+        if (required)
+            err_at(c, line_of(map), path, "missing field '%s'", key);
+        return 0;
+    }
+    if ((*v)->type != type) {
+        err_at(c, line_of(*v), path, "%s: expected %s, found %s", key, what, type_name(*v));
+        return -1;
+    }
+    return 1;
+}
+
 /* Typed getters: return 1 when present and valid, 0 when absent (an error if
  * required), -1 when present but invalid (error reported). */
 static int get_num(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
                    double lo, double hi, double *out)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return 0;
-    }
+    yaml_node_t *v;
+    int rc = lookup(c, map, path, key, required, YAML_SCALAR_NODE, "a number", &v);
+    if (rc != 1)
+        return rc;
     const char *s = scalar(v);
-    if (!s) {
-        err_at(c, line_of(v), path, "%s: expected a number, found %s", key, type_name(v));
-        return -1;
-    }
     char *end = NULL;
     errno = 0;
     double x = strtod(s, &end);
@@ -238,17 +251,11 @@ static int get_num(ctx *c, yaml_node_t *map, const char *path, const char *key, 
 static int get_str(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
                    char *out, size_t cap)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return 0;
-    }
+    yaml_node_t *v;
+    int rc = lookup(c, map, path, key, required, YAML_SCALAR_NODE, "a string", &v);
+    if (rc != 1)
+        return rc;
     const char *s = scalar(v);
-    if (!s) {
-        err_at(c, line_of(v), path, "%s: expected a string, found %s", key, type_name(v));
-        return -1;
-    }
     size_t n = strlen(s);
     if (n == 0 || n >= cap) {
         err_at(c, line_of(v), path, "%s: '%s' must be 1 to %zu characters", key, s, cap - 1);
@@ -280,17 +287,11 @@ static int get_id(ctx *c, yaml_node_t *map, const char *path, const char *key, i
 static int get_int(ctx *c, yaml_node_t *map, const char *path, const char *key, int required,
                    long long lo, long long hi, long long *out)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return 0;
-    }
+    yaml_node_t *v;
+    int rc = lookup(c, map, path, key, required, YAML_SCALAR_NODE, "an integer", &v);
+    if (rc != 1)
+        return rc;
     const char *s = scalar(v);
-    if (!s) {
-        err_at(c, line_of(v), path, "%s: expected an integer, found %s", key, type_name(v));
-        return -1;
-    }
     char *end = NULL;
     errno = 0;
     long long x = strtoll(s, &end, 10);
@@ -310,17 +311,8 @@ static int get_int(ctx *c, yaml_node_t *map, const char *path, const char *key, 
 static yaml_node_t *get_list(ctx *c, yaml_node_t *map, const char *path, const char *key,
                              int required)
 {
-    yaml_node_t *v = map_get(c, map, key);
-    if (!v) {
-        if (required)
-            err_at(c, line_of(map), path, "missing field '%s'", key);
-        return NULL;
-    }
-    if (v->type != YAML_SEQUENCE_NODE) {
-        err_at(c, line_of(v), path, "%s: expected a list, found %s", key, type_name(v));
-        return NULL;
-    }
-    return v;
+    yaml_node_t *v;
+    return lookup(c, map, path, key, required, YAML_SEQUENCE_NODE, "a list", &v) == 1 ? v : NULL;
 }
 
 static size_t seq_len(const yaml_node_t *s)
@@ -410,8 +402,8 @@ static void parse_sites(parse_state *ps, yaml_node_t *root)
 static int sensor_id_taken(const tl_scenario *sc, const char *id)
 {
     for (size_t i = 0; i < sc->n_sensors; i++) {
-        const char *o = sc->sensors[i].kind == TL_SENSOR_RADAR ? sc->sensors[i].radar.id
-                                                               : sc->sensors[i].ir.id;
+        const char *o =
+            sc->sensors[i].kind == TL_SENSOR_RADAR ? sc->sensors[i].radar.id : sc->sensors[i].ir.id;
         if (!strcmp(o, id))
             return 1;
     }
@@ -421,13 +413,36 @@ static int sensor_id_taken(const tl_scenario *sc, const char *id)
 static void parse_radar(parse_state *ps, yaml_node_t *m, const char *path, const char *nation)
 {
     ctx *c = &ps->c;
-    static const char *const keys[] = {
-        "id", "type", "lat_deg", "lon_deg", "height_m", "boresight_az_deg", "boresight_el_deg",
-        "az_half_width_deg", "el_half_width_deg", "min_elevation_deg", "min_range_km",
-        "max_range_km", "revisit_s", "sigma_range_m", "sigma_az_deg", "sigma_el_deg",
-        "sigma_range_rate_mps", "bias_range_m", "bias_az_deg", "bias_el_deg",
-        "bias_range_rate_mps", "ref_rcs_m2", "ref_range_km", "ref_snr_db", "pfa",
-        "false_alarms_per_scan", "scan_offset_s", "refraction_k", "note", NULL};
+    static const char *const keys[] = {"id",
+                                       "type",
+                                       "lat_deg",
+                                       "lon_deg",
+                                       "height_m",
+                                       "boresight_az_deg",
+                                       "boresight_el_deg",
+                                       "az_half_width_deg",
+                                       "el_half_width_deg",
+                                       "min_elevation_deg",
+                                       "min_range_km",
+                                       "max_range_km",
+                                       "revisit_s",
+                                       "sigma_range_m",
+                                       "sigma_az_deg",
+                                       "sigma_el_deg",
+                                       "sigma_range_rate_mps",
+                                       "bias_range_m",
+                                       "bias_az_deg",
+                                       "bias_el_deg",
+                                       "bias_range_rate_mps",
+                                       "ref_rcs_m2",
+                                       "ref_range_km",
+                                       "ref_snr_db",
+                                       "pfa",
+                                       "false_alarms_per_scan",
+                                       "scan_offset_s",
+                                       "refraction_k",
+                                       "note",
+                                       NULL};
     check_keys(c, m, path, keys);
     tl_scn_sensor s;
     memset(&s, 0, sizeof s);
@@ -511,9 +526,9 @@ static void parse_radar(parse_state *ps, yaml_node_t *m, const char *path, const
 static void parse_irsat(parse_state *ps, yaml_node_t *m, const char *path, const char *nation)
 {
     ctx *c = &ps->c;
-    static const char *const keys[] = {"id",       "type",         "lon_deg", "altitude_km",
-                                       "revisit_s", "sigma_urad", "cloud_top_km", "pd",
-                                       "scan_offset_s", "note", NULL};
+    static const char *const keys[] = {
+        "id",           "type", "lon_deg",       "altitude_km", "revisit_s", "sigma_urad",
+        "cloud_top_km", "pd",   "scan_offset_s", "note",        NULL};
     check_keys(c, m, path, keys);
     tl_scn_sensor s;
     memset(&s, 0, sizeof s);
@@ -602,9 +617,8 @@ static void parse_nations(parse_state *ps, yaml_node_t *root)
         for (size_t i = 0; i < len && code_ok; i++)
             code_ok = code[i] >= 'A' && code[i] <= 'Z';
         if (!code_ok) {
-            err_at(c, line_of(kn), "nations",
-                   "nation code '%s' must be 2 to %d upper-case letters", code,
-                   TL_NATION_LEN - 1);
+            err_at(c, line_of(kn), "nations", "nation code '%s' must be 2 to %d upper-case letters",
+                   code, TL_NATION_LEN - 1);
             continue;
         }
         int dup = 0;
@@ -615,8 +629,7 @@ static void parse_nations(parse_state *ps, yaml_node_t *root)
             continue;
         }
         if (sc->n_nations == TL_SCN_MAX_NATIONS) {
-            err_at(c, line_of(kn), "nations", "too many nations (at most %d)",
-                   TL_SCN_MAX_NATIONS);
+            err_at(c, line_of(kn), "nations", "too many nations (at most %d)", TL_SCN_MAX_NATIONS);
             continue;
         }
         snprintf(sc->nations[sc->n_nations++], TL_NATION_LEN, "%s", code);
@@ -671,8 +684,7 @@ typedef struct flight_fields {
     double rcs_m2, rcs_boost_m2;
 } flight_fields;
 
-static void parse_flight_fields(parse_state *ps, yaml_node_t *m, const char *path,
-                                flight_fields *f)
+static void parse_flight_fields(parse_state *ps, yaml_node_t *m, const char *path, flight_fields *f)
 {
     ctx *c = &ps->c;
     memset(f, 0, sizeof *f);
@@ -792,8 +804,8 @@ static void make_launch(parse_state *ps, const char *id, double t_s, const tl_ge
     l.rcs_boost_m2 = f->rcs_boost_m2;
     if (f->has_aim) {
         double s12, az;
-        tl_geodesic_inverse(site->lat_rad, site->lon_rad, f->aim_lat_rad, f->aim_lon_rad, &s12,
-                            &az, NULL);
+        tl_geodesic_inverse(site->lat_rad, site->lon_rad, f->aim_lat_rad, f->aim_lon_rad, &s12, &az,
+                            NULL);
         l.req.azimuth_rad = tl_wrap_2pi(az);
         l.req.range_m = s12;
     } else {
@@ -824,10 +836,10 @@ static void parse_launches(parse_state *ps, yaml_node_t *root)
         err_at(c, line_of(root), "launches", "out of memory");
         return;
     }
-    static const char *const lkeys[] = {"id", "time_s", "site", "lat_deg", "lon_deg",
-                                        "height_m", "class", "azimuth_deg", "aim", "range_km",
-                                        "apogee_km", "loft", "rcs_m2", "rcs_boost_m2", "note",
-                                        NULL};
+    static const char *const lkeys[] = {"id",      "time_s",       "site",      "lat_deg",
+                                        "lon_deg", "height_m",     "class",     "azimuth_deg",
+                                        "aim",     "range_km",     "apogee_km", "loft",
+                                        "rcs_m2",  "rcs_boost_m2", "note",      NULL};
     for (size_t i = 0; ll && i < seq_len(ll); i++) {
         char path[64];
         snprintf(path, sizeof path, "launches[%zu]", i);
@@ -854,9 +866,10 @@ static void parse_launches(parse_state *ps, yaml_node_t *root)
         }
         make_launch(ps, id, t, &site, &f, line_of(m), path);
     }
-    static const char *const skeys[] = {"id", "time_s", "interval_s", "count", "sites",
-                                        "class", "azimuth_deg", "aim", "range_km", "apogee_km",
-                                        "loft", "rcs_m2", "rcs_boost_m2", "note", NULL};
+    static const char *const skeys[] = {"id",           "time_s",    "interval_s",  "count",
+                                        "sites",        "class",     "azimuth_deg", "aim",
+                                        "range_km",     "apogee_km", "loft",        "rcs_m2",
+                                        "rcs_boost_m2", "note",      NULL};
     for (size_t i = 0; sl && i < seq_len(sl); i++) {
         char path[64];
         snprintf(path, sizeof path, "salvos[%zu]", i);
@@ -900,8 +913,7 @@ static void parse_launches(parse_state *ps, yaml_node_t *root)
                 err_at(c, line_of(map_get(c, m, "id")), path, "duplicate object id '%s'", lid);
                 continue;
             }
-            make_launch(ps, lid, t + (double)k * dt, &ss[(size_t)k % ns]->g, &f, line_of(m),
-                        path);
+            make_launch(ps, lid, t + (double)k * dt, &ss[(size_t)k % ns]->g, &f, line_of(m), path);
         }
     }
 }
@@ -920,8 +932,8 @@ static void parse_debris(parse_state *ps, yaml_node_t *root)
         err_at(c, line_of(list), "debris", "out of memory");
         return;
     }
-    static const char *const keys[] = {"id", "parent", "time_s", "count", "spread_mps",
-                                       "beta_kg_m2", "rcs_m2", "note", NULL};
+    static const char *const keys[] = {"id",         "parent", "time_s", "count", "spread_mps",
+                                       "beta_kg_m2", "rcs_m2", "note",   NULL};
     for (size_t i = 0; i < seq_len(list); i++) {
         char path[64];
         snprintf(path, sizeof path, "debris[%zu]", i);
@@ -982,8 +994,9 @@ static void parse_clutter(parse_state *ps, yaml_node_t *root)
         err_at(c, line_of(list), "clutter", "out of memory");
         return;
     }
-    static const char *const keys[] = {"id", "lat_deg", "lon_deg", "radius_km", "min_alt_km",
-                                       "max_alt_km", "plots_per_scan", "note", NULL};
+    static const char *const keys[] = {"id",         "lat_deg",    "lon_deg",        "radius_km",
+                                       "min_alt_km", "max_alt_km", "plots_per_scan", "note",
+                                       NULL};
     for (size_t i = 0; i < seq_len(list); i++) {
         char path[64];
         snprintf(path, sizeof path, "clutter[%zu]", i);
@@ -1006,8 +1019,7 @@ static void parse_clutter(parse_state *ps, yaml_node_t *root)
         char note[256];
         get_str(c, m, path, "note", 0, note, sizeof note);
         if (c->nerr == e0 && hi < lo)
-            err_at(c, line_of(map_get(c, m, "max_alt_km")), path,
-                   "max_alt_km: below min_alt_km");
+            err_at(c, line_of(map_get(c, m, "max_alt_km")), path, "max_alt_km: below min_alt_km");
         if (c->nerr != e0)
             continue;
         k.lat_rad = lat * TL_DEG;
@@ -1026,8 +1038,7 @@ static void parse_root(parse_state *ps, yaml_node_t *root)
     ctx *c = &ps->c;
     tl_scenario *sc = ps->sc;
     if (!root || root->type != YAML_MAPPING_NODE) {
-        err_at(c, line_of(root), "(top level)", "expected a mapping, found %s",
-               type_name(root));
+        err_at(c, line_of(root), "(top level)", "expected a mapping, found %s", type_name(root));
         return;
     }
     static const char *const keys[] = {"epoch",  "duration_s", "seed",     "truth_interval_s",

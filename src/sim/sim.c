@@ -27,18 +27,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define TL_SIM_TRAJ_DT_S 1.0   /* trajectory sample interval (Hermite interpolation between) */
-#define TL_SIM_FA_CAP 256      /* most noise false alarms kept per scan */
-#define TL_SIM_CLUTTER_CAP 64  /* most clutter plots kept per region and scan */
+#define TL_SIM_TRAJ_DT_S 1.0  /* trajectory sample interval (Hermite interpolation between) */
+#define TL_SIM_FA_CAP 256     /* most noise false alarms kept per scan */
+#define TL_SIM_CLUTTER_CAP 64 /* most clutter plots kept per region and scan */
 #define NS 1000000000LL
 
 typedef struct sim_object {
     char id[TL_ID_LEN];
     int is_debris;
     tl_traj traj;
-    int own_pts;       /* pts allocated here (debris), not by the flight module */
-    double t0_s;       /* epoch offset of the trajectory's t = 0 */
-    double t_start_s;  /* alive window, seconds since the epoch */
+    int own_pts;      /* pts allocated here (debris), not by the flight module */
+    double t0_s;      /* epoch offset of the trajectory's t = 0 */
+    double t_start_s; /* alive window, seconds since the epoch */
     double t_end_s;
     double rcs_m2, rcs_boost_m2;
     tl_object_row row;
@@ -65,7 +65,28 @@ struct tl_sim {
     size_t cap;
     uint64_t next_plot_id;
     int64_t start_ns, end_ns;
+    char nation[TL_NATION_LEN]; /* "" = every nation */
 };
+
+static const char *sensor_nation(const sim_sensor *ss)
+{
+    return ss->cfg->kind == TL_SENSOR_RADAR ? ss->cfg->radar.nation : ss->cfg->ir.nation;
+}
+
+int tl_sim_set_nation(tl_sim *s, const char *nation)
+{
+    if (!nation || !nation[0]) {
+        s->nation[0] = '\0';
+        return TL_OK;
+    }
+    int found = 0;
+    for (size_t i = 0; i < s->n_sen; i++)
+        found |= !strcmp(sensor_nation(&s->sen[i]), nation);
+    if (!found || strlen(nation) >= sizeof s->nation)
+        return TL_ENOTFOUND;
+    snprintf(s->nation, sizeof s->nation, "%s", nation);
+    return TL_OK;
+}
 
 int64_t tl_sim_start_ns(const tl_sim *s)
 {
@@ -179,8 +200,8 @@ static int fly_debris(tl_sim *s, const tl_scn_debris *d, int piece, sim_object *
     if (t_rel > last)
         t_rel = last;
     if (tl_traj_at(&parent->traj, t_rel, x, &phase, &thr) != TL_OK)
-        return tl_err_set(err, TL_ERANGE, "debris %s: release time %g s outside %s's flight",
-                          d->id, d->t_s, d->parent);
+        return tl_err_set(err, TL_ERANGE, "debris %s: release time %g s outside %s's flight", d->id,
+                          d->t_s, d->parent);
     tl_rng rng;
     tl_rng_seed_named(&rng, sc->seed, o->id);
     for (int i = 0; i < 3; i++)
@@ -448,11 +469,10 @@ static size_t run_scan(tl_sim *s, sim_sensor *ss, int64_t t_ns)
             continue;
         int hit;
         if (ss->cfg->kind == TL_SENSOR_RADAR)
-            hit = tl_radar_detect(&ss->radar, &ss->rng, t_ns, x,
-                                  thr ? o->rcs_boost_m2 : o->rcs_m2, &s->plots[n]);
-        else
-            hit = tl_irsat_detect(&ss->ir, &ss->rng, t_ns, x, thr && !o->is_debris,
+            hit = tl_radar_detect(&ss->radar, &ss->rng, t_ns, x, thr ? o->rcs_boost_m2 : o->rcs_m2,
                                   &s->plots[n]);
+        else
+            hit = tl_irsat_detect(&ss->ir, &ss->rng, t_ns, x, thr && !o->is_debris, &s->plots[n]);
         if (!hit)
             continue;
         tl_plot_truth *tr = &s->truth[n];
@@ -492,12 +512,14 @@ static size_t run_scan(tl_sim *s, sim_sensor *ss, int64_t t_ns)
     return n;
 }
 
-int tl_sim_next_scan(tl_sim *s, int64_t *t_ns, const tl_plot **plots,
-                     const tl_plot_truth **truth, size_t *n)
+int tl_sim_next_scan(tl_sim *s, int64_t *t_ns, const tl_plot **plots, const tl_plot_truth **truth,
+                     size_t *n)
 {
     sim_sensor *best = NULL;
     int64_t tb = 0;
     for (size_t i = 0; i < s->n_sen; i++) {
+        if (s->nation[0] && strcmp(sensor_nation(&s->sen[i]), s->nation) != 0)
+            continue;
         int64_t t = scan_time(s, &s->sen[i]);
         if (!best || t < tb) {
             best = &s->sen[i];
@@ -563,9 +585,8 @@ static int emit_truth_until(tl_sim *s, FILE *f, int64_t *next_ns, int64_t until_
     return TL_OK;
 }
 
-int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns,
-                 void (*pace)(void *ctx, int64_t t_ns), void *ctx, size_t *n_plots,
-                 size_t *n_false, tl_err *err)
+int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns, void (*pace)(void *ctx, int64_t t_ns),
+                 void *ctx, size_t *n_plots, size_t *n_false, tl_err *err)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return tl_err_set(err, TL_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
@@ -582,8 +603,8 @@ int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns,
     for (size_t i = 0; i < s->n_obj; i++) {
         int len = tl_objectio_format(&s->obj[i].row, buf, sizeof buf);
         if (len < 0 || fwrite(buf, 1, (size_t)len, o.objects) != (size_t)len)
-            return close_all(&o, tl_err_set(err, TL_EIO, "%s/objects.csv: write error", dir),
-                             dir, err);
+            return close_all(&o, tl_err_set(err, TL_EIO, "%s/objects.csv: write error", dir), dir,
+                             err);
     }
     size_t np = 0, nf = 0;
     int64_t next_truth = s->start_ns, t_ns;
@@ -602,8 +623,9 @@ int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns,
             int rc = tl_plotio_write(o.plots, &plots[i]);
             int len = tl_plottruthio_format(&truth[i], buf, sizeof buf);
             if (rc != TL_OK || len < 0 || fwrite(buf, 1, (size_t)len, o.ptruth) != (size_t)len)
-                return close_all(&o, tl_err_set(err, TL_EIO, "%s: write error (plot %" PRIu64 ")",
-                                                dir, plots[i].plot_id),
+                return close_all(&o,
+                                 tl_err_set(err, TL_EIO, "%s: write error (plot %" PRIu64 ")", dir,
+                                            plots[i].plot_id),
                                  dir, err);
             nf += truth[i].false_alarm != 0;
         }
@@ -615,8 +637,7 @@ int tl_sim_write(tl_sim *s, const char *dir, int64_t end_ns,
         }
     }
     if (emit_truth_until(s, o.truth, &next_truth, end_ns) != TL_OK)
-        return close_all(&o, tl_err_set(err, TL_EIO, "%s/truth.csv: write error", dir), dir,
-                         err);
+        return close_all(&o, tl_err_set(err, TL_EIO, "%s/truth.csv: write error", dir), dir, err);
     if (n_plots)
         *n_plots = np;
     if (n_false)

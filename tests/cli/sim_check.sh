@@ -64,6 +64,15 @@ epoch=$(date -u -d "$(sed -n 's/^epoch: //p' "$s")" +%s)
 [ $(( last / 1000000000 - epoch )) -le 200 ] || bad "run: --duration not respected"
 [ $(( last / 1000000000 - epoch )) -ge 150 ] || bad "run: stopped well before --duration"
 
+# --nation: one nation's plots equal that nation's plots in the full run (ids aside)
+"$bin" sim run "$s" --out "$tmp/jp" --duration 200 --nation JP >/dev/null || bad "run --nation JP"
+awk -F, 'NR > 1 && $4 == "JP"' "$tmp/a/plots.csv" | cut -d, -f1,3- > "$tmp/jp_full"
+awk -F, 'NR > 1' "$tmp/jp/plots.csv" | cut -d, -f1,3- > "$tmp/jp_only"
+[ -s "$tmp/jp_only" ] || bad "run --nation JP: no plots"
+cmp -s "$tmp/jp_full" "$tmp/jp_only" || bad "run --nation JP: plots differ from the full run's JP plots"
+awk -F, 'NR > 1 && $4 != "JP"' "$tmp/jp/plots.csv" | grep -q . && bad "run --nation JP: other nations' plots"
+"$bin" sim run "$s" --out "$tmp/x" --nation XX >/dev/null 2>&1; [ $? -eq 2 ] || bad "--nation XX: not exit 2"
+
 # --rate 1 paces in real time: 3 s of scenario take >= ~2 s of wall time
 start=$(date +%s%N)
 "$bin" sim run "$s" --out "$tmp/r" --duration 3 --rate 1 >/dev/null || bad "run --rate 1"

@@ -26,7 +26,7 @@ if (mode === 'json') {
       `pred ${t.predicted.length} class ${t.class} apogee ${t.apogee_m} psum ${psum.toFixed(6)} ` +
       `verdict ${t.impact ? t.impact.verdict : 'none'} ring ${t.impact && t.impact.ellipse.ring ? t.impact.ellipse.ring.length : 0}`);
   }
-  for (const a of p.alerts) console.log(`alert ${a.id} ${a.msg_type} refs ${a.references || '-'}`);
+  for (const a of p.alerts) console.log(`alert ${a.id} ${a.msg_type} refs ${a.references.length ? a.references.join(',') : '-'}`);
   for (const l of p.links) console.log(`link ${l.name} up ${l.up} latency ${l.latency_s} in ${l.msgs_in}`);
 } else if (mode === 'geojson') {
   const { check } = webRequire('@placemarkio/check-geojson');

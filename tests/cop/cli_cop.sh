@@ -36,6 +36,7 @@ fi
 
 # serve for a few seconds and fetch the page and the API
 if [ -f "$src/web/cop/dist/index.html" ] && command -v curl >/dev/null 2>&1; then
+    : >"$tmp/serve.log" # exists before the server opens it: the reader below may run first
     "$bin" cop --demo --duration 4 >"$tmp/serve.log" 2>&1 &
     pid=$!
     port=""

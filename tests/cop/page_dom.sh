@@ -16,6 +16,7 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # a near-frozen clock, so the page shows the picture dumped below
+: >"$tmp/serve.log" # exists before the server opens it: the reader below may run first
 "$bin" cop --demo --start 800 --speed 0.001 --duration 120 >"$tmp/serve.log" 2>&1 &
 pid=$!
 port=""
@@ -27,7 +28,7 @@ done
 [ -n "$port" ] || fail "server did not start: $(cat "$tmp/serve.log")"
 
 timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
+    --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
     --user-data-dir="$tmp/profile" --window-size=1600,1000 --virtual-time-budget=5000 \
     --dump-dom "http://127.0.0.1:$port/" >"$tmp/dom.html" 2>"$tmp/chromium.log" ||
     fail "chromium: $(tail -5 "$tmp/chromium.log")"

@@ -81,7 +81,7 @@ static void check_track_line(const char *out, const tl_cop_track *t)
     assert_int_equal(pred, t->n_predicted);
     if (t->impact.valid) {
         double sum = 0;
-        for (int z = 0; z < TL_COP_ZONE_COUNT; z++)
+        for (int z = 0; z < TL_ZONE_COUNT; z++)
             sum += t->impact.p_zone[z];
         assert_near(psum, sum, 6e-4); /* 4 decimals per zone */
         assert_int_equal(ring, TL_COP_ELLIPSE_RING + 1);
@@ -116,7 +116,7 @@ static void test_json_parses_and_agrees(void **state)
             char line[160];
             snprintf(line, sizeof line, "alert %s %s refs %s\n", p->alerts[i].id,
                      tl_cop_msg_type_name(p->alerts[i].msg_type),
-                     p->alerts[i].references[0] ? p->alerts[i].references : "-");
+                     p->alerts[i].n_references ? p->alerts[i].references[0] : "-");
             if (!strstr(out, line))
                 fail_msg("missing '%s' in:\n%s", line, out);
         }

@@ -10,10 +10,12 @@ const SVGNS = 'http://www.w3.org/2000/svg';
 const JAPAN = '392'; // ISO 3166-1 numeric, the id world-atlas uses
 const PHASE_COLOR = { boost: '#ffb020', midcourse: '#4cc9f0', terminal: '#ff4d6d', orbit: '#c77dff',
   debris: '#9aa5b1', impacted: '#9aa5b1', unknown: '#9aa5b1' };
+// Zone classes of zones.h (tl_zone_class_name), in display order.
 const ZONES = [
   ['jp_territory', 'JP territory', '#ff3b30'], ['jp_eez', 'JP EEZ', '#ff9f0a'],
   ['kr_territory', 'KR territory', '#ffd60a'], ['kr_waters', 'KR waters', '#e0c341'],
-  ['other_land', 'Other land', '#bf5af2'], ['open_sea', 'Open sea', '#5e8fb8']];
+  ['kp_land', 'DPRK land', '#bf5af2'], ['other_land', 'Other land', '#9d7be0'],
+  ['open_sea', 'Open sea', '#5e8fb8'], ['elsewhere', 'Outside region', '#8e9aab']];
 const ZONE_COLOR = Object.fromEntries(ZONES.map(([k, , c]) => [k, c]));
 const REGION = { type: 'MultiPoint', coordinates: [[122.5, 32], [146, 46], [122.5, 46], [146, 32]] };
 const CITIES = [['Pyongyang', 125.75, 39.03], ['Seoul', 126.98, 37.57], ['Tokyo', 139.69, 35.69],
@@ -46,7 +48,8 @@ function drawBase() {
   const w = svg.clientWidth || 900, ht = svg.clientHeight || 700;
   svg.setAttribute('viewBox', `0 0 ${w} ${ht}`);
   svg.textContent = '';
-  projection = geoConicConformal().parallels([32, 44]).rotate([-134, 0]).fitExtent([[10, 10], [w - 10, ht - 10]], REGION);
+  projection = geoConicConformal().parallels([32, 44]).rotate([-134, 0]).fitExtent([[10, 10], [w - 10, ht - 10]], REGION)
+    .clipExtent([[0, 0], [w, ht]]); // keeps the SVG small: nothing drawn off screen
   path = geoPath(projection);
   const base = el('g', { class: 'base' }, svg);
   el('path', { class: 'graticule', d: path(geoGraticule().step([5, 5])()) }, base);
@@ -68,6 +71,8 @@ function drawBase() {
   layers = { areas: el('g', {}, svg), ell: el('g', {}, svg), paths: el('g', {}, svg), marks: el('g', {}, svg) };
   if (state.picture) drawDynamic(state.picture);
 }
+
+const hasPoint = (o) => o.lat_deg !== null && o.lon_deg !== null;
 
 // RFC 7946 rings are counterclockwise; d3-geo wants clockwise exteriors (spherical winding).
 const d3Polygon = (ring) => ({ type: 'Polygon', coordinates: [ring.slice().reverse()] });
@@ -93,26 +98,26 @@ function drawDynamic(pic) {
     for (let i = 0; i + 1 < hist.length;) {
       let j = i + 1;
       while (j + 1 < hist.length && hist[j][4] === hist[i][4]) j++;
-      const line = { type: 'LineString', coordinates: hist.slice(i, j + 1).map((p) => [p[0], p[1]]) };
+      const line = { type: 'LineString', coordinates: hist.slice(i, j + 1).filter((p) => p[0] !== null && p[1] !== null).map((p) => [p[0], p[1]]) };
       el('path', { class: 'path-seg', d: path(line), stroke: PHASE_COLOR[hist[i][4]] || '#fff' }, layers.paths);
       i = j;
     }
     if (t.predicted.length > 1) {
-      const line = { type: 'LineString', coordinates: t.predicted.map((p) => [p[0], p[1]]) };
+      const line = { type: 'LineString', coordinates: t.predicted.filter((p) => p[0] !== null && p[1] !== null).map((p) => [p[0], p[1]]) };
       el('path', { class: 'pred', d: path(line), stroke: PHASE_COLOR[t.phase] }, layers.paths);
     }
-    if (t.launch) {
+    if (t.launch && hasPoint(t.launch.ellipse)) {
       const [x, y] = projection([t.launch.ellipse.lon_deg, t.launch.ellipse.lat_deg]);
       el('path', { class: 'mk-launch', d: `M${x},${y - 6}L${x + 5},${y + 4}L${x - 5},${y + 4}Z` }, layers.marks);
     }
-    if (t.impact) {
+    if (t.impact && hasPoint(t.impact.ellipse)) {
       const [x, y] = projection([t.impact.ellipse.lon_deg, t.impact.ellipse.lat_deg]);
       const cross = `M${x - 5},${y - 5}L${x + 5},${y + 5}M${x - 5},${y + 5}L${x + 5},${y - 5}`;
       el('path', { class: 'mk-impact-halo', d: cross }, layers.marks);
       el('path', { class: 'mk-impact', stroke: ZONE_COLOR[t.impact.verdict] || '#fff',
         d: cross }, layers.marks);
     }
-    if (t.lat_deg !== null && t.phase !== 'impacted') {
+    if (hasPoint(t) && t.phase !== 'impacted') {
       const [x, y] = projection([t.lon_deg, t.lat_deg]);
       const g = el('g', { class: 'trk-g', cursor: 'pointer' }, layers.marks);
       el('circle', { class: sel ? 'trk sel' : 'trk', cx: x, cy: y, r: sel ? 7 : 6, fill: PHASE_COLOR[t.phase] }, g);
@@ -157,7 +162,7 @@ function scenarioNowNs() {
 
 // In force: Alerts and Updates that no later Update or Cancel references (CAP 1.2).
 function activeAlerts(alerts) {
-  const superseded = new Set(alerts.map((a) => a.references).filter((r) => r));
+  const superseded = new Set(alerts.flatMap((a) => a.references));
   return alerts.filter((a) => a.msg_type !== 'Cancel' && !superseded.has(a.id));
 }
 
@@ -192,7 +197,7 @@ function trackCard(t, parent) {
   kv('Quality σ', t.pos_sigma_m === null ? '—' : `${Math.round(t.pos_sigma_m)} m`);
   kv('Apogee', t.apogee_m === null ? '—' : `${fmtKm(t.apogee_m)} km`);
   kv('Range', t.range_m === null ? '—' : `${fmtKm(t.range_m)} km`);
-  kv('Position', `${t.lat_deg.toFixed(2)} ${t.lon_deg.toFixed(2)}`);
+  kv('Position', t.lat_deg === null || t.lon_deg === null ? '—' : `${t.lat_deg.toFixed(2)} ${t.lon_deg.toFixed(2)}`);
 
   if (t.impact) {
     const tti = h('div', 'tti', card);
@@ -227,7 +232,7 @@ function alertRow(a, superseded, parent) {
   h('span', 'lbl', top, `${a.status} · ${a.track_id}`);
   h('span', 'when', top, fmtClock(a.sent_ns));
   h('div', 'headline', r, a.headline);
-  h('div', 'area', r, `${a.area_desc} · ${a.id}` + (a.references ? ` → ${a.references}` : ''));
+  h('div', 'area', r, `${a.area_desc} · ${a.id}` + (a.references.length ? ` → ${a.references.join(', ')}` : ''));
 }
 
 function renderLinks(links) {
