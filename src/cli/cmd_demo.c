@@ -412,6 +412,19 @@ static void progress(const char *state, int64_t epoch_ns, int tty)
     fflush(stdout);
 }
 
+/* 1 when every node's scenario clock has reached t_ns. */
+static int nodes_caught_up(const char *state, int64_t t_ns)
+{
+    static char buf[8192];
+    for (int k = 0; k < N_NAT; k++) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s/status.json", state, nations[k]);
+        if (read_file(path, buf, sizeof buf) < 0 || (int64_t)jnum(buf, "scenario_t_ns", 0) < t_ns)
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- the command ------------------------------------------------------------------ */
 
 static void rm_tree(const char *dir)
@@ -651,7 +664,11 @@ int tl_cmd_demo(int argc, char **argv)
             pids[n_pids - 1] = 0;
             sim_done = now;
         }
-        if (sim_done && now - sim_done > 4 * NS) /* let the last products cross */
+        /* After the drill: wait (bounded) until every node has worked through its
+         * plots, then a little longer for the last products to cross the links. */
+        if (sim_done && (now - sim_done > 30 * NS ||
+                         (now - sim_done > 3 * NS &&
+                          nodes_caught_up(state, epoch_ns + (int64_t)(duration * 1e9) - 15 * NS))))
             break;
         if (now >= next_print) {
             if (!quiet || !tty)
