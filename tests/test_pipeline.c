@@ -41,7 +41,7 @@ typedef struct fig { /* one object as one pipeline saw it */
     int64_t first_system_ns, first_local_ns;
     int have;
     const tl_pipeline_record *last; /* record with the latest impact prediction */
-    int alert_issued, alert_cancelled, alert_active;
+    int alert_issued, alert_cancelled, alert_active, n_active;
 } fig;
 
 typedef struct drill {
@@ -204,6 +204,7 @@ static void collect(drill *d)
             f->alert_issued += r->alerts_issued;
             f->alert_cancelled += r->alerts_cancelled;
             f->alert_active |= r->alert_active;
+            f->n_active += r->alert_active;
         }
     }
 }
@@ -270,6 +271,8 @@ static void test_default_drill(void **state)
             /* the pipeline without partners has only its own tracks */
             if (k == 3)
                 assert_true(f->first_system_ns == f->first_local_ns);
+            /* one warning per fall, even where the track broke into several STNs */
+            assert_true(f->n_active <= 1);
             /* Japan's alerts agree with where it really fell */
             if (k == 0 || k == 3) {
                 int in_jp = d.truth_zone[o] == ZONE_JP_TERRITORY || d.truth_zone[o] == ZONE_JP_EEZ;

@@ -490,11 +490,40 @@ static void cop_alert(tl_pipeline *p, const tl_alert_msg *m, const char *sys_id,
     a->area_radius_m = m->ellipse.semi_major_m > 1000 ? m->ellipse.semi_major_m : 1000;
 }
 
+/* Another system track's active alert about the same fall (impact means within
+ * 100 km and 60 s): where a launch's track broke into several system tracks, the
+ * warning stays one CAP chain. */
+static sysrec *same_fall_alert(tl_pipeline *p, const sysrec *r, const tl_zone_verdict *v)
+{
+    for (size_t i = 0; i < p->n_rec; i++) {
+        sysrec *q = &p->rec[i];
+        if (q == r || !q->pub.alert_active || !q->has_verdict)
+            continue;
+        double d = 0;
+        tl_geodesic_inverse(v->lat_rad, v->lon_rad, q->verdict.lat_rad, q->verdict.lon_rad, &d, NULL, NULL);
+        if (d < 100e3 && llabs(v->t_impact_ns - q->verdict.t_impact_ns) < 60LL * NS_PER_S)
+            return q;
+    }
+    return NULL;
+}
+
 static void run_alert(tl_pipeline *p, sysrec *r, const tl_zone_verdict *v, double p_over,
                       int64_t t_ns)
 {
     if (!r->has_alert_sm || t_ns < r->alert.last_t_ns)
         return;
+    if (v != &r->verdict && !r->alert.active) {
+        sysrec *q = same_fall_alert(p, r, v);
+        int64_t fresh = (int64_t)(2 * p->cfg.predict_period_s * 1e9);
+        if (q && q->pub.live && t_ns - q->last_alert_in_ns <= fresh)
+            return; /* q's warning covers this fall and q is still being predicted */
+        if (q && q->alert.last_t_ns <= t_ns) { /* hand q's warning over to r */
+            r->alert = q->alert;
+            r->pub.alert_active = 1;
+            tl_alert_init(&q->alert, &p->acfg, NULL);
+            q->pub.alert_active = 0;
+        }
+    }
     if (v != &r->verdict) {
         r->verdict = *v;
         r->p_over = p_over;
