@@ -183,6 +183,10 @@ static void collect(drill *d)
                        (double)(r->first_system_ns - d->sc.epoch_ns) / NS,
                        r->first_local_ns ? (double)(r->first_local_ns - d->sc.epoch_ns) / NS : -1.0,
                        r->first_nations, r->nations, match(d, r, 0), r->live);
+                if (r->alert_active || r->alerts_issued)
+                    printf("   alert: active %d issued %d impact %.3f %.3f t %.1f p_jp %.2f sma %.0f\n",
+                           r->alert_active, r->alerts_issued, r->impact_lat_rad / TL_DEG, r->impact_lon_rad / TL_DEG,
+                           (double)(r->impact_t_ns - d->sc.epoch_ns) / NS, r->p_jp, r->ell_semi_major_m);
             }
         for (size_t i = 0; i < nr; i++) {
             const tl_pipeline_record *r = tl_pipeline_record_get(d->pl[k], i);

@@ -778,12 +778,25 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
     p->st.system_tracks = ns;
     /* An alert whose track is gone (impacted, lost) or no longer predicted keeps its
      * last verdict: fed on, the hysteresis cancels it once that verdict has been below
-     * the clearing threshold long enough, and keeps it when the fall was in the zones. */
+     * the clearing threshold long enough, and keeps it when the fall was in the zones.
+     * A track lost long before its predicted fall (last prediction more than 120 s
+     * ahead of impact) whose fall time passes unconfirmed no longer holds: it is fed
+     * as cleared, so the warning is withdrawn. */
     int64_t quiet = (int64_t)(2 * p->cfg.predict_period_s * 1e9);
     for (size_t i = 0; i < p->n_rec; i++) {
         sysrec *r = &p->rec[i];
-        if (r->pub.alert_active && r->has_verdict && t_ns - r->last_alert_in_ns > quiet)
-            run_alert(p, r, &r->verdict, r->p_over, t_ns);
+        if (!r->pub.alert_active || !r->has_verdict || t_ns - r->last_alert_in_ns <= quiet)
+            continue;
+        if (!r->pub.live && r->verdict.time_to_impact_s > 120.0 &&
+            t_ns > r->verdict.t_impact_ns + 30 * NS_PER_S && r->verdict.p_jp + r->verdict.p_kr > 0) {
+            tl_zone_verdict *v = &r->verdict;
+            for (int z = 0; z < TL_ZONE_COUNT; z++)
+                v->p[z] = z == TL_ZONE_OPEN_SEA;
+            v->p_jp = v->p_kr = 0;
+            v->cls_likely = TL_ZONE_OPEN_SEA;
+            r->p_over = 0;
+        }
+        run_alert(p, r, &r->verdict, r->p_over, t_ns);
     }
 }
 
