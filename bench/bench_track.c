@@ -168,6 +168,89 @@ static void bench_scan(void)
     tl_tracker_destroy(t);
 }
 
+/* The association step alone as the tracker runs it: 1,000 predicted tracks and
+ * 1,000 radar plots -> plot positions, sort by ECEF x, coarse box search, EKF
+ * innovation chi-square gate, tl_assign_sparse. (Prediction and updates excluded.) */
+static double (*g_pos)[3];
+static int cmp_idx(const void *a, const void *b)
+{
+    double xa = g_pos[*(const int *)a][0], xb = g_pos[*(const int *)b][0];
+    return (xa > xb) - (xa < xb);
+}
+
+static void bench_assoc_scan(void)
+{
+    enum { N = 1000 };
+    static tl_state_est trk[N];
+    static tl_meas meas[N];
+    static double pos[N][3];
+    static int order[N];
+    static tl_assign_edge e[N * 16];
+    static int32_t r2c[N], c2r[N];
+    tl_geodetic site = {38.0 * TL_DEG, 139.8 * TL_DEG, 50.0};
+    for (int i = 0; i < N; i++) {
+        double x[6];
+        target_state(38.0 + 0.1 * (i / 40), 128.0 + 0.12 * (i % 40), x);
+        trk[i].t_ns = 0;
+        memcpy(trk[i].x, x, sizeof x);
+        memset(trk[i].P, 0, sizeof trk[i].P);
+        for (int k = 0; k < 6; k++) {
+            trk[i].P[k][k] = k < 3 ? 300.0 * 300.0 : 30.0 * 30.0;
+            trk[i].x[k] += (k < 3 ? 300.0 : 30.0) * nrand();
+        }
+        tl_plot p = radar_plot(&site, x, 0, (uint64_t)i);
+        tl_meas_from_plot(&p, &meas[i]);
+    }
+    void *ws = malloc(tl_assign_workspace_size(N, N, N * 16));
+    double gate = 18.47; /* chi-square(4) 0.999 */
+    int reps = 20;
+    size_t assigned = 0;
+    double t0 = now_s();
+    for (int rep = 0; rep < reps; rep++) {
+        double rad_p = 0;
+        for (int j = 0; j < N; j++) {
+            double P3[3][3];
+            tl_meas_position(&meas[j], pos[j], P3);
+            double r = 5.0 * sqrt(P3[0][0] + P3[1][1] + P3[2][2]);
+            rad_p = r > rad_p ? r : rad_p;
+            order[j] = j;
+        }
+        g_pos = pos;
+        qsort(order, N, sizeof order[0], cmp_idx);
+        size_t ne = 0;
+        for (int i = 0; i < N; i++) {
+            const double *xp = trk[i].x;
+            double rad = 5.0 * sqrt(trk[i].P[0][0] + trk[i].P[1][1] + trk[i].P[2][2]) + rad_p;
+            int lo = 0, hi = N;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (pos[order[mid]][0] < xp[0] - rad)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (int q = lo; q < N && pos[order[q]][0] <= xp[0] + rad; q++) {
+                int j = order[q];
+                if (fabs(pos[j][1] - xp[1]) > rad || fabs(pos[j][2] - xp[2]) > rad)
+                    continue;
+                tl_innov in;
+                if (tl_ekf_ops.innovation(&trk[i], &meas[j], &in) == TL_OK && in.d2 <= gate &&
+                    ne < N * 16)
+                    e[ne++] = (tl_assign_edge){(uint32_t)i, (uint32_t)j, in.d2};
+            }
+        }
+        tl_assign_sparse(N, N, e, ne, 0.5 * gate + 1.0, r2c, c2r, ws, NULL);
+        assigned = 0;
+        for (int i = 0; i < N; i++)
+            assigned += r2c[i] >= 0;
+    }
+    double dt = (now_s() - t0) / reps;
+    free(ws);
+    emit("track.assoc_scan_1000x1000_gate_and_assign", "ms", dt * 1e3);
+    if (assigned < 990)
+        fprintf(stderr, "bench_track: only %zu of 1000 assigned\n", assigned);
+}
+
 static void bench_assign(void)
 {
     enum { N = 1000, DEG = 4 };
@@ -197,6 +280,7 @@ int main(int argc, char **argv)
         return 0;
     bench_filter(&tl_ukf_ops, "ukf", 100000);
     bench_assign();
+    bench_assoc_scan();
     bench_scan();
     emit("track.bytes_per_track", "B", (double)tl_tracker_bytes_per_track());
     return 0;

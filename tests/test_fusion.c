@@ -123,8 +123,8 @@ static void test_ci_no_larger_than_inputs(void **state)
         double la = logdet(a.P), lb = logdet(b.P), lf = logdet(f.P);
         double ta = trace3(a.P), tb = trace3(b.P), tf = trace3(f.P);
         if (getenv("TL_DEBUG"))
-            print_message("logdet a %.3f b %.3f f %.3f  tr a %.0f b %.0f f %.0f\n", la, lb, lf,
-                          ta, tb, tf);
+            print_message("logdet a %.3f b %.3f f %.3f  tr a %.0f b %.0f f %.0f\n", la, lb, lf, ta,
+                          tb, tf);
         assert_true(lf <= fmin(la, lb) + 1e-9);
         assert_true(tf <= fmax(ta, tb) * (1 + 1e-9));
         /* CI of an estimate with itself returns it: no information invented */
@@ -216,9 +216,8 @@ static void obj_step(obj *o, double dt)
     tl_dyn_propagate(&m, o->x, dt, 1.0);
 }
 
-static void make_input(tl_test_rng *r, const char *nat, uint32_t id, const double x[6],
-                       double sp, double sv, int64_t t_ns, const double bias[3],
-                       tl_fusion_input *in)
+static void make_input(tl_test_rng *r, const char *nat, uint32_t id, const double x[6], double sp,
+                       double sv, int64_t t_ns, const double bias[3], tl_fusion_input *in)
 {
     memset(in, 0, sizeof *in);
     snprintf(in->nation, sizeof in->nation, "%s", nat);
@@ -405,7 +404,8 @@ static void test_many_objects_two_partners(void **state)
                     for (size_t s3 = 0; s3 < tl_fusion_count(f); s3++) {
                         const tl_system_track *o2 = tl_fusion_get(f, s3);
                         double d2;
-                        if (o2 != st && o2->n_contrib < 3 && tl_fusion_distance(&st->est, &o2->est, &d2) == 0)
+                        if (o2 != st && o2->n_contrib < 3 &&
+                            tl_fusion_distance(&st->est, &o2->est, &d2) == 0)
                             print_message("   d2 to stn %u = %.2f\n", o2->stn, d2);
                     }
                 }
@@ -439,6 +439,72 @@ static void test_many_objects_two_partners(void **state)
     tl_fusion_destroy(f);
 }
 
+/* A partner relays our own tracks back under its numbers (rumour propagation): CI must not
+ * count them twice — the fused covariance stays the original's and NEES stays in band. */
+static void test_relayed_tracks_not_double_counted(void **state)
+{
+    (void)state;
+    tl_fusion_cfg cfg;
+    tl_fusion_cfg_default(&cfg);
+    cfg.max_system_tracks = 256;
+    cfg.max_inputs = 256;
+    tl_fusion *f;
+    assert_int_equal(tl_fusion_create(&cfg, &f, NULL), TL_OK);
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 21);
+    enum { NOBJ = 100 };
+    static obj o[NOBJ];
+    static tl_fusion_input in[2 * NOBJ];
+    for (int i = 0; i < NOBJ; i++)
+        obj_init(&o[i], 30 + 20 * tl_test_uniform(&r), 120 + 25 * tl_test_uniform(&r),
+                 100e3 + 500e3 * tl_test_uniform(&r), 2000 + 4000 * tl_test_uniform(&r),
+                 360 * tl_test_uniform(&r));
+    double sum = 0, sum_info = 0, ratio_max = 0;
+    int cnt = 0;
+    for (int cyc = 0; cyc < 5; cyc++) {
+        int64_t t = T0_NS + cyc * SEC;
+        size_t n = 0;
+        for (int i = 0; i < NOBJ; i++) {
+            make_input(&r, "JP", 1 + i, o[i].x, 100, 2, t, NULL, &in[n]);
+            in[n + 1] = in[n];
+            memcpy(in[n + 1].nation, "US", 3);
+            in[n + 1].track_id = 7001 + i;
+            n += 2;
+        }
+        assert_int_equal(tl_fusion_update(f, t, in, n, NULL), TL_OK);
+        assert_int_equal(tl_fusion_count(f), NOBJ);
+        for (size_t k = 0; k < tl_fusion_count(f); k++) {
+            const tl_system_track *st = tl_fusion_get(f, k);
+            assert_int_equal(st->n_contrib, 2);
+            int i = (int)st->contrib[0].track_id % 1000 - 1;
+            const tl_fusion_input *jp = &in[2 * i];
+            double e[6];
+            for (int j = 0; j < 6; j++)
+                e[j] = st->est.x[j] - o[i].x[j];
+            sum += nees(e, st->est.P);
+            /* what the information sum would claim: P / 2 */
+            double Ph[6][6];
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    Ph[a][b] = 0.5 * jp->est.P[a][b];
+            sum_info += nees(e, Ph);
+            double rr = st->est.P[0][0] / jp->est.P[0][0];
+            ratio_max = fmax(ratio_max, fabs(rr - 1.0));
+            cnt++;
+        }
+        for (int i = 0; i < NOBJ; i++)
+            obj_step(&o[i], 1.0);
+    }
+    double hw = 1.96 * sqrt(12.0 / cnt);
+    print_message("relayed copies: fused NEES %.2f (band %.2f..%.2f), information sum would give"
+                  " %.2f; fused/original variance differs by at most %.2g\n",
+                  sum / cnt, 6 - hw, 6 + hw, sum_info / cnt, ratio_max);
+    assert_true(fabs(sum / cnt - 6.0) <= hw);
+    assert_true(sum_info / cnt > 6 + hw);
+    assert_true(ratio_max < 1e-6);
+    tl_fusion_destroy(f);
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -457,7 +523,7 @@ static void test_bad_inputs(void **state)
     tl_test_rng_seed(&r, 5);
     obj A;
     obj_init(&A, 40, 132, 300e3, 4000, 90);
-    tl_fusion_input in[4];
+    tl_fusion_input in[5];
     make_input(&r, "JP", 1, A.x, 100, 2, T0_NS, NULL, &in[0]);
     in[1] = in[0];
     in[1].track_id = 2;
@@ -466,9 +532,12 @@ static void test_bad_inputs(void **state)
     in[3] = in[0];
     in[3].track_id = 3;
     in[3].est.P[0][0] = -1; /* not positive definite */
+    in[4] = in[0];
+    in[4].track_id = 4;
+    in[4].est.t_ns = T0_NS - 60 * SEC; /* a minute old: stale */
     tl_err_clear(&err);
-    assert_int_equal(tl_fusion_update(f, T0_NS, in, 4, &err), TL_OK);
-    assert_int_equal(tl_fusion_last_stats(f)->n_rejected, 3);
+    assert_int_equal(tl_fusion_update(f, T0_NS, in, 5, &err), TL_OK);
+    assert_int_equal(tl_fusion_last_stats(f)->n_rejected, 4);
     assert_non_null(strstr(err.msg, "track 2"));
     assert_int_equal(tl_fusion_count(f), 1);
     /* time going backwards is refused, state unchanged */
@@ -491,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_fused_nees_band),
         cmocka_unit_test(test_stn_stability),
         cmocka_unit_test(test_many_objects_two_partners),
+        cmocka_unit_test(test_relayed_tracks_not_double_counted),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,8 +129,7 @@ static void test_impact_noise_free(void **state)
             double dt = p.time_to_go_s - (tf - t_from);
             print_message("%-7s from t+%6.1f s: flight %7.2f s, impact miss %.3f m, time %+.4f s,"
                           " ellipse %.1f x %.1f m\n",
-                          CASES[k].name, t_from, tf, d, dt, p.ell.semi_major_m,
-                          p.ell.semi_minor_m);
+                          CASES[k].name, t_from, tf, d, dt, p.ell.semi_major_m, p.ell.semi_minor_m);
             assert_true(d < 100.0);
             assert_true(fabs(dt) < 0.5);
             assert_int_equal(p.n_sigma_missed, 0);
@@ -175,6 +174,19 @@ static void sample(tl_test_rng *r, const double x[6], const double P[6][6], doub
         for (int k = 0; k <= i; k++)
             out[i] += L[i][k] * z[k];
     }
+}
+
+static double d2_in_ellipse_ecef(const tl_ground_ellipse *ell, const tl_geodetic *centre,
+                                 const double p_ecef[3])
+{
+    tl_geodetic ref = *centre;
+    double ref_ecef[3], enu[3];
+    tl_geodetic_to_ecef(&ref, ref_ecef);
+    tl_ecef_to_enu(&ref, ref_ecef, p_ecef, enu);
+    const double(*C)[2] = ell->cov_en_m2;
+    double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+    return (C[1][1] * enu[0] * enu[0] - 2 * C[0][1] * enu[0] * enu[1] + C[0][0] * enu[1] * enu[1]) /
+           det;
 }
 
 static int env_long(void)
@@ -231,10 +243,10 @@ static void test_impact_consistency(void **state)
         const burnout *b;
         double frac, sp, sv;
     } sc[] = {
-        {&CASES[0], 0.3, 300.0, 3.0},  /* ICBM midcourse, radar-quality track */
-        {&CASES[2], 0.2, 150.0, 2.0},  /* MRBM */
-        {&CASES[4], 0.1, 500.0, 8.0},  /* lofted, early and rough */
-        {&CASES[3], 0.3, 100.0, 3.0},  /* SRBM */
+        {&CASES[0], 0.3, 300.0, 3.0}, /* ICBM midcourse, radar-quality track */
+        {&CASES[2], 0.2, 150.0, 2.0}, /* MRBM */
+        {&CASES[4], 0.1, 500.0, 8.0}, /* lofted, early and rough */
+        {&CASES[3], 0.3, 100.0, 3.0}, /* SRBM */
     };
     int nsc = env_long() ? 4 : 2;
     for (int k = 0; k < nsc; k++) {
@@ -247,6 +259,56 @@ static void test_impact_consistency(void **state)
         assert_true(cov >= 0.93 && cov <= 0.97);
         assert_true(tcov >= 0.93 && tcov <= 0.97);
     }
+}
+
+/* The re-entry body's ballistic coefficient is never known exactly: truth drawn with a
+ * log-normal beta (30%), predictions with and without beta in the unscented transform. */
+static void test_impact_consistency_uncertain_beta(void **state)
+{
+    (void)state;
+    const int n = env_long() ? 1000 : 300;
+    const double frac = 0.3, beta0 = 5000.0;
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 77);
+    double x0[6];
+    make_state(&CASES[3], x0); /* SRBM: most of its flight in the air */
+    tl_predict_cfg c;
+    tl_predict_cfg_default(&c);
+    c.model.beta_kg_m2 = beta0;
+    double xi0[6];
+    double tf = truth_impact(&c.model, x0, xi0);
+    double xt[6];
+    memcpy(xt, x0, sizeof xt);
+    tl_dyn_propagate(&c.model, xt, 0.4 * tf, 0.02); /* drag is small before 40% */
+    int in_with = 0, in_without = 0;
+    double spread = 0.0;
+    for (int k = 0; k < n; k++) {
+        tl_dyn_model truth = c.model;
+        truth.beta_kg_m2 = beta0 * exp(log1p(frac) * tl_test_normal(&r));
+        double xi[6];
+        truth_impact(&truth, xt, xi);
+        tl_state_est e = {.t_ns = T0_NS};
+        small_cov(e.P, 50.0, 0.5);
+        sample(&r, xt, e.P, e.x);
+        for (int with = 0; with < 2; with++) {
+            c.beta_sigma_frac = with ? frac : 0.0;
+            tl_impact_pred p;
+            assert_int_equal(tl_predict_impact(&c, &e, &p, NULL), TL_OK);
+            double d2 = d2_in_ellipse_ecef(&p.ell, &p.point, xi);
+            if (with) {
+                in_with += d2 <= TL_CHI2_2_95;
+                spread += dist_m(&p.point, xi);
+            } else {
+                in_without += d2 <= TL_CHI2_2_95;
+            }
+        }
+    }
+    print_message("SRBM, beta known to 30%%, %d runs: true impact inside 95%% ellipse %.1f%% with"
+                  " beta in the UT, %.1f%% without (mean miss %.0f m)\n",
+                  n, 100.0 * in_with / n, 100.0 * in_without / n, spread / n);
+    /* binomial sd at n = 300 is 1.26%: 3 sd band */
+    assert_true(in_with >= 0.91 * n && in_with <= 0.99 * n);
+    assert_true(in_without < 0.85 * n); /* ignoring beta is overconfident */
 }
 
 /* ---- launch point, class, loft against flights of flight.h ---------------------------- */
@@ -326,14 +388,14 @@ static void test_launch_and_threat_vs_flights(void **state)
             double t_launch = (double)(th.launch.t_ns - T0_NS) * 1e-9;
             double t_imp = (double)(th.impact.t_ns - T0_NS) * 1e-9;
             double d2 = d2_in_ellipse(&th.launch.ell, &th.launch.point, &q.launch);
-            print_message("%-5s %5.0f km loft %d at t+%4.0f s: launch miss %6.1f km (ballistic %6.1f"
-                          " km), time %+6.1f s (sigma %4.1f), d2 %5.2f | impact miss %5.0f m"
-                          " %+5.2f s | range %6.0f km apogee %5.0f/%5.0f km class %s/%s loft %d\n",
-                          tl_missile_class_name(f.cls), fc->range_km, fc->loft, tm, dl / 1e3,
-                          db / 1e3, t_launch, th.launch.t_sigma_s, d2, di, t_imp - f.flight_time_s,
-                          th.range_m / 1e3, th.apogee_h_m / 1e3, f.apogee_m / 1e3,
-                          tl_missile_class_name(th.cls), tl_missile_class_name(th.cls_energy),
-                          th.loft);
+            print_message(
+                "%-5s %5.0f km loft %d at t+%4.0f s: launch miss %6.1f km (ballistic %6.1f"
+                " km), time %+6.1f s (sigma %4.1f), d2 %5.2f | impact miss %5.0f m"
+                " %+5.2f s | range %6.0f km apogee %5.0f/%5.0f km class %s/%s loft %d\n",
+                tl_missile_class_name(f.cls), fc->range_km, fc->loft, tm, dl / 1e3, db / 1e3,
+                t_launch, th.launch.t_sigma_s, d2, di, t_imp - f.flight_time_s, th.range_m / 1e3,
+                th.apogee_h_m / 1e3, f.apogee_m / 1e3, tl_missile_class_name(th.cls),
+                tl_missile_class_name(th.cls_energy), th.loft);
             sum_corr += dl;
             sum_ball += db;
             /* launch truth inside the 99.9% ellipse, time within 3.3 sigma */
@@ -501,6 +563,19 @@ static void test_bad_input(void **state)
     assert_int_equal(tl_predict_impact(&c, &e, &p, &err), TL_EINVAL);
     assert_non_null(strstr(err.msg, "inside the Earth"));
     assert_int_equal(tl_predict_impact(&c, NULL, &p, &err), TL_EINVAL);
+    /* a terminal-phase estimate that noise put 200 m underground: impact now, there */
+    tl_geodetic g = {35.0 * TL_DEG, 135.0 * TL_DEG, -200.0};
+    tl_geodetic_to_ecef(&g, e.x);
+    double venu[3] = {100.0, 0.0, -800.0};
+    tl_vec_enu_to_ecef(g.lat_rad, g.lon_rad, venu, e.x + 3);
+    small_cov(e.P, 50.0, 5.0);
+    assert_int_equal(tl_predict_impact(&c, &e, &p, &err), TL_OK);
+    assert_int_equal(p.status, TL_PRED_IMPACT);
+    assert_true(fabs(p.time_to_go_s) < 1.0);
+    assert_near(p.point.lat_rad, g.lat_rad, 1e-4);
+    tl_launch_pred lp;
+    assert_int_equal(tl_predict_launch(&c, &e, &lp, &err), TL_OK);
+    assert_int_equal(lp.status, TL_PRED_NO_IMPACT);
 }
 
 static void test_min_energy_and_class(void **state)
@@ -523,6 +598,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_impact_noise_free),
         cmocka_unit_test(test_impact_consistency),
+        cmocka_unit_test(test_impact_consistency_uncertain_beta),
         cmocka_unit_test(test_launch_and_threat_vs_flights),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_ground_track),

@@ -57,6 +57,7 @@ static void test_rmse_nees_closed_form(void **state)
             t->t_ns = T0 + k * NS;
             snprintf(t->object_id, sizeof t->object_id, "M%d", o + 1);
             memcpy(t->x_ecef, objs[o][k], sizeof t->x_ecef);
+            t->phase = o == 1 ? 1 : 0; /* M2 "midcourse", M1 "boost" */
         }
     /* track 1 on M1 from t = 10 s, +100 m in x; track 2 on M2 from t = 5 s, +200 m in y;
      * both every second (odd seconds need interpolated truth) */
@@ -86,6 +87,9 @@ static void test_rmse_nees_closed_form(void **state)
     assert_near(res.rmse_pos_m, expect, 0.05); /* interpolation error of the truth only */
     assert_true(res.rmse_vel_mps < 0.05);
     assert_near(res.anees, 1.0, 0.01);
+    assert_int_equal(res.n_err_mid, n2); /* per-phase figures: M2's rows only */
+    assert_near(res.rmse_pos_mid_m, 200.0, 0.05);
+    assert_near(res.anees_mid, 1.0, 0.01);
     assert_int_equal(res.swaps, 0);
     assert_int_equal(res.false_tracks, 0);
     assert_near(res.purity, 1.0, 1e-12);

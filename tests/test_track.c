@@ -254,6 +254,33 @@ static void test_single_target(void **state)
     tl_tracker_destroy(t);
 }
 
+/* The same tracker with the UKF inside the IMM. */
+static void test_single_target_ukf(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 1;
+    double x[6];
+    state_at(40.0, 131.0, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 0, x, 0);
+    size_t n = make_plots(&s, 0, 1, g_plots, g_obj, sizeof g_plots / sizeof g_plots[0]);
+    tl_tracker_config c;
+    tl_tracker_config_default(&c);
+    c.imm.ops = &tl_ukf_ops;
+    c.max_tracks = 64;
+    tl_tracker *t = NULL;
+    assert_int_equal(tl_tracker_create(&c, &t, NULL), TL_OK);
+    watch w;
+    watch_init(&w, &s);
+    tl_tracker_set_callback(t, on_track, &w);
+    run(t, g_plots, n);
+    tl_track_report rep[4];
+    assert_int_equal(tl_tracker_tracks(t, rep, 4, 1), 1);
+    assert_int_equal(w.swaps, 0);
+    assert_true(w.worst_err_late < 300.0);
+    tl_tracker_destroy(t);
+}
+
 static void test_two_radars_one_track(void **state)
 {
     (void)state;
@@ -543,16 +570,192 @@ static void test_ir_cued_boost(void **state)
     tl_tracker_destroy(t);
 }
 
+/* Clutter: 40 false plots per scan in a 300 km box around three targets (radar A,
+ * 1 Hz). Runs to completion; each object one confirmed track, no swaps; false
+ * confirmed tracks bounded (and reported). */
+static void test_clutter(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 3;
+    double x[6];
+    for (int o = 0; o < 3; o++) {
+        state_at(40.0 + 0.2 * o, 131.0 + 0.1 * o, 150e3, 2200.0, 600.0 - 200 * o, 1800.0, x);
+        fly(&s, o, x, 0);
+    }
+    static tl_plot p[TSPAN * 48];
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 31);
+    size_t n = 0;
+    uint64_t id = 1;
+    double se[3];
+    tl_geodetic_to_ecef(&SITE_A, se);
+    for (int k = 0; k < TSPAN; k++) {
+        int64_t t = T0_NS + k * NS;
+        for (int o = 0; o < 3; o++) {
+            radar_plot(&SITE_A, "JP-RADAR-A", s.x[o][k], t, id++, &r, &p[n]);
+            n++;
+        }
+        /* clutter: uniform in a box centred on the targets' mean position */
+        double c[6] = {0};
+        for (int o = 0; o < 3; o++)
+            for (int i = 0; i < 3; i++)
+                c[i] += s.x[o][k][i] / 3;
+        for (int q = 0; q < 40; q++) {
+            double y[6] = {0};
+            for (int i = 0; i < 3; i++)
+                y[i] = c[i] + 300e3 * (tl_test_uniform(&r) - 0.5);
+            radar_plot(&SITE_A, "JP-RADAR-A", y, t, id++, &r, &p[n]);
+            p[n].nz = 3;
+            n++;
+        }
+    }
+    tl_tracker *t = new_tracker();
+    watch w;
+    watch_init(&w, &s);
+    tl_tracker_set_callback(t, on_track, &w);
+    run(t, p, n);
+    tl_tracker_stats st;
+    tl_tracker_stats_get(t, &st);
+    /* confirmed tracks that never came within 5 km of an object are false */
+    int false_tracks = (int)st.tracks_confirmed;
+    for (int o = 0; o < 3; o++)
+        false_tracks -= w.n_obj_tracks[o];
+    printf("# clutter (40 false plots/scan): %llu tracks initiated, %llu confirmed, "
+           "%d false confirmed; swaps %d\n",
+           (unsigned long long)st.tracks_initiated, (unsigned long long)st.tracks_confirmed,
+           false_tracks, w.swaps);
+    for (int o = 0; o < 3; o++)
+        assert_int_equal(w.n_obj_tracks[o], 1);
+    assert_int_equal(w.swaps, 0);
+    assert_true(false_tracks <= 5);
+    tl_tracker_destroy(t);
+}
+
+/* Property: a stream of real plots mixed with random garbage (extreme but finite
+ * values, random kinds and sizes, random sites and times) never crashes the tracker
+ * and never leaves a track with a non-finite or non-PD covariance. */
+static void test_garbage_property(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 2;
+    double x[6];
+    state_at(40.0, 131.0, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 0, x, 0);
+    state_at(41.0, 131.5, 150e3, 2000.0, 900.0, 1700.0, x);
+    fly(&s, 1, x, 0);
+    size_t n = make_plots(&s, 1, 17, g_plots, g_obj, sizeof g_plots / sizeof g_plots[0]);
+    tl_tracker *t = new_tracker();
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 1234);
+    static const double extreme[] = {0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300, 1e-12, 1e9,
+                                     TL_PI / 2, -TL_PI / 2, 2 * TL_PI, 7.0, -7.0, 1.0, 5e5};
+    const int ne = (int)(sizeof extreme / sizeof extreme[0]);
+    int accepted = 0;
+    for (size_t i = 0; i < n; i++) {
+        tl_tracker_add_plot(t, &g_plots[i], NULL);
+        for (int q = 0; q < 2; q++) {
+            tl_plot b = g_plots[(size_t)(tl_test_uniform(&r) * n)];
+            b.t_ns = g_plots[i].t_ns;
+            b.kind = tl_test_uniform(&r) < 0.8 ? TL_PLOT_RADAR : TL_PLOT_IR;
+            b.nz = 1 + (int)(tl_test_uniform(&r) * 5);
+            for (int k = 0; k < 4; k++) {
+                if (tl_test_uniform(&r) < 0.5)
+                    b.z[k] = extreme[(int)(tl_test_uniform(&r) * ne)];
+                if (tl_test_uniform(&r) < 0.3)
+                    b.sigma[k] = extreme[(int)(tl_test_uniform(&r) * ne)];
+            }
+            if (tl_test_uniform(&r) < 0.2) {
+                b.site.lat_rad = extreme[(int)(tl_test_uniform(&r) * ne)];
+                b.site.h_m = extreme[(int)(tl_test_uniform(&r) * ne)];
+                tl_geodetic_to_ecef(&b.site, b.site_ecef);
+            }
+            accepted += tl_tracker_add_plot(t, &b, NULL) == TL_OK;
+        }
+    }
+    tl_tracker_flush(t);
+    tl_track_report rep[256];
+    size_t nt = tl_tracker_tracks(t, rep, 256, 0);
+    for (size_t i = 0; i < nt && i < 256; i++) {
+        assert_true(tl_cov_check(rep[i].est.P));
+        for (int k = 0; k < 6; k++)
+            assert_true(isfinite(rep[i].est.x[k]));
+    }
+    tl_tracker_stats st;
+    tl_tracker_stats_get(t, &st);
+    printf("# garbage: %d of %zu garbage plots passed the checks; %llu rejected; %zu tracks, "
+           "%llu update failures\n",
+           accepted, 2 * n, (unsigned long long)st.plots_rejected, nt,
+           (unsigned long long)st.update_failures);
+    tl_tracker_destroy(t);
+}
+
+/* tracks.csv: every report of a run survives format -> read bit-identically; bad
+ * lines are refused with the column named. */
+static void test_trackio_round_trip(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 2;
+    double x[6];
+    state_at(40.0, 131.0, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 0, x, 0);
+    state_at(41.0, 131.5, 150e3, 2000.0, 900.0, 1700.0, x);
+    fly(&s, 1, x, 0);
+    size_t n = make_plots(&s, 1, 12, g_plots, g_obj, sizeof g_plots / sizeof g_plots[0]);
+    tl_tracker *t = new_tracker();
+    run(t, g_plots, n);
+    tl_track_report rep[4];
+    size_t nt = tl_tracker_tracks(t, rep, 4, 0);
+    assert_int_equal(nt, 2);
+    assert_int_equal(strncmp(tl_trackio_header(), "t_ns,nation,track_id", 20), 0);
+    for (size_t i = 0; i < nt; i++) {
+        char line[2048], nation[TL_NATION_LEN];
+        int len = tl_trackio_format(&rep[i], "JP", line, sizeof line);
+        assert_true(len > 0);
+        tl_track_report back;
+        tl_err e;
+        if (tl_trackio_read_line(line, "x.csv", 2, &back, nation, &e) != TL_OK)
+            fail_msg("%s", e.msg);
+        assert_string_equal(nation, "JP");
+        assert_int_equal(back.id, rep[i].id);
+        assert_int_equal(back.status, rep[i].status);
+        assert_int_equal(back.phase, rep[i].phase);
+        assert_int_equal(back.quality, rep[i].quality);
+        assert_memory_equal(&back.est, &rep[i].est, sizeof back.est);
+        assert_int_equal(back.n_sensors, rep[i].n_sensors);
+        assert_string_equal(back.sensors[1], rep[i].sensors[1]);
+        assert_true(back.mu_manoeuvre == rep[i].mu_manoeuvre);
+        /* corrupt the x coordinate */
+        char *c = line;
+        for (int k = 0; k < 6; k++)
+            c = strchr(c, ',') + 1;
+        c[0] = 'Q';
+        assert_int_equal(tl_trackio_read_line(line, "x.csv", 7, &back, NULL, &e), TL_EPARSE);
+        assert_non_null(strstr(e.msg, "x.csv:7: column x_m"));
+    }
+    tl_err e;
+    tl_track_report back;
+    assert_int_equal(tl_trackio_read_line("1,JP,3", "y.csv", 9, &back, NULL, &e), TL_EPARSE);
+    assert_non_null(strstr(e.msg, "y.csv:9"));
+    tl_tracker_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_target),
+        cmocka_unit_test(test_single_target_ukf),
         cmocka_unit_test(test_two_radars_one_track),
         cmocka_unit_test(test_salvo_and_crossing),
         cmocka_unit_test(test_bad_plots_rejected),
         cmocka_unit_test(test_out_of_sequence),
         cmocka_unit_test(test_no_heap_per_plot),
         cmocka_unit_test(test_ir_cued_boost),
+        cmocka_unit_test(test_trackio_round_trip),
+        cmocka_unit_test(test_clutter),
+        cmocka_unit_test(test_garbage_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

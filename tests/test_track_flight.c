@@ -163,6 +163,17 @@ static void test_mrbm_launch_to_impact(void **state)
             radar_plots++;
         }
     }
+    /* a scan 10 s after impact (one unrelated plot): the track is known to be under
+     * the surface by then and is deleted, not left coasting */
+    {
+        double x[6];
+        memcpy(x, tr.pts[0].x_ecef, sizeof x);
+        x[2] += 300e3;
+        tl_plot p;
+        radar("JP-RADAR-N", &jp, x, T0 + (int64_t)((f.flight_time_s + 10.0) * 1e9), id++, &rng,
+              &p);
+        assert_int_equal(tl_tracker_add_plot(t, &p, NULL), TL_OK);
+    }
     tl_tracker_flush(t);
     tl_tracker_stats st;
     tl_tracker_stats_get(t, &st);
@@ -191,6 +202,7 @@ static void test_mrbm_launch_to_impact(void **state)
            w.phases[2], t_conf, res.rmse_pos_m, res.rmse_vel_mps, res.anees, res.completeness,
            res.purity, res.false_tracks);
     assert_int_equal(st.tracks_confirmed, 1);
+    assert_int_equal(st.tracks_live, 0);
     assert_int_equal(w.n_ids, 1);
     printf("# phase BOOST on %d of %d confirmed rows before burnout\n", w.boost_ok,
            w.pre_burnout);

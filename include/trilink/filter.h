@@ -144,7 +144,11 @@ typedef struct tl_imm {
 void tl_imm_init(tl_imm *imm, const tl_state_est *s, const double *mu0);
 /** Mix and predict every mode to t_ns. */
 int tl_imm_predict(const tl_imm_config *c, tl_imm *imm, int64_t t_ns);
-/** Update every mode with m, re-weight by likelihood. */
+/** Variable-structure IMM: mix and predict only the modes whose bit is set in
+ *  active (the ballistic mode always is); the others get probability 0 and park on
+ *  the ballistic prediction until re-activated. tl_imm_predict = all modes. */
+int tl_imm_predict_active(const tl_imm_config *c, tl_imm *imm, int64_t t_ns, unsigned active);
+/** Update every active mode with m, re-weight by likelihood. */
 int tl_imm_update(const tl_imm_config *c, tl_imm *imm, const tl_meas *m);
 /** Moment-matched combined estimate. */
 void tl_imm_combine(const tl_imm *imm, tl_state_est *out);

@@ -32,7 +32,7 @@
 #include "trilink/plot.h"
 #include "trilink/state.h"
 
-#define TL_FUSION_MAX_CONTRIB 6 /**< contributor tracks per system track */
+#define TL_FUSION_MAX_CONTRIB 6          /**< contributor tracks per system track */
 #define TL_CHI2_6_999 22.457744484825323 /**< chi-square, 6 dof, 0.999 quantile */
 #define TL_CHI2_6_99 16.811893829770927  /**< chi-square, 6 dof, 0.99 quantile */
 
@@ -53,6 +53,8 @@ typedef struct tl_fusion_cfg {
     double merge_chi2;        /**< two system tracks agree while d2 <= this (TL_CHI2_6_99) */
     int merge_cycles;         /**< consecutive agreeing cycles before a merge (3) */
     double coast_s;           /**< keep a system track without contributors this long (10 s) */
+    double max_age_s;         /**< inputs further than this from the cycle time are stale and
+                                   skipped (a contributor then drops out); default 30 s */
     int method;               /**< tl_fuse_method */
 } tl_fusion_cfg;
 
@@ -78,24 +80,24 @@ typedef struct tl_fusion_contrib {
 
 /** A system track. */
 typedef struct tl_system_track {
-    uint32_t stn;          /**< system track number: stable, never reused, > 0 */
-    tl_state_est est;      /**< fused estimate at updated_ns */
-    int n_contrib;         /**< 0 while coasting */
+    uint32_t stn;     /**< system track number: stable, never reused, > 0 */
+    tl_state_est est; /**< fused estimate at updated_ns */
+    int n_contrib;    /**< 0 while coasting */
     tl_fusion_contrib contrib[TL_FUSION_MAX_CONTRIB];
-    int best;              /**< index of the best contributor (smallest pos_sigma_m), -1 none */
+    int best; /**< index of the best contributor (smallest pos_sigma_m), -1 none */
     char best_nation[TL_NATION_LEN];
     int64_t created_ns, updated_ns;
-    uint32_t split_from;   /**< STN this track split off from (0: none) */
+    uint32_t split_from; /**< STN this track split off from (0: none) */
 } tl_system_track;
 
 /** What happened in the last update. */
 typedef enum tl_fusion_event_kind {
-    TL_FEV_NEW = 1,     /**< stn created for nation/track_id */
-    TL_FEV_JOIN = 2,    /**< nation/track_id joined stn */
-    TL_FEV_DROP = 3,    /**< nation/track_id no longer reported: left stn */
-    TL_FEV_SPLIT = 4,   /**< nation/track_id split off stn into other_stn */
-    TL_FEV_MERGE = 5,   /**< other_stn merged into stn (other_stn retired) */
-    TL_FEV_DELETE = 6   /**< stn retired after coasting coast_s without contributors */
+    TL_FEV_NEW = 1,   /**< stn created for nation/track_id */
+    TL_FEV_JOIN = 2,  /**< nation/track_id joined stn */
+    TL_FEV_DROP = 3,  /**< nation/track_id no longer reported: left stn */
+    TL_FEV_SPLIT = 4, /**< nation/track_id split off stn into other_stn */
+    TL_FEV_MERGE = 5, /**< other_stn merged into stn (other_stn retired) */
+    TL_FEV_DELETE = 6 /**< stn retired after coasting coast_s without contributors */
 } tl_fusion_event_kind;
 
 typedef struct tl_fusion_event {
@@ -107,8 +109,8 @@ typedef struct tl_fusion_event {
 
 /** Counters of the last update. */
 typedef struct tl_fusion_stats {
-    size_t n_inputs, n_rejected, n_gated_pairs, n_new, n_join, n_drop, n_split, n_merge,
-        n_delete, n_events_lost;
+    size_t n_inputs, n_rejected, n_gated_pairs, n_new, n_join, n_drop, n_split, n_merge, n_delete,
+        n_events_lost;
 } tl_fusion_stats;
 
 typedef struct tl_fusion tl_fusion;
@@ -119,12 +121,12 @@ void tl_fusion_destroy(tl_fusion *f); /**< NULL is a no-op */
 
 /** One fusion cycle at t_ns with the current tracks of all contributors. A contributor
  *  track missing from `in` has dropped out. Invalid inputs (empty nation, non-finite
- *  or non-positive-definite covariance, duplicate nation/track_id) are skipped and
+ *  or non-positive-definite covariance, duplicate nation/track_id, time of validity more than
+ *  max_age_s away from t_ns) are skipped and
  *  counted; err then names the first. Returns TL_OK (also when inputs were skipped),
  *  TL_EINVAL (n > max_inputs, t_ns before the previous cycle), TL_EFULL (no free system
  *  track: the tracks that did not fit are counted in n_rejected). */
-int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n,
-                     tl_err *err);
+int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n, tl_err *err);
 
 size_t tl_fusion_count(const tl_fusion *f); /**< live system tracks */
 /** i-th live system track, 0 <= i < count (order changes between updates). */

@@ -27,10 +27,10 @@
 
 /** Outcome of a prediction. Values are stable (CSV, wire). */
 typedef enum tl_pred_status {
-    TL_PRED_IMPACT = 0,    /**< the object meets the ellipsoid: impact fields valid */
-    TL_PRED_ORBIT = 1,     /**< bound orbit with perigee above cfg.orbit_perigee_h_m */
-    TL_PRED_ESCAPE = 2,    /**< hyperbolic (specific energy >= 0) */
-    TL_PRED_NO_IMPACT = 3  /**< no ground contact within cfg.horizon_s (decaying orbit) */
+    TL_PRED_IMPACT = 0,   /**< the object meets the ellipsoid: impact fields valid */
+    TL_PRED_ORBIT = 1,    /**< bound orbit with perigee above cfg.orbit_perigee_h_m */
+    TL_PRED_ESCAPE = 2,   /**< hyperbolic (specific energy >= 0) */
+    TL_PRED_NO_IMPACT = 3 /**< no ground contact within cfg.horizon_s (decaying orbit) */
 } tl_pred_status;
 
 /** Prediction settings. Set up with tl_predict_cfg_default() then adjust. */
@@ -39,52 +39,57 @@ typedef struct tl_predict_cfg {
     double ut_alpha;          /**< sigma-point spread, (0, 1]; default 1 */
     double ut_beta;           /**< prior knowledge of the distribution; 2 = Gaussian */
     double ut_kappa;          /**< secondary scaling; default 0 */
-    double tol_pos_m;         /**< integrator local error tolerance, position; default 0.05 m */
-    double tol_vel_mps;       /**< integrator local error tolerance, velocity; default 5e-5 m/s */
+    double tol_pos_m;         /**< integrator local error tolerance, position; default 1 m */
+    double tol_vel_mps;       /**< integrator local error tolerance, velocity; default 1e-3 m/s */
     double max_step_s;        /**< longest integrator step; default 200 s */
     double horizon_s;         /**< longest flight searched either way; default 10800 s */
     double orbit_perigee_h_m; /**< perigee height above which a bound state is orbital; 120 km */
     double surface_h_m;       /**< height of the "ground" (impact and launch); default 0 */
+    double beta_sigma_frac;   /**< relative 1-sigma of model.beta_kg_m2 (log-normal); > 0 adds
+                                   ln(beta) to the unscented transform (15 sigma points) so
+                                   the impact ellipse includes an unknown re-entry body; 0 */
 } tl_predict_cfg;
 
 void tl_predict_cfg_default(tl_predict_cfg *cfg);
 
 /** A Gaussian position uncertainty on the ground, in the local East-North tangent plane. */
 typedef struct tl_ground_ellipse {
-    double cov_en_m2[2][2];   /**< east/north covariance, m^2 */
-    double semi_major_m;      /**< 95% ellipse semi-axes: sqrt(5.991 * eigenvalue) */
+    double cov_en_m2[2][2]; /**< east/north covariance, m^2 */
+    double semi_major_m;    /**< 95% ellipse semi-axes: sqrt(5.991 * eigenvalue) */
     double semi_minor_m;
-    double major_az_rad;      /**< azimuth of the major axis from north, clockwise, [0, pi) */
+    double major_az_rad; /**< azimuth of the major axis from north, clockwise, [0, pi) */
 } tl_ground_ellipse;
 
 /** Osculating Keplerian elements in the inertial frame aligned with ECEF at epoch_ns. */
 typedef struct tl_orbit_elements {
     int64_t epoch_ns;
-    double a_m;               /**< semi-major axis (negative when hyperbolic) */
-    double e;                 /**< eccentricity */
+    double a_m; /**< semi-major axis (negative when hyperbolic) */
+    double e;   /**< eccentricity */
     double incl_rad, raan_rad, argp_rad, true_anom_rad;
-    double period_s;          /**< 0 when not bound */
-    double perigee_h_m;       /**< perigee radius minus the equatorial radius */
-    double apogee_h_m;        /**< apogee radius minus the equatorial radius (0 if unbound) */
-    double energy_j_kg;       /**< specific orbital energy v^2/2 - GM/r */
+    double period_s;    /**< 0 when not bound */
+    double perigee_h_m; /**< height of the perigee point over the ellipsoid */
+    double apogee_h_m;  /**< height of the apogee point over the ellipsoid (0 if unbound) */
+    double energy_j_kg; /**< specific orbital energy v^2/2 - GM/r */
 } tl_orbit_elements;
 
 /** Impact prediction. */
 typedef struct tl_impact_pred {
-    int status;               /**< tl_pred_status */
-    tl_geodetic point;        /**< mean impact point (h = surface height) */
-    int64_t t_ns;             /**< mean impact time */
-    double t_sigma_s;         /**< 1-sigma of the impact time */
-    double time_to_go_s;      /**< mean impact time minus the estimate's time */
-    tl_ground_ellipse ell;    /**< impact-point uncertainty */
-    double speed_mps;         /**< speed at impact (ECEF frame), mean-state trajectory */
-    double gamma_rad;         /**< flight-path angle at impact (negative: descending) */
-    int n_sigma_missed;       /**< sigma points without ground contact (excluded; > 0 means
-                                   the covariance is only indicative) */
-    tl_orbit_elements orbit;  /**< elements of the estimate (all statuses) */
+    int status;              /**< tl_pred_status */
+    tl_geodetic point;       /**< mean impact point (h = surface height) */
+    int64_t t_ns;            /**< mean impact time */
+    double t_sigma_s;        /**< 1-sigma of the impact time */
+    double time_to_go_s;     /**< mean impact time minus the estimate's time */
+    tl_ground_ellipse ell;   /**< impact-point uncertainty */
+    double speed_mps;        /**< speed at impact (ECEF frame), mean-state trajectory */
+    double gamma_rad;        /**< flight-path angle at impact (negative: descending) */
+    int n_sigma_missed;      /**< sigma points without ground contact (excluded; > 0 means
+                                  the covariance is only indicative) */
+    tl_orbit_elements orbit; /**< elements of the estimate (all statuses) */
 } tl_impact_pred;
 
-/** Predict impact point and time with a 95% ellipse and time sigma.
+/** Predict impact point and time with a 95% ellipse and time sigma. A sigma point already
+ *  at or below cfg.surface_h_m impacts at once at its ground point (terminal estimates that
+ *  noise put underground).
  *  @retval TL_OK        out filled (check out->status: only IMPACT has an impact point)
  *  @retval TL_EINVAL    non-finite state or covariance, or a state inside the Earth (err says)
  *  @retval TL_ENOTPD    covariance not positive definite
@@ -101,18 +106,18 @@ int tl_predict_impact(const tl_predict_cfg *cfg, const tl_state_est *est, tl_imp
  *  post-boost states; a state still under thrust gives a launch point short of the
  *  truth. */
 typedef struct tl_launch_pred {
-    int status;               /**< TL_PRED_IMPACT when a launch point was found */
-    tl_geodetic point;        /**< corrected launch point estimate (h = surface height) */
-    int64_t t_ns;             /**< corrected launch time */
+    int status;        /**< TL_PRED_IMPACT when a launch point was found */
+    tl_geodetic point; /**< corrected launch point estimate (h = surface height) */
+    int64_t t_ns;      /**< corrected launch time */
     double t_sigma_s;
-    tl_ground_ellipse ell;    /**< corrected, including the boost-model spread */
+    tl_ground_ellipse ell;       /**< corrected, including the boost-model spread */
     tl_geodetic ballistic_point; /**< where the ballistic back-propagation meets the ground */
     int64_t ballistic_t_ns;
-    tl_geodetic burnout_point;   /**< estimated burnout point (h_m: its height) */
+    tl_geodetic burnout_point; /**< estimated burnout point (h_m: its height) */
     int64_t burnout_t_ns;
     tl_missile_class boost_class; /**< energy class whose boost model was applied */
-    double boost_range_m;     /**< estimated ground distance launch -> burnout */
-    double boost_time_s;      /**< estimated boost duration */
+    double boost_range_m;         /**< estimated ground distance launch -> burnout */
+    double boost_time_s;          /**< estimated boost duration */
 } tl_launch_pred;
 
 /** @retval TL_OK, TL_EINVAL, TL_ENOTPD, TL_ENOCONV as tl_predict_impact; out->status
@@ -124,18 +129,18 @@ int tl_predict_launch(const tl_predict_cfg *cfg, const tl_state_est *est, tl_lau
 typedef struct tl_threat_pred {
     tl_impact_pred impact;
     tl_launch_pred launch;
-    double apogee_h_m;        /**< apogee height above the ellipsoid (Keplerian, osculating) */
+    double apogee_h_m; /**< apogee height over the ellipsoid: the mean state flown to its apsis */
     int64_t apogee_t_ns;
-    double apogee_sigma_m;    /**< 1-sigma over the sigma points */
-    double range_m;           /**< geodesic launch -> impact (0 unless both found) */
+    double apogee_sigma_m; /**< 1-sigma over the sigma points */
+    double range_m;        /**< geodesic launch -> impact (0 unless both found) */
     double range_sigma_m;
-    double energy_range_m;    /**< minimum-energy ground range reachable with this energy */
-    double min_energy_apogee_m; /**< apogee of the minimum-energy flight over range_m */
-    tl_missile_class cls;     /**< by range_m (SRBM < 1000 km < MRBM < 3000 km < IRBM <
-                                   5500 km < ICBM); TL_CLASS_SLV for a space launch */
+    double energy_range_m;       /**< minimum-energy ground range reachable with this energy */
+    double min_energy_apogee_m;  /**< apogee of the minimum-energy flight over range_m */
+    tl_missile_class cls;        /**< by range_m (SRBM < 1000 km < MRBM < 3000 km < IRBM <
+                                      5500 km < ICBM); TL_CLASS_SLV for a space launch */
     tl_missile_class cls_energy; /**< by energy_range_m (lofted shots: the real capability) */
-    tl_loft loft;             /**< MIN_ENERGY (normal), LOFTED or DEPRESSED */
-    int space_launch;         /**< 1 when status is ORBIT or ESCAPE */
+    tl_loft loft;                /**< MIN_ENERGY (normal), LOFTED or DEPRESSED */
+    int space_launch;            /**< 1 when status is ORBIT or ESCAPE */
 } tl_threat_pred;
 
 /** Impact + launch + apogee, range, class, loft, space launch. Apogee ratio thresholds

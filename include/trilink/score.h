@@ -23,6 +23,7 @@ typedef struct tl_score_truth {
     int64_t t_ns;
     char object_id[TL_ID_LEN];
     double x_ecef[6];
+    int phase; /**< tl_phase of the sample (flight.h); any value if unknown */
 } tl_score_truth;
 
 /** One track row (tracks.csv): a confirmed track's estimate at t_ns. deleted = 1
@@ -60,6 +61,10 @@ typedef struct tl_score_result {
     double rmse_pos_m, rmse_vel_mps; /**< over all matched exact-time rows */
     double anees;                    /**< mean NEES (6-dof) over the same rows */
     size_t n_err;
+    /* the same over rows whose truth is in MIDCOURSE (the phase of the nearest
+     * earlier truth sample) */
+    double rmse_pos_mid_m, rmse_vel_mid_mps, anees_mid;
+    size_t n_err_mid;
     double purity;        /**< mean over tracks of (rows on its main object / matched rows) */
     double completeness;  /**< mean over objects */
     int swaps;            /**< a track switching from one object to another */

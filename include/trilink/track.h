@@ -10,8 +10,10 @@
 #ifndef TRILINK_TRACK_H
 #define TRILINK_TRACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "trilink/error.h"
 #include "trilink/flight.h"
 #include "trilink/plot.h"
 #include "trilink/state.h"
@@ -51,5 +53,24 @@ tl_phase tl_track_phase(const double x_ecef[6], double mu_manoeuvre, int was_mid
 
 /** "tentative", "confirmed", "deleted". */
 const char *tl_track_status_name(tl_track_status s);
+
+/* ------------------------------------------------------------ tracks.csv ---- */
+/* One row per track update (docs/tracker.md): t_ns, nation, track_id, status,
+ * phase, quality, the ECEF state, the 21 upper-triangle covariance entries
+ * (row-major), mu_manoeuvre, n_updates, t_first_ns, t_confirmed_ns, ir_cued and
+ * the contributing sensors separated by ';'. Doubles are printed with 17
+ * significant digits, so a row read back is bit-identical. */
+
+/** The header line (without newline). */
+const char *tl_trackio_header(void);
+
+/** Format a report as one line (with '\n'). Returns the length, or TL_ERANGE if
+ *  cap is too small (2048 bytes always suffice). */
+int tl_trackio_format(const tl_track_report *r, const char *nation, char *buf, size_t cap);
+
+/** Parse one data line. src and lineno label the error ("FILE:LINE: column NAME:
+ *  reason ('value')"). TL_OK or TL_EPARSE (outputs unchanged). nation may be NULL. */
+int tl_trackio_read_line(const char *line, const char *src, long lineno, tl_track_report *out,
+                         char nation[TL_NATION_LEN], tl_err *err);
 
 #endif

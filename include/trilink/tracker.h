@@ -34,10 +34,10 @@
 /** Why a plot was rejected. */
 typedef enum tl_reject {
     TL_REJECT_NONFINITE = 0, /**< NaN/inf in a value, sigma or the site */
-    TL_REJECT_RANGE,         /**< range <= 0 */
+    TL_REJECT_RANGE,         /**< range <= 0 or > 1e9 m, |range rate| > 1e6 m/s */
     TL_REJECT_ELEVATION,     /**< elevation outside [-pi/2, pi/2], IR angle out of range */
-    TL_REJECT_SIGMA,         /**< sigma <= 0 */
-    TL_REJECT_FORMAT,        /**< kind / nz inconsistent */
+    TL_REJECT_SIGMA,         /**< sigma <= 1e-12 or absurd (>= 1 rad, >= 1e7 m) */
+    TL_REJECT_FORMAT,        /**< kind / nz inconsistent, site latitude/height out of range */
     TL_REJECT_LATE,          /**< older than already processed (beyond the window) */
     TL_REJECT_FUTURE,        /**< far ahead of the newest plot (time far out of order) */
     TL_REJECT_NATION,        /**< another nation's plot: partner data never enters */
@@ -98,6 +98,7 @@ typedef struct tl_tracker_stats {
     uint64_t rejected[TL_REJECT_COUNT];
     uint64_t scans, tracks_initiated, tracks_confirmed, tracks_deleted, pool_full;
     uint64_t update_failures; /**< updates refused for losing positive definiteness */
+    uint64_t duplicates_removed; /**< younger confirmed tracks merged into an older one */
     size_t tracks_live;
 } tl_tracker_stats;
 

@@ -17,6 +17,8 @@ int tl_cmd_pki(int argc, char **argv);  /* cmd_pki.c */
 #endif
 
 int tl_cmd_sim(int argc, char **argv); /* cmd_sim.c */
+int tl_cmd_track(int argc, char **argv); /* cmd_track.c */
+int tl_cmd_score(int argc, char **argv); /* cmd_score.c */
 #ifdef TL_HAVE_COP
 int tl_cmd_cop(int argc, char **argv); /* cmd_cop.c */
 #endif

@@ -20,6 +20,8 @@ static const tl_cli_command commands[] = {
     {"traj", tl_cmd_traj, "solve and print one missile flight"},
     {"demo", tl_cmd_demo, "interim flight-physics demo (default launch)"},
     {"sim", tl_cmd_sim, "check or run a drill scenario (plots and truth)"},
+    {"track", tl_cmd_track, "run the national tracker over plots.csv -> tracks.csv"},
+    {"score", tl_cmd_score, "score tracks.csv against truth.csv (RMSE, NEES, OSPA...)"},
 #ifdef TL_HAVE_NET
     {"node", tl_cmd_node, "run a national node on the link (DDS Security)"},
     {"pki", tl_cmd_pki, "create / check the demonstration DDS Security PKI"},

@@ -26,7 +26,7 @@ void tl_imm_config_default(tl_imm_config *c)
     tl_motion_default(&c->motion[TL_IMM_BALLISTIC]);
     tl_motion_default(&c->motion[TL_IMM_THRUST]);
     c->motion[TL_IMM_BALLISTIC].q_acc = 1e-4;
-    c->motion[TL_IMM_THRUST].q_acc = 900.0;  /* ~30 m/s^2 of unmodelled thrust/drag */
+    c->motion[TL_IMM_THRUST].q_acc = 2500.0; /* ~50 m/s^2 of unmodelled thrust (ICBM upper stages) */
     c->motion[TL_IMM_THRUST].max_step_s = 2.0;
     tl_motion_default(&c->motion[TL_IMM_REENTRY]);
     c->motion[TL_IMM_REENTRY].dyn.flags |= TL_DYN_DRAG;
@@ -71,28 +71,62 @@ void tl_imm_combine(const tl_imm *imm, tl_state_est *out) { combine(imm->mode, i
 
 int tl_imm_predict(const tl_imm_config *c, tl_imm *imm, int64_t t_ns)
 {
+    return tl_imm_predict_active(c, imm, t_ns, (1u << TL_IMM_MODES) - 1u);
+}
+
+int tl_imm_predict_active(const tl_imm_config *c, tl_imm *imm, int64_t t_ns, unsigned active)
+{
     double dt = fabs(tl__dt_s(t_ns, imm->mode[0].t_ns));
     if (dt == 0.0)
         return TL_OK;
+    active |= 1u << TL_IMM_BALLISTIC;
+    int n_act = 0;
+    for (int j = 0; j < TL_IMM_MODES; j++)
+        n_act += (active >> j) & 1u;
     double p[TL_IMM_MODES][TL_IMM_MODES];
     for (int i = 0; i < TL_IMM_MODES; i++) {
-        double stay = exp(-dt / c->mean_sojourn_s[i]);
-        for (int j = 0; j < TL_IMM_MODES; j++)
-            p[i][j] = (i == j) ? stay : (1.0 - stay) / (TL_IMM_MODES - 1);
+        double stay = n_act > 1 ? exp(-dt / c->mean_sojourn_s[i]) : 1.0;
+        for (int j = 0; j < TL_IMM_MODES; j++) {
+            if (!((active >> j) & 1u))
+                p[i][j] = 0.0;
+            else if (!((active >> i) & 1u)) /* leaving an inactive mode: to ballistic */
+                p[i][j] = j == TL_IMM_BALLISTIC ? 1.0 : 0.0;
+            else
+                p[i][j] = (i == j) ? stay : (1.0 - stay) / (n_act - 1);
+        }
     }
     tl_imm next;
     for (int j = 0; j < TL_IMM_MODES; j++) {
+        if (!((active >> j) & 1u))
+            continue;
         double cj = 0.0, w[TL_IMM_MODES];
         for (int i = 0; i < TL_IMM_MODES; i++)
             cj += p[i][j] * imm->mu[i];
-        for (int i = 0; i < TL_IMM_MODES; i++)
-            w[i] = p[i][j] * imm->mu[i] / cj;
+        if (!(cj > 0.0)) { /* cannot happen with the ballistic mode always active */
+            cj = MU_FLOOR;
+            for (int i = 0; i < TL_IMM_MODES; i++)
+                w[i] = imm->mu[i];
+        } else {
+            for (int i = 0; i < TL_IMM_MODES; i++)
+                w[i] = p[i][j] * imm->mu[i] / cj;
+        }
         combine(imm->mode, w, &next.mode[j]);
         next.mu[j] = cj;
         int rc = c->ops->predict(&c->motion[j], &next.mode[j], t_ns);
         if (rc != TL_OK)
             return rc;
     }
+    /* inactive modes: probability 0, state parked on the ballistic prediction */
+    for (int j = 0; j < TL_IMM_MODES; j++)
+        if (!((active >> j) & 1u)) {
+            next.mode[j] = next.mode[TL_IMM_BALLISTIC];
+            next.mu[j] = 0.0;
+        }
+    double sum = 0.0;
+    for (int j = 0; j < TL_IMM_MODES; j++)
+        sum += next.mu[j];
+    for (int j = 0; j < TL_IMM_MODES; j++)
+        next.mu[j] /= sum;
     *imm = next;
     return TL_OK;
 }
@@ -102,6 +136,9 @@ int tl_imm_update(const tl_imm_config *c, tl_imm *imm, const tl_meas *m)
     tl_imm next = *imm;
     double ll[TL_IMM_MODES], mx = -INFINITY;
     for (int j = 0; j < TL_IMM_MODES; j++) {
+        ll[j] = -INFINITY;
+        if (!(imm->mu[j] > 0.0))
+            continue; /* inactive mode (tl_imm_predict_active) */
         tl_innov in;
         int rc = c->ops->update(&next.mode[j], m, &in);
         if (rc != TL_OK)
@@ -112,16 +149,20 @@ int tl_imm_update(const tl_imm_config *c, tl_imm *imm, const tl_meas *m)
     }
     double sum = 0.0;
     for (int j = 0; j < TL_IMM_MODES; j++) {
-        next.mu[j] = exp(ll[j] - mx);
+        next.mu[j] = ll[j] > -INFINITY ? exp(ll[j] - mx) : 0.0;
         sum += next.mu[j];
     }
     double sum2 = 0.0;
     for (int j = 0; j < TL_IMM_MODES; j++) {
-        next.mu[j] = fmax(next.mu[j] / sum, MU_FLOOR);
+        if (next.mu[j] > 0.0)
+            next.mu[j] = fmax(next.mu[j] / sum, MU_FLOOR);
         sum2 += next.mu[j];
     }
-    for (int j = 0; j < TL_IMM_MODES; j++)
+    for (int j = 0; j < TL_IMM_MODES; j++) {
         next.mu[j] /= sum2;
+        if (!(next.mu[j] > 0.0))
+            next.mode[j] = next.mode[TL_IMM_BALLISTIC];
+    }
     *imm = next;
     return TL_OK;
 }

@@ -7,9 +7,10 @@
  * "Improved fast covariance intersection for generalized sensor fusion", FUSION 2005:
  *   w_i ~ det(I) - det(I - I_i) + det(I_i),  I_i = P_i^-1, I = sum I_i,
  * computed here as ratios of log-determinants so 6x6 information matrices of very
- * different scales neither overflow nor underflow; for two estimates a few Newton steps
- * then move the weight to the determinant minimum (Julier & Uhlmann's criterion), for
- * three or more the fast weights stand. TL_FUSE_INDEPENDENT is the plain
+ * different scales neither overflow nor underflow. For two estimates, when the fast
+ * weights leave det P above the better input's (inputs orders of magnitude apart), a few
+ * Newton steps move the weight to the determinant minimum (Julier & Uhlmann's
+ * criterion); for three or more the fast weights stand. TL_FUSE_INDEPENDENT is the plain
  * information sum (w_i = 1), optimal only for uncorrelated errors (kept as reference).
  */
 #include "trilink/fusion.h"
@@ -131,24 +132,30 @@ int tl__fuse_info(const tl__info *const *in, int n, int method, double x[6], dou
             return TL_ENOTPD;
         for (int k = 0; k < n; k++)
             w[k] /= sum;
-        if (n == 2) {
-            const double(*I2[2])[6] = {in[0]->I, in[1]->I};
-            refine_two(I2, w);
-        }
     }
-    double If[6][6], b[6] = {0, 0, 0, 0, 0, 0};
-    for (int i = 0; i < 6; i++) {
-        for (int j = 0; j < 6; j++) {
-            double s = 0.0;
+    double If[6][6], b[6];
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 6; i++) {
+            b[i] = 0.0;
+            for (int j = 0; j < 6; j++) {
+                double s = 0.0;
+                for (int k = 0; k < n; k++)
+                    s += w[k] * in[k]->I[i][j];
+                If[i][j] = s;
+            }
             for (int k = 0; k < n; k++)
-                s += w[k] * in[k]->I[i][j];
-            If[i][j] = s;
+                b[i] += w[k] * in[k]->Ix[i];
         }
-        for (int k = 0; k < n; k++)
-            b[i] += w[k] * in[k]->Ix[i];
+        if (tl__chol6(If, L) != 0)
+            return TL_ENOTPD;
+        /* two inputs and the fast weights left det P above the better input's: move the
+         * weight to the determinant minimum (second pass) */
+        if (pass == 1 || n != 2 || method == TL_FUSE_INDEPENDENT ||
+            tl__chol6_logdet(L) >= fmax(in[0]->ld, in[1]->ld) - 1e-12)
+            break;
+        const double(*I2[2])[6] = {in[0]->I, in[1]->I};
+        refine_two(I2, w);
     }
-    if (tl__chol6(If, L) != 0)
-        return TL_ENOTPD;
     tl__chol6_solve(L, b, x);
     tl__chol6_inv(L, P);
     return TL_OK;

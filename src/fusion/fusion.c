@@ -94,6 +94,7 @@ void tl_fusion_cfg_default(tl_fusion_cfg *c)
     c->merge_chi2 = TL_CHI2_6_99;
     c->merge_cycles = 3;
     c->coast_s = 10.0;
+    c->max_age_s = 30.0;
     c->method = TL_FUSE_CI;
 }
 
@@ -136,8 +137,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
         return tl_err_set(err, TL_EINVAL, "fusion: gate_chi2/keep_chi2/merge_chi2 must be > 0");
     if (cfg->split_cycles < 1 || cfg->merge_cycles < 1)
         return tl_err_set(err, TL_EINVAL, "fusion: split_cycles/merge_cycles must be >= 1");
-    if (!(cfg->q_m2_s3 >= 0) || !(cfg->coast_s >= 0))
-        return tl_err_set(err, TL_EINVAL, "fusion: q_m2_s3 and coast_s must be >= 0");
+    if (!(cfg->q_m2_s3 >= 0) || !(cfg->coast_s >= 0) || !(cfg->max_age_s > 0))
+        return tl_err_set(err, TL_EINVAL,
+                          "fusion: q_m2_s3 and coast_s must be >= 0, max_age_s > 0");
     if (cfg->method != TL_FUSE_CI && cfg->method != TL_FUSE_INDEPENDENT)
         return tl_err_set(err, TL_EINVAL, "fusion: method = %d unknown", cfg->method);
     tl_fusion *f = calloc(1, sizeof *f);
@@ -171,9 +173,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
     f->ws = calloc(1, tl_assign_workspace_size(N, S, f->max_edges) + 16);
     f->sorted = calloc(S, sizeof *f->sorted);
     f->ev = calloc(f->cap_ev, sizeof *f->ev);
-    if (!f->sys || !f->live || !f->freel || !f->al || !f->info || !f->tr_in || !f->in_slot || !f->in_excl ||
-        !f->in_split_from || !f->in_ok || !f->in_done || !f->hash || !f->edges || !f->r2c ||
-        !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
+    if (!f->sys || !f->live || !f->freel || !f->al || !f->info || !f->tr_in || !f->in_slot ||
+        !f->in_excl || !f->in_split_from || !f->in_ok || !f->in_done || !f->hash || !f->edges ||
+        !f->r2c || !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
         tl_fusion_destroy(f);
         return tl_err_set(err, TL_ENOMEM, "fusion: out of memory for %zu tracks", S);
     }
@@ -221,7 +223,8 @@ static int nat_eq(const char *a, const char *b)
 /* insert input k; returns the index of an existing duplicate, or -1 */
 static int32_t hash_put(tl_fusion *f, const char *nation, uint32_t id, int32_t k)
 {
-    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask; i = (i + 1) & f->hmask, n++) {
+    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask;
+         i = (i + 1) & f->hmask, n++) {
         hent *h = &f->hash[i];
         if (h->gen != f->gen) {
             h->gen = f->gen;
@@ -238,7 +241,8 @@ static int32_t hash_put(tl_fusion *f, const char *nation, uint32_t id, int32_t k
 
 static int32_t hash_get(const tl_fusion *f, const char *nation, uint32_t id)
 {
-    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask; i = (i + 1) & f->hmask, n++) {
+    for (size_t i = hkey(nation, id) & f->hmask, n = 0; n <= f->hmask;
+         i = (i + 1) & f->hmask, n++) {
         const hent *h = &f->hash[i];
         if (h->gen != f->gen)
             return -1;
@@ -399,13 +403,15 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
         f->in_slot[k] = -1;
         f->in_excl[k] = -1;
         f->in_split_from[k] = 0;
-        double L[6][6];
         if (p->nation[0] == '\0' || memchr(p->nation, '\0', TL_NATION_LEN) == NULL)
             why = "nation is empty or not terminated";
         else if (!tl__finite6(p->est.x, p->est.P))
             why = "state or covariance not finite";
-        else if (tl__chol6(p->est.P, L) != 0)
-            why = "covariance not positive definite";
+        else if (fabs((double)(t_ns - p->est.t_ns)) * 1e-9 > f->cfg.max_age_s)
+            why = "time of validity too far from the cycle time (stale)";
+        else if (!(p->est.P[0][0] > 0 && p->est.P[1][1] > 0 && p->est.P[2][2] > 0 &&
+                   p->est.P[3][3] > 0 && p->est.P[4][4] > 0 && p->est.P[5][5] > 0))
+            why = "covariance not positive definite (a variance <= 0)";
         else if (tl_est_propagate(&f->cfg.model, &p->est, t_ns, f->cfg.q_m2_s3, &f->al[k]) != TL_OK)
             why = "cannot propagate to the cycle time";
         else if (tl__info_make(&f->al[k], &f->info[k]) != 0)
@@ -415,8 +421,9 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
         if (why) {
             f->st.n_rejected++;
             if (!reported++)
-                tl_err_set(err, TL_EINVAL, "fusion: input %zu (nation \"%.*s\", track %u) rejected: %s",
-                           k, TL_NATION_LEN, p->nation, p->track_id, why);
+                tl_err_set(err, TL_EINVAL,
+                           "fusion: input %zu (nation \"%.*s\", track %u) rejected: %s", k,
+                           TL_NATION_LEN, p->nation, p->track_id, why);
             continue;
         }
         f->in_ok[k] = 1;
@@ -681,8 +688,7 @@ static void merge_pass(tl_fusion *f, int64_t t_ns)
     }
 }
 
-int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n,
-                     tl_err *err)
+int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n, tl_err *err)
 {
     if (!f || (n > 0 && !in))
         return tl_err_set(err, TL_EINVAL, "fusion: update with NULL engine or inputs");

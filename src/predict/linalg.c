@@ -67,10 +67,9 @@ void tl__chol6_inv(const double L[6][6], double Ai[6][6])
 
 double tl__chol6_logdet(const double L[6][6])
 {
-    double s = 0.0;
-    for (int i = 0; i < 6; i++)
-        s += log(L[i][i]);
-    return 2.0 * s;
+    /* one log of the product; split in two so 6 factors of any scale cannot overflow */
+    double a = L[0][0] * L[1][1] * L[2][2], b = L[3][3] * L[4][4] * L[5][5];
+    return 2.0 * (log(a) + log(b));
 }
 
 double tl__chol6_maha(const double L[6][6], const double v[6])

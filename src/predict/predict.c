@@ -16,7 +16,8 @@
 #include <string.h>
 
 #define NX 6
-#define NSIG (2 * NX + 1)
+#define NXM 7 /* 6-state + ln(beta) when the ballistic coefficient is uncertain */
+#define NSIGM (2 * NXM + 1)
 #define R_MEAN 6371008.8 /* IUGG mean Earth radius, m (range/energy relations) */
 
 /* Boost correction for launch prediction, by energy class (see docs/prediction.md).
@@ -53,6 +54,7 @@ void tl_predict_cfg_default(tl_predict_cfg *c)
     c->horizon_s = 10800.0;
     c->orbit_perigee_h_m = 120e3;
     c->surface_h_m = 0.0;
+    c->beta_sigma_frac = 0.0;
 }
 
 static void integ_from_cfg(const tl_predict_cfg *c, int drag, tl__integ *ig)
@@ -78,7 +80,7 @@ void tl_ground_ellipse_from_cov(const double C[2][2], tl_ground_ellipse *ell)
     ell->semi_major_m = sqrt(TL_CHI2_2_95 * l1);
     ell->semi_minor_m = sqrt(TL_CHI2_2_95 * l2);
     double theta = 0.5 * atan2(2.0 * b, a - c); /* major axis angle from east, CCW */
-    double az = 0.5 * TL_PI - theta;           /* from north, clockwise */
+    double az = 0.5 * TL_PI - theta;            /* from north, clockwise */
     az = fmod(az, TL_PI);
     if (az < 0)
         az += TL_PI;
@@ -182,8 +184,8 @@ double tl_predict_min_energy_apogee(double range_m)
     if (psi > TL_PI)
         psi = TL_PI;
     double s = sin(0.5 * psi);
-    double nu = 2.0 * s / (1.0 + s);      /* v^2 r / GM of the min-energy shot */
-    double gam = 0.25 * (TL_PI - psi);    /* its flight-path angle */
+    double nu = 2.0 * s / (1.0 + s);   /* v^2 r / GM of the min-energy shot */
+    double gam = 0.25 * (TL_PI - psi); /* its flight-path angle */
     double a = R_MEAN / (2.0 - nu);
     double p = R_MEAN * nu * cos(gam) * cos(gam);
     double e = sqrt(fmax(0.0, 1.0 - p / a));
@@ -209,8 +211,9 @@ static double energy_range(const double x[6])
 /* ---- sigma points ---------------------------------------------------------------- */
 
 typedef struct sigma_set {
-    double X[NSIG][NX];
-    double wm[NSIG], wc[NSIG];
+    int n, ns; /* dimension (6 or 7) and number of sigma points */
+    double X[NSIGM][NXM];
+    double wm[NSIGM], wc[NSIGM];
 } sigma_set;
 
 static int check_est(const tl_state_est *est, tl_err *err)
@@ -227,48 +230,64 @@ static int check_est(const tl_state_est *est, tl_err *err)
     return TL_OK;
 }
 
-static int make_sigmas(const tl_predict_cfg *c, const tl_state_est *est, sigma_set *s,
-                       tl_err *err)
+/* Sigma points of the 6-state, or of [6-state, ln beta] when ln_beta_sig > 0 (the
+ * ballistic coefficient log-normal with that relative sigma, independent of the state). */
+static int make_sigmas(const tl_predict_cfg *c, const tl_state_est *est, double ln_beta_sig,
+                       sigma_set *s, tl_err *err)
 {
-    double L[6][6], P[6][6];
+    double L6[6][6], P[6][6];
     memcpy(P, est->P, sizeof P);
     tl__mat6_symmetrize(P);
-    if (tl__chol6(P, L) != 0)
+    if (tl__chol6(P, L6) != 0)
         return tl_err_set(err, TL_ENOTPD,
                           "predict: covariance of estimate at t_ns %lld not positive definite",
                           (long long)est->t_ns);
+    int n = ln_beta_sig > 0 ? NXM : NX;
+    double L[NXM][NXM], mean[NXM];
+    memset(L, 0, sizeof L);
+    for (int i = 0; i < NX; i++) {
+        mean[i] = est->x[i];
+        for (int j = 0; j < NX; j++)
+            L[i][j] = L6[i][j];
+    }
+    if (n == NXM) {
+        mean[6] = log(c->model.beta_kg_m2);
+        L[6][6] = ln_beta_sig;
+    }
     double al = c->ut_alpha > 0 ? c->ut_alpha : 1.0;
-    double lam = al * al * (NX + c->ut_kappa) - NX;
-    if (NX + lam <= 0)
+    double lam = al * al * (n + c->ut_kappa) - n;
+    if (n + lam <= 0)
         return tl_err_set(err, TL_EINVAL, "predict: ut_alpha/ut_kappa give n + lambda <= 0");
-    double g = sqrt(NX + lam);
-    for (int i = 0; i < NX; i++)
-        s->X[0][i] = est->x[i];
-    for (int j = 0; j < NX; j++)
-        for (int i = 0; i < NX; i++) {
-            s->X[1 + j][i] = est->x[i] + g * L[i][j];
-            s->X[1 + NX + j][i] = est->x[i] - g * L[i][j];
+    double g = sqrt(n + lam);
+    s->n = n;
+    s->ns = 2 * n + 1;
+    for (int i = 0; i < n; i++)
+        s->X[0][i] = mean[i];
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            s->X[1 + j][i] = mean[i] + g * L[i][j];
+            s->X[1 + n + j][i] = mean[i] - g * L[i][j];
         }
-    s->wm[0] = lam / (NX + lam);
+    s->wm[0] = lam / (n + lam);
     s->wc[0] = s->wm[0] + (1.0 - al * al + c->ut_beta);
-    for (int i = 1; i < NSIG; i++)
-        s->wm[i] = s->wc[i] = 0.5 / (NX + lam);
+    for (int i = 1; i < s->ns; i++)
+        s->wm[i] = s->wc[i] = 0.5 / (n + lam);
     return TL_OK;
 }
 
 /* Weighted mean/covariance of ground points (ECEF) and times over the points with
  * ok[i]; reference frame at ref. Fills point (h = surface), t mean/sigma and ellipse. */
-static void ground_stats(const sigma_set *s, const int ok[NSIG], const double pos[NSIG][3],
-                         const double t[NSIG], const tl_geodetic *ref, double surface_h,
+static void ground_stats(const sigma_set *s, const int ok[NSIGM], const double pos[NSIGM][3],
+                         const double t[NSIGM], const tl_geodetic *ref, double surface_h,
                          tl_geodetic *mean_pt, double *t_mean, double *t_sig,
                          tl_ground_ellipse *ell)
 {
-    double ref_ecef[3], enu[NSIG][3];
+    double ref_ecef[3], enu[NSIGM][3];
     tl_geodetic r0 = *ref;
     r0.h_m = surface_h;
     tl_geodetic_to_ecef(&r0, ref_ecef);
     double sw = 0.0, swc = 0.0, me[3] = {0, 0, 0}, mt = 0.0;
-    for (int i = 0; i < NSIG; i++) {
+    for (int i = 0; i < s->ns; i++) {
         if (!ok[i])
             continue;
         tl_ecef_to_enu(&r0, ref_ecef, pos[i], enu[i]);
@@ -278,9 +297,9 @@ static void ground_stats(const sigma_set *s, const int ok[NSIG], const double po
     /* all-but-centre weights can sum to ~0 only with exotic UT settings; fall back */
     int uniform = fabs(sw) < 1e-9;
     int nok = 0;
-    for (int i = 0; i < NSIG; i++)
+    for (int i = 0; i < s->ns; i++)
         nok += ok[i];
-    for (int i = 0; i < NSIG; i++) {
+    for (int i = 0; i < s->ns; i++) {
         if (!ok[i])
             continue;
         double w = uniform ? 1.0 / nok : s->wm[i] / sw;
@@ -289,8 +308,8 @@ static void ground_stats(const sigma_set *s, const int ok[NSIG], const double po
         mt += w * t[i];
     }
     double C[2][2] = {{0, 0}, {0, 0}}, vt = 0.0;
-    double wscale = (nok == NSIG || uniform) ? 1.0 : 1.0 / (swc > 0 ? swc : 1.0);
-    for (int i = 0; i < NSIG; i++) {
+    double wscale = (nok == s->ns || uniform) ? 1.0 : 1.0 / (swc > 0 ? swc : 1.0);
+    for (int i = 0; i < s->ns; i++) {
         if (!ok[i])
             continue;
         double w = uniform ? 1.0 / nok : s->wc[i] * wscale;
@@ -337,17 +356,32 @@ int tl_predict_impact(const tl_predict_cfg *c, const tl_state_est *est, tl_impac
         return TL_OK;
     }
     sigma_set s;
-    if ((rc = make_sigmas(c, est, &s, err)))
+    int drag = (c->model.flags & TL_DYN_DRAG) && c->model.beta_kg_m2 > 0.0;
+    double lbs = drag && c->beta_sigma_frac > 0 ? log1p(c->beta_sigma_frac) : 0.0;
+    if ((rc = make_sigmas(c, est, lbs, &s, err)))
         return rc;
     tl__integ ig;
     integ_from_cfg(c, 1, &ig);
-    double pos[NSIG][3], t[NSIG];
-    int ok[NSIG];
+    double pos[NSIGM][3], t[NSIGM];
+    int ok[NSIGM];
     double hstep = 0.0;
-    for (int i = 0; i < NSIG; i++) {
+    for (int i = 0; i < s.ns; i++) {
         double x[6], te = 0.0;
         memcpy(x, s.X[i], sizeof x);
-        int hit = tl__integ_run(&ig, x, c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &te, &hstep);
+        if (s.n == NXM)
+            ig.model.beta_kg_m2 = exp(s.X[i][6]);
+        double h0;
+        tl__height_rate(x, &h0, NULL);
+        int hit;
+        if (h0 <= c->surface_h_m) { /* at or below the ground already: impact now, here */
+            tl_geodetic g;
+            tl_ecef_to_geodetic(x, &g);
+            g.h_m = c->surface_h_m;
+            tl_geodetic_to_ecef(&g, x);
+            hit = 1;
+        } else {
+            hit = tl__integ_run(&ig, x, c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &te, &hstep);
+        }
         hstep = 0.0;
         if (hit < 0)
             return tl_err_set(err, TL_ENOCONV,
@@ -399,11 +433,11 @@ static double fpa_sin(const double x[6])
 }
 
 typedef struct launch_pt {
-    double pos[3];     /* corrected launch point (ECEF, on the surface) */
-    double t_s;        /* corrected launch time offset (<= 0) */
-    tl_geodetic ball;  /* ballistic ground point */
+    double pos[3];    /* corrected launch point (ECEF, on the surface) */
+    double t_s;       /* corrected launch time offset (<= 0) */
+    tl_geodetic ball; /* ballistic ground point */
     double t_ball_s;
-    tl_geodetic bo;    /* estimated burnout point */
+    tl_geodetic bo; /* estimated burnout point */
     double t_bo_s;
     double s_ball_m, ratio, sin_g, az_rad, tau_s;
 } launch_pt;
@@ -412,8 +446,11 @@ typedef struct launch_pt {
 static int launch_one(const tl__integ *ig, const tl_predict_cfg *c, const boost_model *bm,
                       const double x0[6], launch_pt *lp)
 {
-    double xg[6], tg = 0.0, hs = 0.0;
+    double xg[6], tg = 0.0, hs = 0.0, h0;
     memcpy(xg, x0, sizeof xg);
+    tl__height_rate(xg, &h0, NULL);
+    if (h0 <= c->surface_h_m) /* on the ground: nothing to back-propagate */
+        return 0;
     if (tl__integ_run(ig, xg, -c->horizon_s, TL__EV_HEIGHT, c->surface_h_m, &tg, &hs) != 1)
         return 0;
     tl_ecef_to_geodetic(xg, &lp->ball);
@@ -459,18 +496,18 @@ int tl_predict_launch(const tl_predict_cfg *c, const tl_state_est *est, tl_launc
     tl_launch_pred r;
     memset(&r, 0, sizeof r);
     sigma_set s;
-    if ((rc = make_sigmas(c, est, &s, err)))
+    if ((rc = make_sigmas(c, est, 0.0, &s, err)))
         return rc;
     tl__integ ig;
     integ_from_cfg(c, 0, &ig); /* no drag backwards: the boost correction absorbs it */
     tl_missile_class k = clamp_class(tl_predict_class_of_range(energy_range(est->x)));
     const boost_model *bm = &BOOST[k];
     r.boost_class = k;
-    double pos[NSIG][3], t[NSIG];
-    int ok[NSIG];
+    double pos[NSIGM][3], t[NSIGM];
+    int ok[NSIGM];
     launch_pt m;
     memset(&m, 0, sizeof m);
-    for (int i = 0; i < NSIG; i++) {
+    for (int i = 0; i < s.ns; i++) {
         launch_pt lp;
         ok[i] = launch_one(&ig, c, bm, s.X[i], &lp);
         if (!ok[i])
@@ -558,10 +595,10 @@ int tl_predict_threat(const tl_predict_cfg *c, const tl_state_est *est, tl_threa
     }
     /* apogee spread from the sigma points' osculating apogees */
     sigma_set s;
-    if ((rc = make_sigmas(c, est, &s, err)))
+    if ((rc = make_sigmas(c, est, 0.0, &s, err)))
         return rc;
-    double ha[NSIG], m = 0.0, v = 0.0;
-    for (int i = 0; i < NSIG; i++) {
+    double ha[NSIGM], m = 0.0, v = 0.0;
+    for (int i = 0; i < s.ns; i++) {
         tl_state_est e1 = *est;
         tl_orbit_elements o;
         memcpy(e1.x, s.X[i], sizeof e1.x);
@@ -569,19 +606,20 @@ int tl_predict_threat(const tl_predict_cfg *c, const tl_state_est *est, tl_threa
         ha[i] = o.apogee_h_m;
         m += s.wm[i] * ha[i];
     }
-    for (int i = 0; i < NSIG; i++)
+    for (int i = 0; i < s.ns; i++)
         v += s.wc[i] * (ha[i] - m) * (ha[i] - m);
     r.apogee_sigma_m = sqrt(fmax(0.0, v));
     if (r.impact.status == TL_PRED_IMPACT && r.launch.status == TL_PRED_IMPACT) {
         double az1, az2;
-        tl_geodesic_inverse(r.launch.point.lat_rad, r.launch.point.lon_rad,
-                            r.impact.point.lat_rad, r.impact.point.lon_rad, &r.range_m, &az1,
-                            &az2);
+        tl_geodesic_inverse(r.launch.point.lat_rad, r.launch.point.lon_rad, r.impact.point.lat_rad,
+                            r.impact.point.lon_rad, &r.range_m, &az1, &az2);
         r.range_sigma_m = sqrt(along_var(&r.launch.ell, az1) + along_var(&r.impact.ell, az2));
         r.cls = tl_predict_class_of_range(r.range_m);
         r.min_energy_apogee_m = tl_predict_min_energy_apogee(r.range_m);
         double ratio = r.min_energy_apogee_m > 0 ? r.apogee_h_m / r.min_energy_apogee_m : 1.0;
-        r.loft = ratio > 1.3 ? TL_LOFT_LOFTED : ratio < 0.7 ? TL_LOFT_DEPRESSED : TL_LOFT_MIN_ENERGY;
+        r.loft = ratio > 1.3   ? TL_LOFT_LOFTED
+                 : ratio < 0.7 ? TL_LOFT_DEPRESSED
+                               : TL_LOFT_MIN_ENERGY;
     } else {
         r.cls = r.cls_energy;
     }
@@ -595,12 +633,12 @@ int tl_predict_ground_track(const tl_predict_cfg *c, const tl_state_est *est, do
                             tl_track_sample *out, size_t cap, size_t *n_out, tl_err *err)
 {
     if (!(dt_s > 0) || !isfinite(dt_s))
-        return tl_err_set(err, TL_EINVAL, "predict: ground-track step dt_s = %g must be > 0",
-                          dt_s);
+        return tl_err_set(err, TL_EINVAL, "predict: ground-track step dt_s = %g must be > 0", dt_s);
     if (!out || cap == 0)
         return tl_err_set(err, TL_EINVAL, "predict: ground-track output capacity is 0");
     if (!est || !tl__finite6(est->x, NULL))
-        return tl_err_set(err, TL_EINVAL, "predict: ground-track estimate is missing or not finite");
+        return tl_err_set(err, TL_EINVAL,
+                          "predict: ground-track estimate is missing or not finite");
     tl__integ ig;
     integ_from_cfg(c, 1, &ig);
     double x[6], t = 0.0, hs = 0.0;

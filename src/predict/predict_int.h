@@ -1,6 +1,6 @@
 /* predict_int.h — internals shared by the predict and fusion modules: 6x6 dense linear
- * algebra (Cholesky, inverse, log-determinant) and the adaptive Dormand-Prince 5(4)
- * integrator with event location. Not API. */
+ * algebra (Cholesky, inverse, log-determinant) and flights to an event on top of
+ * dynamics.h's adaptive Dormand-Prince 5(4) integrator. Not API. */
 #ifndef TRILINK_PREDICT_INT_H
 #define TRILINK_PREDICT_INT_H
 
@@ -32,15 +32,15 @@ typedef struct tl__integ {
 } tl__integ;
 
 enum {
-    TL__EV_NONE = 0,     /**< integrate the whole span */
-    TL__EV_HEIGHT = 1,   /**< stop where the ellipsoid height falls to level (along time dir) */
-    TL__EV_APSIS = 2     /**< stop where the height rate changes sign (along time dir) */
+    TL__EV_NONE = 0,   /**< integrate the whole span */
+    TL__EV_HEIGHT = 1, /**< stop where the ellipsoid height falls to level (along time dir) */
+    TL__EV_APSIS = 2   /**< stop where the height rate changes sign (along time dir) */
 };
 
 /** Integrate x over span_s (either sign) or until the event. *h_io carries the step
  *  size between calls (start with 0). Returns 1 when the event was found (x at the
  *  event, *t_s its time offset), 0 when the span completed (*t_s = span_s), or -1
- *  when the step size collapsed. */
+ *  when the integrator gave up (step underflow, step budget). */
 int tl__integ_run(const tl__integ *ig, double x[6], double span_s, int event, double level_m,
                   double *t_s, double *h_io);
 

@@ -17,23 +17,37 @@
 
 #define SUBSTEP_S 2.0
 
-static void jacobian(const tl_dyn_model *m, const double x[6], double A[6][6])
+/* Transition matrix over dt to second order, from the blocks of A = [[0, I], [G, C]]
+ * (G gravity gradient + centrifugal term, C Coriolis): A^2 = [[G, C], [C G, G + C^2]]. */
+static void transition(const tl_dyn_model *m, const double x[6], double dt, double F[6][6])
 {
-    memset(A, 0, sizeof(double) * 36);
+    double G[3][3], C[3][3] = {{0}}, CG[3][3], C2[3][3];
     double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
     double r = sqrt(r2), k = m->gm / (r2 * r);
-    for (int i = 0; i < 3; i++) {
-        A[i][i + 3] = 1.0;
+    for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-            A[3 + i][j] = k * (3.0 * x[i] * x[j] / r2 - (i == j ? 1.0 : 0.0));
-    }
+            G[i][j] = k * (3.0 * x[i] * x[j] / r2 - (i == j ? 1.0 : 0.0));
     if (m->flags & TL_DYN_ROTATION) {
         double w = m->omega;
-        A[3][0] += w * w;
-        A[4][1] += w * w;
-        A[3][4] += 2.0 * w;
-        A[4][3] -= 2.0 * w;
+        G[0][0] += w * w;
+        G[1][1] += w * w;
+        C[0][1] = 2.0 * w;
+        C[1][0] = -2.0 * w;
     }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            CG[i][j] = C[i][0] * G[0][j] + C[i][1] * G[1][j] + C[i][2] * G[2][j];
+            C2[i][j] = C[i][0] * C[0][j] + C[i][1] * C[1][j] + C[i][2] * C[2][j];
+        }
+    double h2 = 0.5 * dt * dt;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double id = i == j ? 1.0 : 0.0;
+            F[i][j] = id + G[i][j] * h2;
+            F[i][j + 3] = id * dt + C[i][j] * h2;
+            F[i + 3][j] = G[i][j] * dt + CG[i][j] * h2;
+            F[i + 3][j + 3] = id + C[i][j] * dt + (G[i][j] + C2[i][j]) * h2;
+        }
 }
 
 int tl_est_propagate(const tl_dyn_model *m, const tl_state_est *in, int64_t t_ns, double q,
@@ -50,12 +64,8 @@ int tl_est_propagate(const tl_dyn_model *m, const tl_state_est *in, int64_t t_ns
         return TL_EINVAL;
     double dt = n > 0 ? span / n : 0.0;
     for (int s = 0; s < n; s++) {
-        double A[6][6], A2[6][6], F[6][6], T[6][6];
-        jacobian(m, x, A);
-        tl__mat6_mul(A, A, A2);
-        for (int i = 0; i < 6; i++)
-            for (int j = 0; j < 6; j++)
-                F[i][j] = (i == j) + A[i][j] * dt + A2[i][j] * dt * dt * 0.5;
+        double F[6][6], T[6][6];
+        transition(m, x, dt, F);
         tl_dyn_rk4_step(m, x, dt);
         tl__mat6_mul(F, P, T);
         for (int i = 0; i < 6; i++)

@@ -55,8 +55,9 @@ typedef struct obj {
     size_t n_err;
 } obj;
 
-/* Truth of object o at t (cubic Hermite between samples). 0 if outside its span. */
-static int truth_at(const tl_score_truth *tr, const obj *o, int64_t t, double x[6])
+/* Truth of object o at t (cubic Hermite between samples). 0 if outside its span.
+ * *phase gets the phase of the sample at or before t. */
+static int truth_at(const tl_score_truth *tr, const obj *o, int64_t t, double x[6], int *phase)
 {
     const tl_score_truth *r = tr + o->first;
     if (t < r[0].t_ns || t > r[o->n - 1].t_ns)
@@ -69,6 +70,7 @@ static int truth_at(const tl_score_truth *tr, const obj *o, int64_t t, double x[
         else
             hi = mid;
     }
+    *phase = r[lo].phase;
     if (o->n == 1 || r[lo].t_ns == t) {
         memcpy(x, r[lo].x_ecef, 6 * sizeof(double));
         return 1;
@@ -119,6 +121,7 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
     int32_t *r2c = NULL, *c2r = NULL;
     void *ws = NULL;
     double (*tx)[6] = NULL, (*kx)[6] = NULL;
+    int *tph = NULL;
     long *live = NULL, *alive = NULL;
     if (!tr || !tk || !ids)
         goto out;
@@ -165,11 +168,12 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
     c2r = malloc((n_obj + 1) * sizeof *c2r);
     ws = malloc(tl_assign_workspace_size(n_id, n_obj, max_edges) + 16);
     tx = malloc((n_obj + 1) * sizeof *tx);
+    tph = malloc((n_obj + 1) * sizeof *tph);
     kx = malloc((n_id + 1) * sizeof *kx);
     live = malloc((n_id + 1) * sizeof *live);
     alive = malloc((n_obj + 1) * sizeof *alive);
     if (!last_row || !last_obj || !row_of || !dead || !cnt || !edges || !r2c || !c2r || !ws ||
-        !tx || !kx || !live || !alive)
+        !tx || !kx || !live || !alive || !tph)
         goto out;
     for (size_t k = 0; k < n_id; k++)
         last_row[k] = last_obj[k] = -1;
@@ -177,7 +181,8 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
     tl_dyn_model_default(&dm);
     dm.flags &= ~(unsigned)TL_DYN_DRAG;
     double se_pos = 0, se_vel = 0, nees = 0, ospa_sum = 0, cp = pow(cfg.ospa_c_m, cfg.ospa_p);
-    size_t n_err = 0, n_nees = 0, n_scans = 0;
+    size_t n_err = 0, n_nees = 0, n_scans = 0, n_mid = 0, n_nees_mid = 0;
+    double se_pos_mid = 0, se_vel_mid = 0, nees_mid = 0;
     int swaps = 0;
     for (size_t i = 0; i < n_tracks;) {
         int64_t t = tk[i].t_ns;
@@ -206,7 +211,7 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
         }
         size_t na = 0;
         for (size_t o = 0; o < n_obj; o++)
-            if (truth_at(tr, &ob[o], t, tx[na]))
+            if (truth_at(tr, &ob[o], t, tx[na], &tph[na]))
                 alive[na++] = (long)o;
         /* identity matching */
         size_t ne = 0;
@@ -249,6 +254,12 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
             o->se_vel += ev;
             o->n_err++;
             n_err++;
+            int mid = tph[b] == 1; /* TL_PHASE_MIDCOURSE */
+            if (mid) {
+                se_pos_mid += ep;
+                se_vel_mid += ev;
+                n_mid++;
+            }
             double L[36], y[6];
             if (tl__chol(6, &r->P[0][0], 6, L, 6) == 0) {
                 memcpy(y, e, sizeof y);
@@ -258,6 +269,10 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
                     q2 += e[q] * y[q];
                 nees += q2;
                 n_nees++;
+                if (mid) {
+                    nees_mid += q2;
+                    n_nees_mid++;
+                }
             }
         }
         /* OSPA */
@@ -289,6 +304,10 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
     res->rmse_pos_m = n_err ? sqrt(se_pos / n_err) : 0.0;
     res->rmse_vel_mps = n_err ? sqrt(se_vel / n_err) : 0.0;
     res->anees = n_nees ? nees / n_nees : 0.0;
+    res->n_err_mid = n_mid;
+    res->rmse_pos_mid_m = n_mid ? sqrt(se_pos_mid / n_mid) : 0.0;
+    res->rmse_vel_mid_mps = n_mid ? sqrt(se_vel_mid / n_mid) : 0.0;
+    res->anees_mid = n_nees_mid ? nees_mid / n_nees_mid : 0.0;
     res->swaps = swaps;
     res->ospa_mean_m = n_scans ? ospa_sum / n_scans : 0.0;
     double pur = 0;
@@ -343,6 +362,7 @@ out:
     free(c2r);
     free(ws);
     free(tx);
+    free(tph);
     free(kx);
     free(live);
     free(alive);

@@ -40,6 +40,8 @@ typedef struct trk {
     uint8_t n_opp;
     uint8_t status;  /* tl_track_status; slots on the free list are DELETED */
     uint8_t was_midcourse, ir_cued, phase, touched;
+    uint8_t thrust_off;      /* ballistic for a sustained time: boost is over */
+    int64_t t_ballistic;     /* since when the ballistic mode dominates (0: not) */
     int32_t next_free;
 } trk;
 
@@ -82,6 +84,13 @@ struct tl_tracker {
     double *prad;
     int *has_pos;
     int32_t *order, *row_slot, *r2c, *c2r;
+    /* duplicate check: confirmed tracks' ballistic-mode positions at the scan time,
+     * indexed by pool slot, and their slots sorted by x (built lazily per scan) */
+    double (*dup_pos)[3];
+    int32_t *dup_order;
+    size_t n_dup;
+    double dup_margin; /* largest position uncertainty + extrapolation margin */
+    int dup_built;
     tl_assign_edge *edges;
     size_t max_edges;
     void *ws;
@@ -138,7 +147,7 @@ void tl_tracker_config_default(tl_tracker_config *c)
     c->confirm_n = 4;
     c->coast_tentative_s = 30.0;
     c->coast_confirmed_s = 60.0;
-    c->init_window_s = 30.0;
+    c->init_window_s = 12.0;
     c->vmax_mps = 8000.0;
     c->ir_cue_window_s = 20.0;
     c->ir_cue_dist_m = 20e3;
@@ -168,11 +177,19 @@ int tl_tracker_check_plot(const tl_plot *p)
             return TL_REJECT_NONFINITE + 1;
     if (!isfinite(p->site.lat_rad) || !isfinite(p->site.lon_rad) || !isfinite(p->site.h_m))
         return TL_REJECT_NONFINITE + 1;
-    for (int i = 0; i < p->nz; i++)
-        if (!(p->sigma[i] > 0.0))
+    if (fabs(p->site.lat_rad) > TL_PI / 2 || fabs(p->site.h_m) > 1e8)
+        return TL_REJECT_FORMAT + 1;
+    for (int i = 0; i < p->nz; i++) {
+        /* ranges/rates in m, m/s; angles in rad: absurd noise is a broken plot */
+        int angle = (p->kind == TL_PLOT_IR) || i == 1 || i == 2;
+        double hi = angle ? 1.0 : 1e7;
+        if (!(p->sigma[i] > 1e-12 && p->sigma[i] < hi))
             return TL_REJECT_SIGMA + 1;
+    }
     if (p->kind == TL_PLOT_RADAR) {
         if (!(p->z[0] > 0.0))
+            return TL_REJECT_RANGE + 1;
+        if (p->z[0] > 1e9 || (p->nz == 4 && fabs(p->z[3]) > 1e6))
             return TL_REJECT_RANGE + 1;
         if (p->z[2] < -TL_PI / 2 || p->z[2] > TL_PI / 2)
             return TL_REJECT_ELEVATION + 1;
@@ -227,6 +244,8 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->has_pos = calloc(S, sizeof *t->has_pos);
     t->order = calloc(S, sizeof *t->order);
     t->row_slot = calloc(T, sizeof *t->row_slot);
+    t->dup_pos = calloc(T, sizeof *t->dup_pos);
+    t->dup_order = calloc(T, sizeof *t->dup_order);
     t->r2c = calloc(T, sizeof *t->r2c);
     t->c2r = calloc(S, sizeof *t->c2r);
     t->edges = calloc(t->max_edges, sizeof *t->edges);
@@ -235,7 +254,7 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->cues = calloc(MAX_CUES, sizeof *t->cues);
     if (!t->pool || !t->live || !t->sensor_names || !t->slots || !t->heap || !t->free_slots ||
         !t->scan || !t->meas || !t->ppos || !t->prad || !t->has_pos || !t->order ||
-        !t->row_slot || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands || !t->cues) {
+        !t->row_slot || !t->dup_pos || !t->dup_order || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands || !t->cues) {
         tl_tracker_destroy(t);
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory for %zu tracks", T);
     }
@@ -269,6 +288,8 @@ void tl_tracker_destroy(tl_tracker *t)
     free(t->has_pos);
     free(t->order);
     free(t->row_slot);
+    free(t->dup_pos);
+    free(t->dup_order);
     free(t->r2c);
     free(t->c2r);
     free(t->edges);
@@ -498,6 +519,8 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
             s.x[a] = pos[a];
             s.P[3 + a][3 + a] = 1500.0 * 1500.0; /* boost: speed unknown up to ~3 km/s */
         }
+        if (!tl_cov_check(s.P))
+            return;
         double mu[TL_IMM_MODES] = {0.05, 0.9, 0.05};
         trk *k = track_new(t, &s, mu, sensor);
         if (!k)
@@ -588,6 +611,119 @@ static void maybe_confirm(tl_tracker *t, trk *k)
     }
 }
 
+/* Duplicate suppression: a recently confirmed track k whose state agrees with an
+ * older confirmed track (position and velocity both inside the 99.9% chi-square(3)
+ * region of the summed covariances, the older one extrapolated linearly with a
+ * gravity-sized margin) is the same object seen twice: delete k, the younger.
+ * Checked for tracks confirmed within the last two minutes. Candidates come from a
+ * per-scan index of confirmed tracks sorted by ECEF x, so a scan costs
+ * O(T log T) once plus a local search per checked track. */
+static void dup_index_build(tl_tracker *t, int64_t now)
+{
+    size_t n = 0;
+    double maxtr = 0.0, maxdt = 0.0;
+    for (size_t i = 0; i < t->n_live; i++) {
+        int32_t slot = t->live[i];
+        const trk *o = &t->pool[slot];
+        if (o->status != TL_TRACK_CONFIRMED)
+            continue;
+        const tl_state_est *m0 = &o->imm.mode[TL_IMM_BALLISTIC];
+        double dt = tl__dt_s(now, m0->t_ns);
+        for (int u = 0; u < 3; u++)
+            t->dup_pos[slot][u] = m0->x[u] + m0->x[3 + u] * dt;
+        double tr = m0->P[0][0] + m0->P[1][1] + m0->P[2][2];
+        maxtr = tr > maxtr ? tr : maxtr;
+        maxdt = fabs(dt) > maxdt ? fabs(dt) : maxdt;
+        t->dup_order[n++] = slot;
+    }
+    sort_by_x(t->dup_order, n, t->dup_pos);
+    t->n_dup = n;
+    t->dup_margin = 2e3 + 6.0 * sqrt(maxtr) + 5.0 * maxdt * maxdt;
+    t->dup_built = 1;
+}
+
+static int same_object(const tl_state_est *a, const tl_state_est *b)
+{
+    double dt = tl__dt_s(a->t_ns, b->t_ns);
+    double margin = 0.5 * 10.0 * dt * dt, vmargin = 10.0 * fabs(dt);
+    for (int blk = 0; blk < 2; blk++) {
+        double d[3], S[3][3], L[9];
+        for (int u = 0; u < 3; u++) {
+            int iu = 3 * blk + u;
+            double xb = b->x[iu] + (blk == 0 ? b->x[3 + u] * dt : 0.0);
+            d[u] = a->x[iu] - xb;
+            for (int v = 0; v < 3; v++) {
+                int iv = 3 * blk + v;
+                S[u][v] = a->P[iu][iv] + b->P[iu][iv];
+                if (blk == 0)
+                    S[u][v] += b->P[3 + u][3 + v] * dt * dt + b->P[u][3 + v] * dt +
+                               b->P[3 + u][v] * dt;
+            }
+            S[u][u] += blk == 0 ? margin * margin : vmargin * vmargin;
+        }
+        if (tl__chol(3, &S[0][0], 3, L, 3) != 0)
+            return 0;
+        double y[3] = {d[0], d[1], d[2]};
+        tl__chol_solve(3, L, 3, y, 1, 1);
+        if (!(d[0] * y[0] + d[1] * y[1] + d[2] * y[2] < 16.27)) /* chi2(3) 0.999 */
+            return 0;
+    }
+    return 1;
+}
+
+static int is_duplicate(tl_tracker *t, const trk *k, int64_t now)
+{
+    if (k->status != TL_TRACK_CONFIRMED || tl__dt_s(now, k->t_confirmed) > 120.0)
+        return 0;
+    if (!t->dup_built)
+        dup_index_build(t, now);
+    tl_state_est a;
+    tl_imm_combine(&k->imm, &a);
+    double dta = tl__dt_s(now, a.t_ns), xa[3];
+    for (int u = 0; u < 3; u++)
+        xa[u] = a.x[u] + a.x[3 + u] * dta;
+    double lim = t->dup_margin + 6.0 * sqrt(a.P[0][0] + a.P[1][1] + a.P[2][2]);
+    size_t lo = 0, hi = t->n_dup;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->dup_pos[t->dup_order[mid]][0] < xa[0] - lim)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t q = lo; q < t->n_dup; q++) {
+        int32_t slot = t->dup_order[q];
+        const double *p = t->dup_pos[slot];
+        if (p[0] > xa[0] + lim)
+            break;
+        const trk *o = &t->pool[slot];
+        /* deleted since the index was built, itself, or younger than k */
+        if (o == k || o->status != TL_TRACK_CONFIRMED || o->id > k->id)
+            continue;
+        if (fabs(p[1] - xa[1]) > lim || fabs(p[2] - xa[2]) > lim)
+            continue;
+        tl_state_est b;
+        tl_imm_combine(&o->imm, &b);
+        if (same_object(&a, &b))
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 if a terminal-phase track's last estimate, flown straight on, is below the
+ * ellipsoid at now (linear extrapolation: re-entry ends within seconds). */
+static int below_ground(const trk *k, int64_t now)
+{
+    tl_state_est c;
+    tl_imm_combine(&k->imm, &c);
+    double dt = tl__dt_s(now, c.t_ns), x[3];
+    for (int a = 0; a < 3; a++)
+        x[a] = c.x[a] + c.x[3 + a] * dt;
+    tl_geodetic g;
+    tl_ecef_to_geodetic(x, &g);
+    return g.h_m < 0.0;
+}
+
 /* Process one scan: n plots, same sensor, same time. */
 static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
 {
@@ -648,7 +784,20 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         }
         if (!near)
             continue;
-        if (tl_imm_predict(&t->cfg.imm, &k->imm, now) != TL_OK)
+        /* model set for this step: THRUST until the track has been ballistic for
+         * 30 s above 100 km; REENTRY only where drag can matter (below ~150 km) */
+        unsigned active = 1u << TL_IMM_BALLISTIC;
+        if (!k->thrust_off)
+            active |= 1u << TL_IMM_THRUST;
+        {
+            double r = sqrt(c.x[0] * c.x[0] + c.x[1] * c.x[1] + c.x[2] * c.x[2]);
+            double vr = (c.x[0] * c.x[3] + c.x[1] * c.x[4] + c.x[2] * c.x[5]) / r;
+            double sphi2 = c.x[2] * c.x[2] / (r * r);
+            double h = r - TL_WGS84_A * (1.0 - TL_WGS84_F * sphi2) + vr * dt;
+            if (h < 150e3)
+                active |= 1u << TL_IMM_REENTRY;
+        }
+        if (tl_imm_predict_active(&t->cfg.imm, &k->imm, now, active) != TL_OK)
             continue;
         k->touched = 1;
         tl_imm_combine(&k->imm, &c);
@@ -701,15 +850,29 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->phase = (uint8_t)tl_track_phase(c.x, 1.0 - mu_b, k->was_midcourse);
         /* latch "has coasted": ballistic and above the atmosphere, so that a
          * re-entry or a manoeuvre later is never mistaken for boost */
-        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->was_midcourse) {
+        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->thrust_off) {
             tl_geodetic g;
             tl_ecef_to_geodetic(c.x, &g);
-            if (g.h_m > 100e3)
+            if (g.h_m > 100e3) {
                 k->was_midcourse = 1;
+                if (mu_b > 0.9) {
+                    if (!k->t_ballistic)
+                        k->t_ballistic = now;
+                    else if (tl__dt_s(now, k->t_ballistic) > 30.0)
+                        k->thrust_off = 1;
+                } else {
+                    k->t_ballistic = 0;
+                }
+            } else {
+                k->t_ballistic = 0;
+            }
+        } else if (!k->thrust_off) {
+            k->t_ballistic = 0;
         }
     }
 
     /* M-of-N bookkeeping, confirmation, deletion */
+    t->dup_built = 0;
     for (size_t li = 0; li < t->n_live;) {
         trk *k = &t->pool[t->live[li]];
         if ((k->sensor_mask & (1ull << sensor)) && k->status == TL_TRACK_TENTATIVE &&
@@ -721,6 +884,15 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         if (k->touched == 2)
             emit(t, k);
         double idle = tl__dt_s(now, k->t_last_upd);
+        if (k->touched == 2 && is_duplicate(t, k, now)) {
+            t->st.duplicates_removed++;
+            track_delete(t, li);
+            continue;
+        }
+        if (k->phase == TL_PHASE_TERMINAL && idle > 2.0 && below_ground(k, now)) {
+            track_delete(t, li); /* impacted: no ghost tracks under the surface */
+            continue;
+        }
         int dead = (k->status == TL_TRACK_TENTATIVE &&
                     (idle > t->cfg.coast_tentative_s || k->n_opp >= t->cfg.confirm_n)) ||
                    (k->status == TL_TRACK_CONFIRMED && idle > t->cfg.coast_confirmed_s);
