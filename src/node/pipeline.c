@@ -569,6 +569,12 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
         return;
     if (pub->phase == TL_PHASE_BOOST || pub->n_contrib == 0)
         return;
+    /* Nothing to predict from a track that has come down (trackers coast past the
+     * impact): keep the last prediction made in flight. */
+    tl_geodetic g;
+    tl_ecef_to_geodetic(pub->last_est.x, &g);
+    if (g.h_m < 2000.0 || (pub->has_impact && pub->last_est.t_ns >= pub->impact_t_ns))
+        return;
     r->last_pred_ns = t_ns;
     tl_threat_pred th;
     p->st.predictions++;
