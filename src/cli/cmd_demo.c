@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -405,6 +406,9 @@ static void progress(const char *state, int64_t epoch_ns, int tty)
             l = sizeof line - 1;
     }
     double ts = scn > epoch_ns ? (double)(scn - epoch_ns) / NS : 0;
+    struct winsize ws;
+    if (tty && (ioctl(1, TIOCGWINSZ, &ws) != 0 || ws.ws_col < l + 12)) /* would wrap: scroll */
+        tty = 0;
     if (tty)
         printf("\r\033[KT+%6.0f s%s", ts, line);
     else
