@@ -46,6 +46,10 @@ grep '^SUMMARY ' "$out" | awk '
       rows++ }
     END { if (rows != 9 || !seen["M1"] || !seen["S1"] || !seen["S2"]) { print "FAIL: expected 3 launches x 3 nations, got " rows; bad = 1 }
           exit bad }' || fails=1
+if grep -l 'AddressSanitizer\|runtime error:\|LeakSanitizer' "$tmp"/state/*.log >/dev/null 2>&1; then
+    echo "FAIL: sanitizer reports in the children's logs:"; grep -h -A5 'Sanitizer\|runtime error:' "$tmp"/state/*.log | head -40
+    fails=1
+fi
 for n in JP US KR; do
     [ -s "$tmp/state/$n/summary.json" ] || { echo "FAIL: no $n/summary.json"; fails=1; }
 done
