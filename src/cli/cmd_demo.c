@@ -362,7 +362,7 @@ static void summarize(const char *state, const truth *t, FILE *out)
             }
             const char *tz = t->zone[o] >= 0 ? tl_zone_class_name((tl_zone_class)t->zone[o]) : "unknown";
             fprintf(out, "%-6s %-5s %-3s %8.1f %8.1f %8.1f %10.2f %9.2f %-13s %-13s %d/%d%s\n", ob->object_id, ob->cls,
-                    nations[k], alone, shared, alone - shared, err_m / 1e3, e->sma_m / 1e3,
+                    nations[k], alone, shared, alone - shared, err_m / 1e3, e->have_impact ? e->sma_m / 1e3 : NAN,
                     e->have_impact ? e->zone : "-", tz, e->issued, e->withdrawn, e->active ? " (active)" : "");
             fprintf(out,
                     "SUMMARY launch=%s class=%s nation=%s tracked=%d alone_s=%.1f shared_s=%.1f impact=%d "
