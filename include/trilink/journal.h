@@ -34,6 +34,12 @@ int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, 
 int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const char *reason,
                       const char *detail, int advance, int64_t recv_ns, tl_err *err);
 
+/** Group commit: appends and rejects between begin and commit form one
+ *  transaction (the node acts on them only after commit). A duplicate inside a
+ *  batch undoes only itself. */
+int tl_journal_begin(tl_journal *j, tl_err *err);
+int tl_journal_commit(tl_journal *j, tl_err *err);
+
 /** Last processed sequence from origin (0 if none). */
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin);
 

@@ -150,7 +150,8 @@ typedef struct tl_link_health {
 
 /** Receives each accepted partner product once, in per-origin order, after it is
  *  journaled. via: the nation it arrived from. Called on the thread running
- *  tl_node_poll(); must not call back into the node. */
+ *  tl_node_poll() (or, with low_latency, on a DDS thread); must not call back into
+ *  the node. */
 typedef void (*tl_node_product_fn)(void *user, const tl_product *p, const char *via);
 
 typedef struct tl_node_opts {
@@ -160,6 +161,9 @@ typedef struct tl_node_opts {
     void *user;
     int verbose;             /**< 1: log each product to stderr */
     int skip_pki_check;      /**< tests only: let DDS itself judge the PKI */
+    int low_latency;         /**< 1: take products in DDS listeners (one thread wake-up less
+                                  per hop); on_product then runs on a DDS thread, serialised
+                                  with the node's own calls by the node's mutex. */
 } tl_node_opts;
 
 /** Check the PKI files, open the journal, create one participant per link domain
@@ -177,7 +181,8 @@ int tl_node_create(const struct tl_netconfig *cfg, const char *nation, const tl_
  *  now_ns: the node clock (tl_node_now_ns()). */
 int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err);
 
-/** Process received samples, heartbeats and gap-fill for up to timeout_ms. */
+/** Process received samples, heartbeats and gap-fill for up to timeout_ms. The
+ *  node's functions may be called from several threads (one internal mutex). */
 int tl_node_poll(tl_node *n, int timeout_ms);
 
 /** Copy the health of link i (0..tl_node_link_count-1). */

@@ -27,7 +27,7 @@ typedef struct tl_net_end {
 
 typedef struct tl_net_link {
     char name[32];
-    int domain_id;           /**< 0..230, unique per link */
+    int domain_id;           /**< 0..101 (keeps ports below the ephemeral range), unique per link */
     tl_net_end ends[2];
 } tl_net_link;
 
@@ -52,7 +52,7 @@ typedef struct tl_net_rule {
  *  its node (participant index 1), unicast on the pinned `address`. */
 typedef struct tl_net_national {
     char nation[TL_NATION_LEN];
-    int domain_id;           /**< 0..230, distinct from every link's and other nation's */
+    int domain_id;           /**< 0..101 (as links), distinct from every link's and other nation's */
     char address[TL_NET_ADDR_LEN];
 } tl_net_national;
 

@@ -19,7 +19,10 @@
 #include "trilink/zones.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,7 +55,8 @@ static void demo_usage(FILE *f)
             "  --speed X        scenario seconds per wall second (default 30)\n"
             "  --duration S     scenario seconds to run (default: the scenario's)\n"
             "  --state DIR      journals, logs, status, summaries, CAP files, PKI (default state/demo)\n"
-            "  --domain-base N  DDS domains N..N+4 (links, then national plot domains; default 71)\n"
+            "  --domain-base N  DDS domains N..N+4 (links, then national plot domains; default 71,\n"
+            "                   or the first five whose ports are free, from 10)\n"
             "  --cop-port-base P  COP of JP, US, KR on ports P, P+1, P+2 (default: free ports)\n"
             "  --physics        print the flight-physics summary instead (no network)\n");
 }
@@ -429,6 +433,29 @@ static int nodes_caught_up(const char *state, int64_t t_ns)
     return 1;
 }
 
+/* 1 when the discovery and data ports of domains base..base+4 (participant indexes 0
+ * and 1) can be bound on 127.0.0.1 right now. */
+static int domains_free(int base)
+{
+    for (int d = base; d < base + 5; d++)
+        for (int i = 0; i < 2; i++)
+            for (int k = 0; k < 2; k++) {
+                int fd = socket(AF_INET, SOCK_DGRAM, 0);
+                if (fd < 0)
+                    return 0;
+                struct sockaddr_in a;
+                memset(&a, 0, sizeof a);
+                a.sin_family = AF_INET;
+                a.sin_port = htons((uint16_t)(7400 + 250 * d + 10 + 2 * i + k));
+                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+                close(fd);
+                if (!ok)
+                    return 0;
+            }
+    return 1;
+}
+
 /* ---- the command ------------------------------------------------------------------ */
 
 static void rm_tree(const char *dir)
@@ -462,7 +489,7 @@ int tl_cmd_demo(int argc, char **argv)
     return 2;
 #else
     const char *scenario = NULL, *state = "state/demo";
-    double speed = 30, duration = 0, base = 71, cop_base = 0;
+    double speed = 30, duration = 0, base = -1, cop_base = 0;
     int quiet = 0, no_cop = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -503,8 +530,8 @@ int tl_cmd_demo(int argc, char **argv)
                 fprintf(stderr, "trilink demo: --duration: must be > 0 ('%s')\n", v);
                 return 2;
             }
-            if (!strcmp(a, "--domain-base") && !(x >= 0 && x <= 226 && x == floor(x))) {
-                fprintf(stderr, "trilink demo: --domain-base: an integer 0..226 ('%s')\n", v);
+            if (!strcmp(a, "--domain-base") && !(x >= 0 && x <= 97 && x == floor(x))) {
+                fprintf(stderr, "trilink demo: --domain-base: an integer 0..97 ('%s')\n", v);
                 return 2;
             }
             if (!strcmp(a, "--cop-port-base") && !(x >= 1 && x <= 65533 && x == floor(x))) {
@@ -563,6 +590,11 @@ int tl_cmd_demo(int argc, char **argv)
     rm_tree(truth_dir);
     snprintf(cfg, sizeof cfg, "%s/network.yaml", state);
     snprintf(pki, sizeof pki, "%s/pki", state);
+    if (base < 0) { /* 71..75, or the first free five from 10 (other runs may hold some) */
+        base = 71;
+        for (int b = 10; !domains_free((int)base) && b <= 97; b += 5)
+            base = b;
+    }
     tl_err err;
     tl_err_clear(&err);
     if (tl_demo_write_config(cfg, (int)base, duration + 900, &err)) {

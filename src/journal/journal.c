@@ -8,6 +8,8 @@
 #include "trilink/journal.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,12 @@
 
 struct tl_journal {
     sqlite3 *db;
+    int in_batch;                 /* inside tl_journal_begin .. tl_journal_commit */
+    pthread_t ckpt_thread;        /* checkpoints (and their fsyncs) off the hot path */
+    int ckpt_running;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    char path[600];
     sqlite3_stmt *ins, *rej, *adv, *last, *scan, *scan_desc;
     sqlite3_stmt *begin, *commit, *rollback;
 };
@@ -39,10 +47,51 @@ static int prep(tl_journal *j, const char *sql, sqlite3_stmt **st, tl_err *err)
     return 0;
 }
 
+/* A second connection checkpoints the WAL every 200 ms (PASSIVE: never blocks the
+ * writer), so the node's commits never wait for a checkpoint's fsync. */
+static void *ckpt_main(void *arg)
+{
+    tl_journal *j = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open(j->path, &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 100);
+    pthread_mutex_lock(&j->ckpt_mu);
+    while (j->ckpt_running) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &until);
+        if (!j->ckpt_running)
+            break;
+        pthread_mutex_unlock(&j->ckpt_mu);
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&j->ckpt_mu);
+    }
+    pthread_mutex_unlock(&j->ckpt_mu);
+    sqlite3_close(db);
+    return NULL;
+}
+
 void tl_journal_close(tl_journal *j)
 {
     if (!j)
         return;
+    if (j->ckpt_running) {
+        pthread_mutex_lock(&j->ckpt_mu);
+        j->ckpt_running = 0;
+        pthread_cond_signal(&j->ckpt_cv);
+        pthread_mutex_unlock(&j->ckpt_mu);
+        pthread_join(j->ckpt_thread, NULL);
+    }
+    pthread_mutex_destroy(&j->ckpt_mu);
+    pthread_cond_destroy(&j->ckpt_cv);
     sqlite3_stmt *all[] = {j->ins, j->rej, j->adv, j->last, j->scan, j->scan_desc, j->begin, j->commit, j->rollback};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
@@ -59,6 +108,9 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
     tl_journal *j = calloc(1, sizeof *j);
     if (!j)
         return tl_err_set(err, TL_ENOMEM, "journal: out of memory");
+    pthread_mutex_init(&j->ckpt_mu, NULL);
+    pthread_cond_init(&j->ckpt_cv, NULL);
+    snprintf(j->path, sizeof j->path, "%s", path);
     char *msg = NULL;
     int rc = 0;
     if (sqlite3_open(path, &j->db) != SQLITE_OK) {
@@ -98,6 +150,12 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
         (rc = prep(j, "BEGIN IMMEDIATE", &j->begin, err)) || (rc = prep(j, "COMMIT", &j->commit, err)) ||
         (rc = prep(j, "ROLLBACK", &j->rollback, err)))
         goto fail;
+    sqlite3_wal_autocheckpoint(j->db, 0);
+    j->ckpt_running = 1;
+    if (pthread_create(&j->ckpt_thread, NULL, ckpt_main, j) != 0) {
+        j->ckpt_running = 0;
+        sqlite3_wal_autocheckpoint(j->db, 1000); /* fall back to inline checkpoints */
+    }
     *out = j;
     return 0;
 fail:
@@ -138,7 +196,7 @@ int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, 
 {
     char path[TL_PATH_MAX * TL_NATION_LEN + 8];
     path_text(&p->hdr, path, sizeof path);
-    if (run(j->begin) != SQLITE_DONE)
+    if (!j->in_batch && run(j->begin) != SQLITE_DONE)
         return tl_err_set(err, TL_EIO, "journal: begin: %s", sqlite3_errmsg(j->db));
     sqlite3_stmt *s = j->ins;
     sqlite3_bind_text(s, 1, p->hdr.origin, -1, SQLITE_TRANSIENT);
@@ -154,14 +212,17 @@ int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, 
     sqlite3_bind_blob(s, 11, p, (int)sizeof *p, SQLITE_STATIC);
     int rc = run(s);
     sqlite3_clear_bindings(s);
-    if (rc == SQLITE_CONSTRAINT) {
-        run(j->rollback);
+    if (rc == SQLITE_CONSTRAINT) { /* only this statement is undone */
+        if (!j->in_batch)
+            run(j->rollback);
         return TL_ESTATE;
     }
-    if (rc != SQLITE_DONE || advance(j, p->hdr.origin, p->hdr.seq) || run(j->commit) != SQLITE_DONE) {
+    if (rc != SQLITE_DONE || advance(j, p->hdr.origin, p->hdr.seq) ||
+        (!j->in_batch && run(j->commit) != SQLITE_DONE)) {
         int r = tl_err_set(err, TL_EIO, "journal: append %s/%llu: %s", p->hdr.origin,
                            (unsigned long long)p->hdr.seq, sqlite3_errmsg(j->db));
-        run(j->rollback);
+        if (!j->in_batch)
+            run(j->rollback);
         return r;
     }
     return 0;
@@ -170,7 +231,7 @@ int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, 
 int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const char *reason, const char *detail,
                       int do_advance, int64_t recv_ns, tl_err *err)
 {
-    if (run(j->begin) != SQLITE_DONE)
+    if (!j->in_batch && run(j->begin) != SQLITE_DONE)
         return tl_err_set(err, TL_EIO, "journal: begin: %s", sqlite3_errmsg(j->db));
     sqlite3_stmt *s = j->rej;
     char origin[TL_NATION_LEN];
@@ -185,8 +246,33 @@ int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const
     sqlite3_bind_blob(s, 8, p, (int)sizeof *p, SQLITE_STATIC);
     int rc = run(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE || (do_advance && advance(j, origin, p->hdr.seq)) || run(j->commit) != SQLITE_DONE) {
+    if (rc != SQLITE_DONE || (do_advance && advance(j, origin, p->hdr.seq)) ||
+        (!j->in_batch && run(j->commit) != SQLITE_DONE)) {
         int r = tl_err_set(err, TL_EIO, "journal: reject: %s", sqlite3_errmsg(j->db));
+        if (!j->in_batch)
+            run(j->rollback);
+        return r;
+    }
+    return 0;
+}
+
+int tl_journal_begin(tl_journal *j, tl_err *err)
+{
+    if (j->in_batch)
+        return tl_err_set(err, TL_ESTATE, "journal: batch already open");
+    if (run(j->begin) != SQLITE_DONE)
+        return tl_err_set(err, TL_EIO, "journal: begin: %s", sqlite3_errmsg(j->db));
+    j->in_batch = 1;
+    return 0;
+}
+
+int tl_journal_commit(tl_journal *j, tl_err *err)
+{
+    if (!j->in_batch)
+        return 0;
+    j->in_batch = 0;
+    if (run(j->commit) != SQLITE_DONE) {
+        int r = tl_err_set(err, TL_EIO, "journal: commit: %s", sqlite3_errmsg(j->db));
         run(j->rollback);
         return r;
     }

@@ -53,6 +53,7 @@ void tl__hdr_to_wire(const tl_product_hdr *h, trilink_Header *w, char (*path)[8]
 
 void tl__hdr_from_wire(const trilink_Header *w, tl_product_hdr *h)
 {
+    memset(h, 0, sizeof *h);
     tl__strlcpy(h->origin, w->origin, sizeof h->origin);
     h->seq = w->seq;
     h->prev_seq = w->prev_seq;
@@ -202,4 +203,40 @@ int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const ch
         return TL_EPARSE;
     }
     return 0;
+}
+
+void tl__plot_to_wire(const tl_product_hdr *hdr, const tl_plot *p, trilink_Plot *w, char (*path)[8])
+{
+    memset(w, 0, sizeof *w);
+    tl__hdr_to_wire(hdr, &w->hdr, path);
+    w->t_ns = p->t_ns;
+    w->plot_id = p->plot_id;
+    tl__strlcpy(w->sensor_id, p->sensor_id, sizeof w->sensor_id);
+    tl__strlcpy(w->nation, p->nation, sizeof w->nation);
+    w->kind = (uint8_t)p->kind;
+    w->site_lat_rad = p->site.lat_rad;
+    w->site_lon_rad = p->site.lon_rad;
+    w->site_h_m = p->site.h_m;
+    memcpy(w->site_ecef, p->site_ecef, sizeof w->site_ecef);
+    w->nz = (uint8_t)(p->nz < 0 ? 0 : p->nz > 4 ? 4 : p->nz);
+    memcpy(w->z, p->z, sizeof w->z);
+    memcpy(w->sigma, p->sigma, sizeof w->sigma);
+}
+
+void tl__plot_from_wire(const trilink_Plot *w, tl_product_hdr *hdr, tl_plot *p)
+{
+    memset(p, 0, sizeof *p);
+    tl__hdr_from_wire(&w->hdr, hdr);
+    p->t_ns = w->t_ns;
+    p->plot_id = w->plot_id;
+    tl__strlcpy(p->sensor_id, w->sensor_id, sizeof p->sensor_id);
+    tl__strlcpy(p->nation, w->nation, sizeof p->nation);
+    p->kind = (tl_plot_kind)w->kind;
+    p->site.lat_rad = w->site_lat_rad;
+    p->site.lon_rad = w->site_lon_rad;
+    p->site.h_m = w->site_h_m;
+    memcpy(p->site_ecef, w->site_ecef, sizeof p->site_ecef);
+    p->nz = w->nz > 4 ? 4 : w->nz;
+    memcpy(p->z, w->z, sizeof p->z);
+    memcpy(p->sigma, w->sigma, sizeof p->sigma);
 }

@@ -31,6 +31,11 @@ void tl__to_wire(const tl_product *p, tl__wire *w);
  *  field does not fit the core struct. */
 int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const char **detail);
 
+/** A nation's own plot (national domain) to and from its wire form. hdr carries
+ *  origin/seq/time like any product; path points into path storage. */
+void tl__plot_to_wire(const tl_product_hdr *hdr, const tl_plot *p, trilink_Plot *w, char (*path)[8]);
+void tl__plot_from_wire(const trilink_Plot *w, tl_product_hdr *hdr, tl_plot *p);
+
 void tl__hdr_to_wire(const tl_product_hdr *h, trilink_Header *w, char (*path)[8]);
 void tl__hdr_from_wire(const trilink_Header *w, tl_product_hdr *h);
 

@@ -183,7 +183,7 @@ static int parse_links(ctx *c, yaml_node_t *root, tl_netconfig *cfg)
         tl_net_link *l = &cfg->links[cfg->n_links];
         double d = 0;
         if (check_keys(c, e, "link", keys) || get_str(c, e, "name", l->name, sizeof l->name, 1) ||
-            get_num(c, e, "domain", 0, 230, &d, 1))
+            get_num(c, e, "domain", 0, 101, &d, 1))
             return TL_EPARSE;
         l->domain_id = (int)d;
         if (d != floor(d))
@@ -303,7 +303,7 @@ static int parse_national(ctx *c, yaml_node_t *root, tl_netconfig *cfg)
         double dom = 0;
         struct in_addr a;
         if (check_keys(c, e, "national domain", keys) || get_str(c, e, "nation", d->nation, sizeof d->nation, 1) ||
-            get_num(c, e, "domain", 0, 230, &dom, 1) || get_str(c, e, "address", d->address, sizeof d->address, 1))
+            get_num(c, e, "domain", 0, 101, &dom, 1) || get_str(c, e, "address", d->address, sizeof d->address, 1))
             return TL_EPARSE;
         if (tl_netconfig_nation(cfg, d->nation) < 0 || tl_netconfig_national(cfg, d->nation))
             return fail(c, get(c, e, "nation"), "national: unknown or repeated nation '%s'%s", d->nation, NULL);

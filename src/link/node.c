@@ -12,10 +12,14 @@
  * forwards to every link the policy allows, never to a nation on the path, with
  * the source timestamp kept and its own participant ignored (ignore-local).
  *
- * Single-threaded: tl_node_poll() waits on one waitset for all readers of all
- * participants and runs timers (heartbeats, link health, gap detection).
+ * Threads: tl_node_poll() waits on one waitset for the readers of all participants
+ * and runs timers (heartbeats, link health, gap detection). With low_latency the
+ * product and heartbeat readers are taken in DDS listeners instead (gap-fill
+ * requests stay on the poll thread). One mutex serialises all of it with the
+ * public calls.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +55,16 @@ typedef struct tl__link {
     uint64_t last_req_after[TL_NET_NATIONS_MAX];
 } tl__link;
 
+/* A product journaled in the open batch, to hand on once the batch commits. */
+typedef struct tl__pending {
+    int link;
+    int mine;
+    dds_time_t src_ts;
+    tl_product p;
+} tl__pending;
+
+#define PEND_MAX 128
+
 typedef struct tl__held {
     int used;
     int link;
@@ -59,7 +73,14 @@ typedef struct tl__held {
     tl_product p;
 } tl__held;
 
+typedef struct tl__lst_arg {
+    struct tl_node *n;
+    int li, slot;
+} tl__lst_arg;
+
 struct tl_node {
+    pthread_mutex_t mu; /* serialises listeners, poll and the public calls */
+    tl__lst_arg lst[TL_LINKS_MAX * NSLOT];
     tl_netconfig cfg;
     char self[TL_NATION_LEN];
     int self_idx;
@@ -75,6 +96,8 @@ struct tl_node {
     uint64_t hb_seq;
     tl__wire wire;
     tl_product scratch;
+    int in_batch, n_pend;
+    tl__pending pend[PEND_MAX];
 };
 
 int64_t tl_node_now_ns(void)
@@ -160,6 +183,20 @@ static const char *slot_topic(int s)
     return tl__kind_topic((tl_product_kind)s);
 }
 
+static void take_all(tl_node *n, int li, int slot, int64_t now);
+
+/* low_latency: products and heartbeats are taken on the DDS thread that received
+ * them. Gap-fill requests stay on the poll thread: answering one writes many
+ * samples on the same domain, which must not block that domain's receive thread. */
+static void on_data_available(dds_entity_t rd, void *arg)
+{
+    (void)rd;
+    tl__lst_arg *a = arg;
+    pthread_mutex_lock(&a->n->mu);
+    take_all(a->n, a->li, a->slot, tl_node_now_ns());
+    pthread_mutex_unlock(&a->n->mu);
+}
+
 static int link_open(tl_node *n, int li, const tl_pki_files *pki, tl_err *err)
 {
     tl__link *l = &n->links[li];
@@ -193,13 +230,24 @@ static int link_open(tl_node *n, int li, const tl_pki_files *pki, tl_err *err)
         dds_qset_history(rq, DDS_HISTORY_KEEP_LAST, depth * 2);
         dds_qset_durability(rq, DDS_DURABILITY_VOLATILE);
         dds_qset_ignorelocal(rq, DDS_IGNORELOCAL_PARTICIPANT);
+        dds_listener_t *lst = NULL;
+        if (n->opts.low_latency && s != TOPIC_GF) {
+            tl__lst_arg *a = &n->lst[li * NSLOT + s];
+            *a = (tl__lst_arg){n, li, s};
+            lst = dds_create_listener(a);
+            dds_lset_data_available(lst, on_data_available);
+        }
         l->wr[s] = dds_create_writer(l->pp, tp, wq, NULL);
-        l->rd[s] = dds_create_reader(l->pp, tp, rq, NULL);
+        l->rd[s] = dds_create_reader(l->pp, tp, rq, lst);
+        if (lst)
+            dds_delete_listener(lst);
         dds_delete_qos(wq);
         dds_delete_qos(rq);
         if (l->wr[s] < 0 || l->rd[s] < 0)
             return tl_err_set(err, TL_ESECURITY, "link %s: %s endpoints refused: %s", l->cfg->name, slot_topic(s),
                               dds_strretcode(l->wr[s] < 0 ? l->wr[s] : l->rd[s]));
+        if (n->opts.low_latency && s != TOPIC_GF)
+            continue;
         dds_entity_t rc = dds_create_readcondition(l->rd[s], DDS_ANY_STATE);
         if (rc < 0 || dds_waitset_attach(n->ws, rc, (dds_attach_t)(li * NSLOT + s)) < 0)
             return tl_err_set(err, TL_ENET, "link %s: waitset: %s", l->cfg->name, dds_strretcode(rc));
@@ -254,6 +302,7 @@ int tl_node_create(const tl_netconfig *cfg, const char *nation, const tl_node_op
             free(n);
         return tl_err_set(err, TL_ENOMEM, "node: out of memory");
     }
+    pthread_mutex_init(&n->mu, NULL);
     n->cfg = *cfg;
     snprintf(n->self, sizeof n->self, "%s", nation);
     n->self_idx = si;
@@ -299,12 +348,15 @@ int tl_node_create(const tl_netconfig *cfg, const char *nation, const tl_node_op
         tl_node_destroy(n);
         return rc;
     }
+    pthread_mutex_lock(&n->mu); /* listeners wait until the state is recovered */
     for (int li = 0; li < n->n_links; li++)
         if ((rc = link_open(n, li, opts->pki_dir ? &pki : NULL, err))) {
+            pthread_mutex_unlock(&n->mu);
             tl_node_destroy(n);
             return rc;
         }
     recover_chains(n);
+    pthread_mutex_unlock(&n->mu);
     n->start_ns = tl_node_now_ns();
     n->next_tick_ns = n->start_ns;
     *out = n;
@@ -325,6 +377,7 @@ void tl_node_destroy(tl_node *n)
         if (n->links[li].dom > 0)
             dds_delete(n->links[li].dom);
     tl_journal_close(n->j);
+    pthread_mutex_destroy(&n->mu);
     free(n->held);
     free(n);
 }
@@ -380,7 +433,17 @@ static void fan_out(tl_node *n, const tl_product *p, int from_link, dds_time_t t
     }
 }
 
+static int publish_locked(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err);
+
 int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err)
+{
+    pthread_mutex_lock(&n->mu);
+    int rc = publish_locked(n, p, now_ns, err);
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+static int publish_locked(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err)
 {
     if (p->kind <= 0 || p->kind >= TL_PROD_KIND_COUNT)
         return tl_err_set(err, TL_EINVAL, "publish: bad product kind %d", (int)p->kind);
@@ -407,14 +470,17 @@ int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err)
 
 int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err)
 {
+    int rc = 0;
+    pthread_mutex_lock(&n->mu);
     tl__wire *w = &n->wire;
-    for (int li = 0; li < n->n_links; li++) {
+    for (int li = 0; li < n->n_links && !rc; li++) {
         tl__to_wire(p, w);
-        dds_return_t rc = dds_write(n->links[li].wr[p->kind], &w->u);
-        if (rc < 0)
-            return tl_err_set(err, TL_ENET, "inject: %s", dds_strretcode(rc));
+        dds_return_t r = dds_write(n->links[li].wr[p->kind], &w->u);
+        if (r < 0)
+            rc = tl_err_set(err, TL_ENET, "inject: %s", dds_strretcode(r));
     }
-    return 0;
+    pthread_mutex_unlock(&n->mu);
+    return rc;
 }
 
 /* ---- gap-fill -------------------------------------------------------------------- */
@@ -476,6 +542,44 @@ static void serve_gapfill(tl_node *n, tl__link *l, const trilink_GapFillRequest 
 
 /* ---- receiving ------------------------------------------------------------------ */
 
+/* Hand on what the batch journaled: to fusion (if releasable to us) and onwards. */
+static void act(tl_node *n, const tl__pending *a)
+{
+    if (a->mine && n->opts.on_product)
+        n->opts.on_product(n->opts.user, &a->p, n->links[a->link].peer);
+    fan_out(n, &a->p, a->link, a->src_ts);
+}
+
+static void batch_begin(tl_node *n)
+{
+    tl_err err;
+    if (!n->in_batch && tl_journal_begin(n->j, &err) == 0)
+        n->in_batch = 1;
+}
+
+/* Commit the batch, then act on its products (journal first, always). */
+static void batch_flush(tl_node *n)
+{
+    tl_err err;
+    if (!n->in_batch)
+        return;
+    n->in_batch = 0;
+    if (tl_journal_commit(n->j, &err)) {
+        /* Not journaled: do not act; forget them so gap-fill fetches them again. */
+        logf_(n, "%s (%d products not acknowledged; gap-fill will retry)", err.msg, n->n_pend);
+        for (int i = 0; i < n->n_pend; i++) {
+            int oi = tl_netconfig_nation(&n->cfg, n->pend[i].p.hdr.origin);
+            if (oi >= 0 && n->last_done[oi] >= n->pend[i].p.hdr.seq)
+                n->last_done[oi] = n->pend[i].p.hdr.prev_seq;
+        }
+        n->n_pend = 0;
+        return;
+    }
+    for (int i = 0; i < n->n_pend; i++)
+        act(n, &n->pend[i]);
+    n->n_pend = 0;
+}
+
 static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t ts, int64_t now)
 {
     tl__link *l = &n->links[li];
@@ -498,9 +602,19 @@ static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t t
     if (n->opts.verbose)
         logf_(n, "%s %s %s/%llu via %s", mine ? "accepted" : "transit", tl_product_kind_name(p->kind),
               p->hdr.origin, (unsigned long long)p->hdr.seq, l->peer);
-    if (mine && n->opts.on_product)
-        n->opts.on_product(n->opts.user, p, l->peer);
-    fan_out(n, p, li, ts);
+    tl__pending *a = &n->pend[n->n_pend++];
+    a->link = li;
+    a->mine = mine;
+    a->src_ts = ts;
+    a->p = *p;
+    if (!n->in_batch || n->n_pend == PEND_MAX) {
+        int was = n->in_batch;
+        if (!was)
+            batch_begin(n); /* nothing open: make the flush below a plain commit */
+        batch_flush(n);
+        if (was)
+            batch_begin(n);
+    }
 }
 
 /* Deliver held products that became in order. */
@@ -625,6 +739,9 @@ static void take_all(tl_node *n, int li, int slot, int64_t now)
         int cnt = dds_take(l->rd[slot], samples, infos, TAKE_BATCH, TAKE_BATCH);
         if (cnt <= 0)
             return;
+        int products = slot != TOPIC_HB && slot != TOPIC_GF;
+        if (products)
+            batch_begin(n);
         for (int i = 0; i < cnt; i++) {
             if (!infos[i].valid_data)
                 continue;
@@ -636,6 +753,8 @@ static void take_all(tl_node *n, int li, int slot, int64_t now)
                 on_product(n, li, (tl_product_kind)slot, samples[i], infos[i].source_timestamp, now);
         }
         dds_return_loan(l->rd[slot], samples, cnt);
+        if (products)
+            batch_flush(n);
         if (cnt < TAKE_BATCH)
             return;
     }
@@ -731,7 +850,9 @@ int tl_node_poll(tl_node *n, int timeout_ms)
     for (int iter = 0; iter < 100000; iter++) {
         int64_t now = tl_node_now_ns();
         if (now >= n->next_tick_ns) {
+            pthread_mutex_lock(&n->mu);
             tick(n, now);
+            pthread_mutex_unlock(&n->mu);
             n->next_tick_ns = now + (int64_t)(n->cfg.heartbeat_period_s * 1e9);
         }
         int64_t until = end < n->next_tick_ns ? end : n->next_tick_ns;
@@ -740,8 +861,11 @@ int tl_node_poll(tl_node *n, int timeout_ms)
             wait = 0;
         int nt = dds_waitset_wait(n->ws, trig, TL_LINKS_MAX * NSLOT, wait);
         now = tl_node_now_ns();
-        for (int i = 0; i < nt && i < TL_LINKS_MAX * NSLOT; i++)
+        for (int i = 0; i < nt && i < TL_LINKS_MAX * NSLOT; i++) {
+            pthread_mutex_lock(&n->mu);
             take_all(n, (int)(trig[i] / NSLOT), (int)(trig[i] % NSLOT), now);
+            pthread_mutex_unlock(&n->mu);
+        }
         if (now >= end)
             break;
     }
@@ -754,6 +878,9 @@ int tl_node_health(const tl_node *n, int i, tl_link_health *out)
 {
     if (i < 0 || i >= n->n_links)
         return TL_EINVAL;
+    tl_node *m = (tl_node *)n; /* the lock is not part of the node's logical state */
+    pthread_mutex_lock(&m->mu);
     *out = n->links[i].h;
+    pthread_mutex_unlock(&m->mu);
     return 0;
 }

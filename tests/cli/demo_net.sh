@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo_net.sh — a shortened `trilink demo` (JP, US and KR nodes with DDS Security and
-# the drill generator as child processes on loopback, domains 171-175) checked against
+# the drill generator as child processes on loopback; the demo takes five adjacent DDS
+# domains whose ports are free, 71-75 when they are) checked against
 # the simulation's truth through its summary: every launch is in every nation's
 # picture; sharing never makes a nation's first track later, and Japan sees the ICBM
 # earlier with sharing (Korean radars and the US IR satellite see it first); impacts
@@ -20,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 out="$tmp/out.txt"
-timeout -k 10 240 "$BIN" demo --speed 60 --duration 900 --state "$tmp/state" --domain-base 171 --no-cop \
+timeout -k 10 240 "$BIN" demo --speed 60 --duration 900 --state "$tmp/state" --no-cop \
     >"$out" 2>&1
 rc=$?
 fails=0

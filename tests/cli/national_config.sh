@@ -15,7 +15,7 @@ head_cfg() {
 nations: [JP, US]
 links:
   - name: us-jp
-    domain: 177
+    domain: 77
     ends:
       - {nation: US, address: 127.0.0.1, participant_index: 0}
       - {nation: JP, address: 127.0.0.1, participant_index: 1}
@@ -33,9 +33,9 @@ check() { # name, national entry line, expected message fragment
         fails=1
     fi
 }
-check reused '  - {nation: JP, domain: 177, address: 127.0.0.1}' 'already used by link'
-check unknown '  - {nation: XX, domain: 178, address: 127.0.0.1}' "unknown or repeated nation 'XX'"
-check mcast '  - {nation: JP, domain: 178, address: 239.255.0.1}' 'not a unicast'
+check reused '  - {nation: JP, domain: 77, address: 127.0.0.1}' 'already used by link'
+check unknown '  - {nation: XX, domain: 78, address: 127.0.0.1}' "unknown or repeated nation 'XX'"
+check mcast '  - {nation: JP, domain: 78, address: 239.255.0.1}' 'not a unicast'
 "$BIN" pki --help >/dev/null 2>&1
 # the shipped config parses (the node would start; --help-free check through pki check's loader)
 out=$("$BIN" pki check "$tmp/nopki" --nation JP --config config/network.yaml 2>&1)

@@ -30,7 +30,7 @@ write_config() {
 nations: [JP, US, KR]
 relays: [US]
 heartbeat_period_s: 1
-time_window_s: {past: 600, future: 5}
+time_window_s: {past: ${WINDOW_PAST:-600}, future: 5}
 links:
   - {name: us-jp, domain: $d1, ends: [{nation: US, address: $a1, participant_index: 0}, {nation: JP, address: $a2, participant_index: 1}]}
   - {name: us-kr, domain: $d2, ends: [{nation: US, address: $a3, participant_index: 0}, {nation: KR, address: $a4, participant_index: 1}]}
@@ -88,4 +88,25 @@ wait_ge() {
         sleep 0.2
     done
     return 1
+}
+
+# pick_domains : set D1, D2, D3 to three adjacent link domains (10..99) whose discovery
+# ports are free right now, so concurrent runs (other worktrees, ctest -j) do not collide.
+pick_domains() {
+    used=$(ss -Huln 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+    seed=$(( $$ + $(date +%N | sed 's/^0*//;s/^$/0/') ))
+    for i in $(seq 0 60); do
+        d=$(( 10 + ( (seed + i * 7) % 30 ) * 3 ))
+        clash=0
+        for dd in $d $((d + 1)) $((d + 2)); do
+            for idx in 0 1; do
+                p=$((7400 + 250 * dd + 10 + 2 * idx))
+                for q in $p $((p + 1)); do
+                    echo "$used" | grep -qx "$q" && clash=1
+                done
+            done
+        done
+        if [ $clash = 0 ]; then D1=$d; D2=$((d + 1)); D3=$((d + 2)); return 0; fi
+    done
+    D1=81; D2=82; D3=83
 }

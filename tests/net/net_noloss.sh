@@ -6,7 +6,8 @@
 #     killed (SIGKILL) and restarted; JP ends with all 2,000 exactly once, in order.
 . "$(dirname "$0")/lib.sh"
 C=$WORK/net.yaml
-write_config "$C" 156 157
+pick_domains
+write_config "$C" $D1 $D2
 "$TL_BIN" pki init "$WORK/pki" --config "$C" > /dev/null || fail "pki init"
 common="--config $C --pki $WORK/pki"
 Q="select count(*) from products where origin='KR' and status='accepted'"

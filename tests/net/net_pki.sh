@@ -5,7 +5,8 @@
 # writes private keys 0600.
 . "$(dirname "$0")/lib.sh"
 C=$WORK/net.yaml
-write_config "$C" 151 152
+pick_domains
+write_config "$C" $D1 $D2
 P=$WORK/pki
 "$TL_BIN" pki init "$P" --config "$C" > /dev/null || fail "pki init"
 for k in "$P/identity_ca.key" "$P/permissions_ca.key" "$P/JP/key.pem" "$P/US/key.pem" "$P/KR/key.pem"; do
@@ -45,7 +46,7 @@ sed -n '/^<?xml/,/^<\/dds>/p' "$WORK/permissions.p7s.save" > "$P/JP/permissions.
 grep -q "<grant" "$P/JP/permissions.p7s" || fail "could not extract the permissions XML"
 refuses "unsigned permissions" "$P/JP/permissions.p7s" "not an S/MIME signed document"
 # Tampered: the signed text edited (another domain granted).
-sed 's|<id>151</id>|<id>151</id><id>7</id>|' "$WORK/permissions.p7s.save" > "$P/JP/permissions.p7s"
+sed "s|<id>$D1</id>|<id>$D1</id><id>7</id>|" "$WORK/permissions.p7s.save" > "$P/JP/permissions.p7s"
 cmp -s "$P/JP/permissions.p7s" "$WORK/permissions.p7s.save" && fail "tampering did not change the file"
 refuses "tampered permissions" "$P/JP/permissions.p7s" "does not verify"
 # Another node's (validly signed) permissions: subject mismatch.

@@ -7,7 +7,8 @@
 #  * tampered permissions are refused by DDS as well as by the pre-check.
 . "$(dirname "$0")/lib.sh"
 C=$WORK/net.yaml
-write_config "$C" 153 154
+pick_domains
+write_config "$C" $D1 $D2
 "$TL_BIN" pki init "$WORK/pki" --config "$C" > /dev/null || fail "pki init"
 "$TL_BIN" pki init "$WORK/rogue" --config "$C" > /dev/null || fail "rogue pki init"
 common="--config $C --duration 25"
@@ -28,16 +29,16 @@ stop KR; stop JP; stop US
 # A JP-KR link added to the config after the PKI was made: JP has no grant for it.
 C2=$WORK/net2.yaml
 cp "$C" "$C2"
-sed -i 's|^policy:|  - {name: jp-kr, domain: 155, ends: [{nation: JP, address: 127.0.0.1, participant_index: 0}, {nation: KR, address: 127.0.0.1, participant_index: 1}]}\npolicy:|' "$C2"
-grep -q "domain: 155" "$C2" || fail "could not extend the config"
+sed -i "s|^policy:|  - {name: jp-kr, domain: $D3, ends: [{nation: JP, address: 127.0.0.1, participant_index: 0}, {nation: KR, address: 127.0.0.1, participant_index: 1}]}\\npolicy:|" "$C2"
+grep -q "domain: $D3" "$C2" || fail "could not extend the config"
 "$TL_BIN" node --config "$C2" --nation JP --pki "$WORK/pki" --state "$WORK/jp2" --duration 3 > /dev/null 2> "$WORK/nodomain.err"
-[ $? = 1 ] && grep -q "no grant for domain 155" "$WORK/nodomain.err" || fail "pre-check: $(cat "$WORK/nodomain.err")"
+[ $? = 1 ] && grep -q "no grant for domain $D3" "$WORK/nodomain.err" || fail "pre-check: $(cat "$WORK/nodomain.err")"
 pass "pre-check refuses a domain without grant: $(sed 's/.*refusing to start: //' "$WORK/nodomain.err")"
 "$TL_BIN" node --config "$C2" --nation JP --pki "$WORK/pki" --state "$WORK/jp3" --duration 3 --skip-pki-check > /dev/null 2> "$WORK/nodomain2.err"
-[ $? = 1 ] && grep -q "link jp-kr: domain 155: participant refused" "$WORK/nodomain2.err" || fail "DDS joined a domain without grant: $(tail -3 "$WORK/nodomain2.err")"
+[ $? = 1 ] && grep -q "link jp-kr: domain $D3: participant refused" "$WORK/nodomain2.err" || fail "DDS joined a domain without grant: $(tail -3 "$WORK/nodomain2.err")"
 pass "DDS access control refuses the participant on a domain without grant"
 
-sed 's|<id>153</id>|<id>153</id><id>155</id>|' "$WORK/pki/JP/permissions.p7s" > "$WORK/p.tmp" && cp "$WORK/p.tmp" "$WORK/pki/JP/permissions.p7s"
+sed "s|<id>$D1</id>|<id>$D1</id><id>$D3</id>|" "$WORK/pki/JP/permissions.p7s" > "$WORK/p.tmp" && cp "$WORK/p.tmp" "$WORK/pki/JP/permissions.p7s"
 "$TL_BIN" node --config "$C2" --nation JP --pki "$WORK/pki" --state "$WORK/jp4" --duration 3 --skip-pki-check > /dev/null 2> "$WORK/tamper.err"
 [ $? = 1 ] && grep -q "participant refused" "$WORK/tamper.err" || fail "DDS accepted tampered permissions: $(tail -3 "$WORK/tamper.err")"
 pass "DDS Security refuses tampered permissions at participant creation"

@@ -160,12 +160,46 @@ static void test_wire_round_trip(void **state)
     }
 }
 
+static void test_plot_round_trip(void **state)
+{
+    (void)state;
+    tl_plot p, back;
+    tl_product_hdr h, hb;
+    trilink_Plot w;
+    char path[TL_PATH_MAX][8];
+    memset(&p, 0, sizeof p);
+    memset(&h, 0, sizeof h);
+    p.t_ns = NOW;
+    p.plot_id = 77;
+    snprintf(p.sensor_id, sizeof p.sensor_id, "JP-FPS5-1");
+    snprintf(p.nation, sizeof p.nation, "JP");
+    p.kind = TL_PLOT_RADAR;
+    p.site.lat_rad = 0.6;
+    p.site.lon_rad = 2.3;
+    p.site.h_m = 50;
+    p.site_ecef[2] = 3.6e6;
+    p.nz = 4;
+    for (int i = 0; i < 4; i++) {
+        p.z[i] = 1.5 * (i + 1);
+        p.sigma[i] = 0.1 * (i + 1);
+    }
+    snprintf(h.origin, sizeof h.origin, "JP");
+    h.seq = 9;
+    h.path_len = 1;
+    snprintf(h.path[0], TL_NATION_LEN, "JP");
+    tl__plot_to_wire(&h, &p, &w, path);
+    tl__plot_from_wire(&w, &hb, &back);
+    assert_memory_equal(&back, &p, sizeof p);
+    assert_memory_equal(&hb, &h, sizeof h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_reason),
         cmocka_unit_test(test_spd_property),
         cmocka_unit_test(test_wire_round_trip),
+        cmocka_unit_test(test_plot_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,0 +1,398 @@
+/* bench_link.c — the link's speed, with DDS Security on, on loopback:
+ *  - relay latency: KR publishes 10,000 tracks (2 kHz); JP receives them through
+ *    the US relay; latency = JP receive time - KR publish time (one clock), which
+ *    includes the journal commit at every hop. p50/p99.
+ *  - relay throughput: KR publishes 20,000 tracks as fast as it can; products per
+ *    second arriving at JP through the relay.
+ *  - baseline in the same run: ddsperf ping-pong (round trip) and pub/sub
+ *    throughput between the JP and US identities with the same governance
+ *    (everything encrypted), sample size 600 B (about a track on the wire).
+ * Prints one JSON object per line. Three processes (fork): US relay, KR publisher,
+ * JP receiver (this process). Set TL_BENCH_QUICK=1 for a short smoke run, and
+ * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only).
+ * The relay run is done twice: nodes in the default poll-loop mode (link_relay_*)
+ * and in low_latency mode, products taken in DDS listeners (link_relay_lowlat_*). */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trilink/journal.h"
+#include "trilink/link.h"
+#include "trilink/netconfig.h"
+#include "trilink/pki.h"
+
+#define D_USJP 92
+#define D_USKR 93
+
+static int n_lat = 10000, n_thr = 20000, n_warm = 200;
+static int64_t *lat_ns;
+static int n_lat_got, n_thr_got, n_warm_got;
+static int64_t thr_first_ns, thr_last_ns;
+
+static void on_recv(void *user, const tl_product *p, const char *via)
+{
+    (void)user;
+    (void)via;
+    int64_t now = tl_node_now_ns();
+    char c = p->u.track.track_id[0];
+    if (c == 'L' && n_lat_got < n_lat) {
+        lat_ns[n_lat_got++] = now - p->hdr.origin_time_ns;
+        if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 2000000)
+            fprintf(stderr, "slow: %s seq %llu %.3f ms\n", p->u.track.track_id, (unsigned long long)p->hdr.seq,
+                    (double)(now - p->hdr.origin_time_ns) * 1e-6);
+    } else if (c == 'T') {
+        if (!n_thr_got)
+            thr_first_ns = now;
+        thr_last_ns = now;
+        n_thr_got++;
+    } else
+        n_warm_got++;
+}
+
+static void track(tl_product *p, char tag, int i, int64_t now)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = TL_PROD_TRACK;
+    snprintf(p->u.track.track_id, TL_ID_LEN, "%c%d", tag, i);
+    p->u.track.est.t_ns = now;
+    for (int a = 0; a < 6; a++) {
+        p->u.track.est.x[a] = 1e6 + a;
+        p->u.track.est.P[a][a] = 100;
+    }
+    p->u.track.phase = 1;
+    p->u.track.quality = 0.5;
+    p->u.track.n_sensors = 2;
+    snprintf(p->u.track.sensors[0], TL_ID_LEN, "KR-R1");
+    snprintf(p->u.track.sensors[1], TL_ID_LEN, "KR-R2");
+}
+
+static volatile sig_atomic_t child_stop;
+static void on_term(int s) { child_stop = s; }
+
+static int low_latency; /* mode of the current run */
+
+static tl_node *make_node(const tl_netconfig *cfg, const char *dir, const char *nation, tl_node_product_fn fn)
+{
+    char state[600], pki[600];
+    snprintf(state, sizeof state, "%s/%s%d", dir, nation, low_latency);
+    snprintf(pki, sizeof pki, "%s/pki", dir);
+    tl_node_opts o = {state, getenv("TL_BENCH_INSECURE") ? NULL : pki, fn, NULL, 0, 0, low_latency};
+    tl_node *n = NULL;
+    tl_err err;
+    if (tl_node_create(cfg, nation, &o, &n, &err)) {
+        fprintf(stderr, "bench_link: %s: %s\n", nation, err.msg);
+        _exit(1);
+    }
+    return n;
+}
+
+static void wait_up(tl_node *n, int max_s)
+{
+    for (int i = 0; i < max_s * 10; i++) {
+        tl_link_health h;
+        tl_node_poll(n, 100);
+        int up = 1;
+        for (int k = 0; k < tl_node_link_count(n); k++)
+            up &= tl_node_health(n, k, &h) == 0 && h.up;
+        if (up)
+            return;
+    }
+}
+
+static void run_us(const tl_netconfig *cfg, const char *dir)
+{
+    tl_node *n = make_node(cfg, dir, "US", NULL);
+    for (int i = 0; i < 3000 && !child_stop; i++)
+        tl_node_poll(n, 100);
+    tl_node_destroy(n);
+    _exit(0);
+}
+
+static void run_kr(const tl_netconfig *cfg, const char *dir)
+{
+    tl_node *n = make_node(cfg, dir, "KR", NULL);
+    tl_product p;
+    tl_err err;
+    wait_up(n, 20);
+    tl_node_poll(n, 3000); /* let US's JP side come up too */
+    for (int i = 0; i < n_warm; i++) {
+        track(&p, 'W', i, tl_node_now_ns());
+        tl_node_publish(n, &p, tl_node_now_ns(), &err);
+        tl_node_poll(n, 1);
+    }
+    tl_node_poll(n, 1000);
+    int64_t next = tl_node_now_ns();
+    for (int i = 0; i < n_lat && !child_stop; i++) {
+        tl_node_poll(n, 0);
+        struct timespec ts = {(time_t)(next / 1000000000), (long)(next % 1000000000)};
+        clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL); /* no spinning: 2 cores, 3 nodes */
+        int64_t now = tl_node_now_ns();
+        track(&p, 'L', i, now);
+        tl_node_publish(n, &p, now, &err);
+        next += 500000; /* 2 kHz */
+    }
+    tl_node_poll(n, 2000);
+    for (int i = 0; i < n_thr && !child_stop; i++) {
+        int64_t now = tl_node_now_ns();
+        track(&p, 'T', i, now);
+        tl_node_publish(n, &p, now, &err);
+        if (i % 64 == 0)
+            tl_node_poll(n, 0);
+    }
+    for (int i = 0; i < 600 && !child_stop; i++)
+        tl_node_poll(n, 100); /* serve gap-fill until told to stop */
+    tl_node_destroy(n);
+    _exit(0);
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void secure_xml(const char *dir, const char *nation, const char *out)
+{
+    tl_pki_files f;
+    char pki[600];
+    snprintf(pki, sizeof pki, "%s/pki", dir);
+    tl_pki_files_for(pki, nation, &f);
+    FILE *x = fopen(out, "w");
+    if (!x)
+        return;
+    fprintf(x,
+            "<CycloneDDS><Domain Id=\"any\"><General><Interfaces><NetworkInterface address=\"127.0.0.1\"/>"
+            "</Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery>"
+            "<ParticipantIndex>auto</ParticipantIndex><MaxAutoParticipantIndex>4</MaxAutoParticipantIndex>"
+            "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery><Security>"
+            "<Authentication><Library path=\"dds_security_auth\" initFunction=\"init_authentication\" "
+            "finalizeFunction=\"finalize_authentication\"/><IdentityCA>file:%s</IdentityCA>"
+            "<IdentityCertificate>file:%s</IdentityCertificate><PrivateKey>file:%s</PrivateKey></Authentication>"
+            "<AccessControl><Library path=\"dds_security_ac\" initFunction=\"init_access_control\" "
+            "finalizeFunction=\"finalize_access_control\"/><PermissionsCA>file:%s</PermissionsCA>"
+            "<Governance>file:%s</Governance><Permissions>file:%s</Permissions></AccessControl>"
+            "<Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" "
+            "finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security></Domain></CycloneDDS>",
+            f.identity_ca, f.cert, f.key, f.permissions_ca, f.governance, f.permissions);
+    fclose(x);
+}
+
+/* Run ddsperf with a config; stdout to out_path. Returns the pid. */
+static pid_t ddsperf(const char *xml, const char *out_path, char *const args[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char uri[700];
+        snprintf(uri, sizeof uri, "file://%s", xml);
+        setenv("CYCLONEDDS_URI", uri, 1);
+        FILE *o = freopen(out_path, "w", stdout);
+        (void)o;
+        FILE *e = freopen("/dev/null", "w", stderr);
+        (void)e;
+        execvp("ddsperf", args);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Median over per-second lines of the value following `key` (skipping the first line). */
+static double median_field(const char *path, const char *must, const char *key, int *n_out)
+{
+    FILE *f = fopen(path, "r");
+    double v[4096];
+    int n = 0, seen = 0;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f) && n < 4096) {
+        const char *k = strstr(line, key);
+        if (!strstr(line, must) || !k)
+            continue;
+        if (seen++ == 0)
+            continue;
+        v[n++] = strtod(k + strlen(key), NULL);
+    }
+    if (f)
+        fclose(f);
+    *n_out = n;
+    if (!n)
+        return NAN;
+    qsort(v, (size_t)n, sizeof v[0], cmpd);
+    return v[n / 2];
+}
+
+static void json(const char *name, const char *unit, double v)
+{
+    if (isfinite(v))
+        printf("{\"name\": \"%s\", \"unit\": \"%s\", \"value\": %.6g}\n", name, unit, v);
+    else
+        printf("{\"name\": \"%s\", \"unit\": \"%s\", \"value\": null}\n", name, unit);
+    fflush(stdout);
+}
+
+/* One relay run (US and KR forked, JP here) in the current mode. */
+static void relay_run(const tl_netconfig *cfg_, const char *dir, double *p50, double *p99, double *thr)
+{
+    const tl_netconfig cfg = *cfg_;
+    signal(SIGTERM, on_term);
+    pid_t us = fork();
+    if (us == 0)
+        run_us(&cfg, dir);
+    pid_t kr = fork();
+    if (kr == 0)
+        run_kr(&cfg, dir);
+    n_lat_got = n_thr_got = n_warm_got = 0;
+    thr_first_ns = thr_last_ns = 0;
+    tl_node *jp = make_node(&cfg, dir, "JP", on_recv);
+    int64_t t_end = tl_node_now_ns() + 240LL * 1000000000;
+    while ((n_lat_got < n_lat || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
+        tl_node_poll(jp, 100);
+    tl_link_health h;
+    tl_node_health(jp, 0, &h);
+    tl_node_destroy(jp);
+    kill(kr, SIGTERM);
+    kill(us, SIGTERM);
+    waitpid(kr, NULL, 0);
+    waitpid(us, NULL, 0);
+    fprintf(stderr, "bench_link: JP link: in %llu, gap-fill requests %llu, duplicates %llu\n",
+            (unsigned long long)h.samples_in, (unsigned long long)h.gapfill_requests,
+            (unsigned long long)h.dups_dropped);
+    fprintf(stderr, "bench_link: JP got %d/%d latency, %d/%d throughput samples (warm-up %d)\n", n_lat_got, n_lat,
+            n_thr_got, n_thr, n_warm_got);
+
+    *p50 = *p99 = *thr = NAN;
+    if (n_lat_got > 0) {
+        qsort(lat_ns, (size_t)n_lat_got, sizeof *lat_ns, cmp64);
+        *p50 = (double)lat_ns[n_lat_got / 2] * 1e-3;
+        *p99 = (double)lat_ns[(int)(0.99 * (n_lat_got - 1))] * 1e-3;
+    }
+    if (n_thr_got > 1 && thr_last_ns > thr_first_ns)
+        *thr = (double)(n_thr_got - 1) / ((double)(thr_last_ns - thr_first_ns) * 1e-9);
+}
+
+int main(void)
+{
+    if (getenv("TL_BENCH_QUICK")) {
+        n_lat = 1000;
+        n_thr = 2000;
+    }
+    char dir[] = "/tmp/tlbenchXXXXXX", path[600];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(path, sizeof path, "%s/net.yaml", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return 1;
+    fprintf(f,
+            "nations: [JP, US, KR]\nrelays: [US]\ntime_window_s: {past: 600, future: 5}\nlinks:\n"
+            "  - {name: us-jp, domain: %d, ends: [{nation: US, address: 127.0.0.1, participant_index: 0},"
+            " {nation: JP, address: 127.0.0.1, participant_index: 1}]}\n"
+            "  - {name: us-kr, domain: %d, ends: [{nation: US, address: 127.0.0.1, participant_index: 0},"
+            " {nation: KR, address: 127.0.0.1, participant_index: 1}]}\n"
+            "policy:\n  - {origin: KR, products: [all], to: [US, JP]}\n",
+            D_USJP, D_USKR);
+    fclose(f);
+    tl_netconfig cfg;
+    tl_err err;
+    if (tl_netconfig_load(path, &cfg, &err)) {
+        fprintf(stderr, "bench_link: %s\n", err.msg);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/pki", dir);
+    tl_pki_opts po = {path, &cfg, NULL, 2};
+    if (tl_pki_init(&po, &err)) {
+        fprintf(stderr, "bench_link: %s\n", err.msg);
+        return 1;
+    }
+    /* The journal alone: one product appended and committed per call. */
+    {
+        char jdir[700];
+        snprintf(jdir, sizeof jdir, "%s/jbench", dir);
+        tl_journal *j;
+        if (tl_journal_open(jdir, &j, &err) == 0) {
+            int nj = getenv("TL_BENCH_QUICK") ? 2000 : 10000;
+            int64_t *t = calloc((size_t)nj, sizeof *t);
+            tl_product p;
+            for (int i = 0; i < nj && t; i++) {
+                track(&p, 'J', i, tl_node_now_ns());
+                snprintf(p.hdr.origin, sizeof p.hdr.origin, "KR");
+                p.hdr.seq = (uint64_t)i + 1;
+                int64_t t0 = tl_node_now_ns();
+                tl_journal_append(j, &p, TL_J_ACCEPTED, "US", t0, &err);
+                t[i] = tl_node_now_ns() - t0;
+            }
+            tl_journal_close(j);
+            if (t) {
+                qsort(t, (size_t)nj, sizeof *t, cmp64);
+                json("journal_append_p50", "us", (double)t[nj / 2] * 1e-3);
+                json("journal_append_p99", "us", (double)t[(int)(0.99 * (nj - 1))] * 1e-3);
+            }
+            free(t);
+        }
+    }
+    signal(SIGTERM, on_term);
+    lat_ns = calloc((size_t)n_lat, sizeof *lat_ns);
+    double p50, p99, thr, lp50, lp99, lthr;
+    low_latency = 0;
+    relay_run(&cfg, dir, &p50, &p99, &thr);
+    low_latency = 1;
+    relay_run(&cfg, dir, &lp50, &lp99, &lthr);
+
+    /* Baseline: ddsperf with the same governance, JP and US identities, 600-byte samples. */
+    char xj[700], xu[700], o1[700], o2[700], dom[16];
+    snprintf(xj, sizeof xj, "%s/ddsperf_jp.xml", dir);
+    snprintf(xu, sizeof xu, "%s/ddsperf_us.xml", dir);
+    secure_xml(dir, "JP", xj);
+    secure_xml(dir, "US", xu);
+    snprintf(dom, sizeof dom, "%d", D_USJP);
+    snprintf(o1, sizeof o1, "%s/ping.txt", dir);
+    snprintf(o2, sizeof o2, "%s/pong.txt", dir);
+    const char *dur = getenv("TL_BENCH_QUICK") ? "6" : "12";
+    char *pong_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "pong", NULL};
+    char *ping_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "ping", "size", "600", NULL};
+    pid_t a = ddsperf(xu, o2, pong_args), b = ddsperf(xj, o1, ping_args);
+    waitpid(b, NULL, 0);
+    waitpid(a, NULL, 0);
+    int nl = 0, nl2 = 0, nl3 = 0;
+    double dp50 = median_field(o1, "size 600", " 50% ", &nl);
+    double dp99 = median_field(o1, "size 600", " 99% ", &nl2);
+    snprintf(o1, sizeof o1, "%s/sub.txt", dir);
+    snprintf(o2, sizeof o2, "%s/pub.txt", dir);
+    char *sub_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "sub", NULL};
+    char *pub_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "pub", "size", "600", NULL};
+    a = ddsperf(xj, o1, sub_args);
+    b = ddsperf(xu, o2, pub_args);
+    waitpid(b, NULL, 0);
+    waitpid(a, NULL, 0);
+    double dthr = median_field(o1, "size 600", " rate ", &nl3) * 1e3;
+    fprintf(stderr, "bench_link: ddsperf lines: ping %d, sub %d\n", nl, nl3);
+
+    json("link_relay_latency_p50", "us", p50);
+    json("link_relay_latency_p99", "us", p99);
+    json("link_relay_samples", "count", n_lat_got);
+    json("link_relay_throughput", "products/s", thr);
+    json("ddsperf_secure_rtt_p50", "us", dp50);
+    json("ddsperf_secure_rtt_p99", "us", dp99);
+    json("ddsperf_secure_throughput", "samples/s", dthr);
+    json("link_relay_p99_over_ddsperf_rtt_p99", "ratio", p99 / dp99);
+    json("link_relay_throughput_over_ddsperf", "ratio", thr / dthr);
+    json("link_relay_lowlat_latency_p50", "us", lp50);
+    json("link_relay_lowlat_latency_p99", "us", lp99);
+    json("link_relay_lowlat_throughput", "products/s", lthr);
+    json("link_relay_lowlat_p99_over_ddsperf_rtt_p99", "ratio", lp99 / dp99);
+    json("link_relay_lowlat_throughput_over_ddsperf", "ratio", lthr / dthr);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    if (system(path) != 0)
+        fprintf(stderr, "bench_link: could not remove %s\n", dir);
+    return 0;
+}
