@@ -48,6 +48,11 @@ typedef struct tl_motion {
     tl_dyn_model dyn;
     double q_acc;       /**< m^2/s^3 */
     double max_step_s;  /**< longest single RK4 step (> 0) */
+    /** Relative 1-sigma uncertainty of the drag deceleration (the unknown true
+     *  ballistic coefficient against dyn.beta_kg_m2): adds a white acceleration of
+     *  PSD (q_drag_rel |a_drag|)^2 * |dt| per step, |a_drag| the larger of the
+     *  nominal drag at the step's start and end. 0: off. Only with drag enabled. */
+    double q_drag_rel;
 } tl_motion;
 
 /** Defaults: WGS-84, J2 + rotation, no drag (beta 0), q_acc 1e-4, step 10 s. */
@@ -55,6 +60,12 @@ void tl_motion_default(tl_motion *mm);
 
 /** Discrete process noise of the white-noise-acceleration model over dt_s. */
 void tl_motion_q(const tl_motion *mm, double dt_s, double Q[6][6]);
+
+/** Process noise of a step from x0 to x1 (states at the step's start and end):
+ *  tl_motion_q plus the drag term of q_drag_rel. dyn is the force model used for
+ *  the step (drag may have been switched off for it). */
+void tl_motion_q_step(const tl_motion *mm, const tl_dyn_model *dyn, const double x0[6],
+                      const double x1[6], double dt_s, double Q[6][6]);
 
 /* ------------------------------------------------------- measurement models ---- */
 

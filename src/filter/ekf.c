@@ -29,6 +29,7 @@ void tl_motion_default(tl_motion *mm)
     mm->dyn.flags &= ~(unsigned)TL_DYN_DRAG;
     mm->q_acc = 1e-4;
     mm->max_step_s = 10.0;
+    mm->q_drag_rel = 0.0;
 }
 
 void tl_motion_q(const tl_motion *mm, double dt, double Q[6][6])
@@ -40,6 +41,49 @@ void tl_motion_q(const tl_motion *mm, double dt, double Q[6][6])
         Q[i][i + 3] = Q[i + 3][i] = q * a * a / 2.0 * (dt < 0 ? -1.0 : 1.0);
         Q[i + 3][i + 3] = q * a;
     }
+}
+
+/* Nominal drag deceleration magnitude at x (m/s^2), 0 above the atmosphere. */
+static double drag_acc(const tl_dyn_model *dyn, const double x[6])
+{
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    if (r - TL_WGS84_A > 1.2e6)
+        return 0.0;
+    tl_geodetic g;
+    tl_ecef_to_geodetic(x, &g);
+    double rho = tl_atmo_density(g.h_m);
+    if (!(rho > 0.0))
+        return 0.0;
+    double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+    return 0.5 * rho * v2 / dyn->beta_kg_m2;
+}
+
+void tl_motion_q_step(const tl_motion *mm, const tl_dyn_model *dyn, const double x0[6],
+                      const double x1[6], double dt, double Q[6][6])
+{
+    tl_motion_q(mm, dt, Q);
+    if (!(mm->q_drag_rel > 0.0) || !(dyn->flags & TL_DYN_DRAG) || !(dyn->beta_kg_m2 > 0.0))
+        return;
+    double a0 = drag_acc(dyn, x0), a1 = drag_acc(dyn, x1);
+    double sa = mm->q_drag_rel * (a0 > a1 ? a0 : a1);
+    if (!(sa > 0.0))
+        return;
+    /* a random acceleration of 1-sigma sa over the step as white noise of PSD
+     * sa^2 |dt|: velocity variance (sa dt)^2, as for a constant unknown bias */
+    double a = fabs(dt), q = sa * sa * a;
+    for (int i = 0; i < 3; i++) {
+        Q[i][i] += q * a * a * a / 3.0;
+        Q[i][i + 3] += q * a * a / 2.0 * (dt < 0 ? -1.0 : 1.0);
+        Q[i + 3][i] = Q[i][i + 3];
+        Q[i + 3][i + 3] += q * a;
+    }
+}
+
+double tl__motion_step(const tl_motion *mm, const tl_dyn_model *dyn)
+{
+    if ((dyn->flags & TL_DYN_DRAG) && dyn->beta_kg_m2 > 0.0 && mm->max_step_s > 1.0)
+        return 1.0;
+    return mm->max_step_s;
 }
 
 void tl__motion_dyn(const tl_motion *mm, const double x[6], double dt_s, tl_dyn_model *out)
@@ -66,8 +110,8 @@ static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
     memcpy(x, s->x, sizeof x);
     tl_dyn_model dyn;
     tl__motion_dyn(mm, s->x, dt, &dyn);
-    tl_dyn_propagate_stm(&dyn, x, dt, mm->max_step_s, F);
-    tl_motion_q(mm, dt, Q);
+    tl_dyn_propagate_stm(&dyn, x, dt, tl__motion_step(mm, &dyn), F);
+    tl_motion_q_step(mm, &dyn, s->x, x, dt, Q);
     for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)
             FP[i][j] = DOT6(F[i], s->P[j]);

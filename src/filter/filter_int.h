@@ -23,6 +23,9 @@ struct tl_dyn_model;
  *  target cannot get below 150 km within the step (saves the atmosphere calls). */
 void tl__motion_dyn(const struct tl_motion *mm, const double x[6], double dt_s,
                     struct tl_dyn_model *out);
+/** Longest integration step for a step under dyn: the model's max_step_s, at
+ *  most 1 s while drag is on (the atmosphere's scale height is ~7 km). */
+double tl__motion_step(const struct tl_motion *mm, const struct tl_dyn_model *dyn);
 struct tl_meas;
 /** x += K nu; P = (I-KH) P (I-KH)^T + K R K^T (R full nz x nz); PD check.
  *  TL_ENOTPD leaves s unchanged. */

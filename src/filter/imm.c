@@ -26,12 +26,16 @@ void tl_imm_config_default(tl_imm_config *c)
     tl_motion_default(&c->motion[TL_IMM_BALLISTIC]);
     tl_motion_default(&c->motion[TL_IMM_THRUST]);
     c->motion[TL_IMM_BALLISTIC].q_acc = 1e-4;
+    c->motion[TL_IMM_BALLISTIC].dyn.flags |= TL_DYN_DRAG;
+    c->motion[TL_IMM_BALLISTIC].dyn.beta_kg_m2 = 6000.0;
+    c->motion[TL_IMM_BALLISTIC].q_drag_rel = 0.25;
     c->motion[TL_IMM_THRUST].q_acc = 2500.0; /* ~50 m/s^2 of unmodelled thrust (ICBM upper stages) */
     c->motion[TL_IMM_THRUST].max_step_s = 2.0;
     tl_motion_default(&c->motion[TL_IMM_REENTRY]);
     c->motion[TL_IMM_REENTRY].dyn.flags |= TL_DYN_DRAG;
     c->motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 6000.0;
-    c->motion[TL_IMM_REENTRY].q_acc = 400.0;
+    c->motion[TL_IMM_REENTRY].q_acc = 1.0;
+    c->motion[TL_IMM_REENTRY].q_drag_rel = 0.7;
     c->motion[TL_IMM_REENTRY].max_step_s = 1.0;
     c->mean_sojourn_s[TL_IMM_BALLISTIC] = 300.0;
     c->mean_sojourn_s[TL_IMM_THRUST] = 30.0;

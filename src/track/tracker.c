@@ -52,6 +52,11 @@ typedef struct cand {
     int sensor;
 } cand;
 
+#define BOOST_BALLISTIC_SOJOURN_S 20.0
+/* two-point initiator: 1-sigma unknown acceleration between the plots (a SRBM
+ * reaches ~100 m/s^2 of thrust at burnout, an ICBM upper stage more) */
+#define INIT_ACC_MPS2 50.0
+
 typedef struct cue {
     int64_t t;
     double origin[3], u[3];
@@ -59,6 +64,11 @@ typedef struct cue {
 
 struct tl_tracker {
     tl_tracker_config cfg;
+    /* the IMM while a track can still be in boost: the same models, a short
+     * ballistic sojourn (thrust phases follow each other, staging makes brief
+     * ballistic gaps), so the THRUST mode keeps weight until the track has been
+     * seen ballistic above 100 km */
+    tl_imm_config imm_boost;
     double gate[5];
     tl_track_cb cb;
     void *cb_ctx;
@@ -227,6 +237,9 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     if (!t)
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory");
     t->cfg = *c;
+    t->imm_boost = c->imm;
+    if (t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] > BOOST_BALLISTIC_SOJOURN_S)
+        t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] = BOOST_BALLISTIC_SOJOURN_S;
     for (int k = 1; k <= 4; k++)
         t->gate[k] = chi2_quantile(c->gate_p, k);
     size_t T = c->max_tracks, S = c->max_scan, B = c->max_buffered;
@@ -487,7 +500,7 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
             s.x[a] = pos[a];
             s.x[3 + a] = (pos[a] - c.pos[a]) / dt + 0.5 * g[a] * dt;
         }
-        double vq = 30.0 * 30.0 + pow(0.5 * 10.0 * dt, 2); /* unknown accel over the gap */
+        double vq = 30.0 * 30.0 + pow(0.5 * INIT_ACC_MPS2 * dt, 2); /* unknown thrust over the gap */
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) {
                 s.P[a][b] = Pp[a][b];
@@ -503,8 +516,8 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         if (!k)
             return;
         k->sensor_mask |= 1ull << c_sensor;
-        k->hist = 3;
-        k->n_opp = 2;
+        k->hist = 1; /* the pair is one hit: two more plots must follow it (a pair of */
+        k->n_opp = 1; /* plots of two missiles rarely survives that) */
         k->n_updates = 2;
         k->t_first = c.t;
         k->phase = TL_PHASE_MIDCOURSE;
@@ -797,7 +810,8 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             if (h < 150e3)
                 active |= 1u << TL_IMM_REENTRY;
         }
-        if (tl_imm_predict_active(&t->cfg.imm, &k->imm, now, active) != TL_OK)
+        if (tl_imm_predict_active(k->thrust_off ? &t->cfg.imm : &t->imm_boost, &k->imm, now,
+                                  active) != TL_OK)
             continue;
         k->touched = 1;
         tl_imm_combine(&k->imm, &c);
@@ -850,24 +864,28 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->phase = (uint8_t)tl_track_phase(c.x, 1.0 - mu_b, k->was_midcourse);
         /* latch "has coasted": ballistic and above the atmosphere, so that a
          * re-entry or a manoeuvre later is never mistaken for boost */
-        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->thrust_off) {
+        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->was_midcourse) {
             tl_geodetic g;
             tl_ecef_to_geodetic(c.x, &g);
-            if (g.h_m > 100e3) {
+            if (g.h_m > 100e3)
                 k->was_midcourse = 1;
-                if (mu_b > 0.9) {
-                    if (!k->t_ballistic)
-                        k->t_ballistic = now;
-                    else if (tl__dt_s(now, k->t_ballistic) > 30.0)
-                        k->thrust_off = 1;
-                } else {
-                    k->t_ballistic = 0;
-                }
-            } else {
-                k->t_ballistic = 0;
+        }
+        /* THRUST off once the track has been unpowered (ballistic or drag-only
+         * modes holding > 0.9) for 30 s above 20 km: SRBMs burn out at 25-40 km
+         * and never leave the atmosphere */
+        if (!k->thrust_off) {
+            int coasting = 1.0 - k->imm.mu[TL_IMM_THRUST] > 0.9;
+            if (coasting) {
+                tl_geodetic g;
+                tl_ecef_to_geodetic(c.x, &g);
+                coasting = g.h_m > 20e3;
             }
-        } else if (!k->thrust_off) {
-            k->t_ballistic = 0;
+            if (!coasting)
+                k->t_ballistic = 0;
+            else if (!k->t_ballistic)
+                k->t_ballistic = now;
+            else if (tl__dt_s(now, k->t_ballistic) > 30.0)
+                k->thrust_off = 1;
         }
     }
 

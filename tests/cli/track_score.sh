@@ -50,13 +50,17 @@ grep -q ',KR,\|US-TPY2' "$tmp/default/tracks_JP.csv" && fail "partner data in JP
     >"$tmp/score.txt" || fail "score text"
 grep -q '^M1 ' "$tmp/score.txt" || fail "score text lists objects"
 
-# --- salvo.yaml: Japan's tracker, one confirmed track per missile, no swaps
+# --- salvo.yaml: Japan's and Korea's trackers, one confirmed track per missile,
+# no swaps; the US figure is reported (not yet at the bar: docs/tracker.md)
 run_drill salvo
-track_and_score salvo JP
-j="$tmp/salvo/score_JP.json"
-[ "$(json_num "$j" swaps)" = 0 ] || fail "salvo JP: swaps"
-[ "$(grep -c '"n_tracks": 1,' "$j")" = 6 ] || fail "salvo JP: not one track per missile"
-for n in KR US; do # reported, not yet held to the bar (see docs/tracker.md)
+for n in JP KR; do
+    track_and_score salvo $n
+    j="$tmp/salvo/score_$n.json"
+    [ "$(json_num "$j" swaps)" = 0 ] || fail "salvo $n: swaps $(json_num "$j" swaps)"
+    [ "$(grep -c '"n_tracks": 1,' "$j")" = 6 ] || fail "salvo $n: not one track per missile"
+    echo "salvo $n: 0 swaps, one track per missile"
+done
+for n in US; do
     track_and_score salvo $n
     echo "salvo $n: swaps $(json_num "$tmp/salvo/score_$n.json" swaps)," \
         "objects with one track: $(grep -c '"n_tracks": 1,' "$tmp/salvo/score_$n.json") of 6"
@@ -65,8 +69,12 @@ done
 # --- dense.yaml (200 objects, clutter): runs to completion
 run_drill dense
 track_and_score dense JP
+nf=$(json_num "$tmp/dense/score_JP.json" false_tracks)
 echo "dense JP: $(grep -o '"n_objects": [0-9]*, "n_tracks": [0-9]*' "$tmp/dense/score_JP.json")," \
-    "$(json_num "$tmp/dense/score_JP.json" false_tracks) never near an object"
+    "$nf never near an object"
+# bounded false tracks: measured 370 of ~1,190 (was 586 of 1,526 before the
+# one-hit pair start); the bound leaves room for sampling, not for a regression
+[ "$nf" -le 450 ] || fail "dense JP: $nf false tracks (bound 450)"
 
 # --- bad input
 "$BIN" track 2>/dev/null && fail "track without --plots accepted"
