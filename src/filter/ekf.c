@@ -30,6 +30,57 @@ void tl_motion_default(tl_motion *mm)
     mm->q_acc = 1e-4;
     mm->max_step_s = 10.0;
     mm->q_drag_rel = 0.0;
+    mm->thrust_acc_mps2 = 0.0;
+    mm->thrust_ve_mps = 0.0;
+}
+
+void tl__thrust_dir(const double x[6], double u[3])
+{
+    double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    const double *d = x + 3;
+    if (!(v > 100.0)) {
+        d = x;
+        v = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    }
+    for (int i = 0; i < 3; i++)
+        u[i] = d[i] / v;
+}
+
+/* k dt bound: the burn may not run out of mass inside one step (a grows 10x) */
+#define THRUST_KDT_MAX 0.9
+
+double tl_thrust_acc_after(double a0, double ve, double dt)
+{
+    if (!(ve > 0.0) || !(a0 > 0.0))
+        return a0;
+    double kdt = a0 * fabs(dt) / ve;
+    if (kdt > THRUST_KDT_MAX)
+        kdt = THRUST_KDT_MAX;
+    return dt >= 0.0 ? a0 / (1.0 - kdt) : a0 / (1.0 + kdt);
+}
+
+void tl__apply_thrust(const tl_motion *mm, const double x0[6], double x[6], double dt)
+{
+    double a = mm->thrust_acc_mps2, ve = mm->thrust_ve_mps;
+    if (!(a > 0.0))
+        return;
+    double u[3], dv, dp;
+    tl__thrust_dir(x0, u);
+    double kdt = ve > 0.0 ? a * fabs(dt) / ve : 0.0;
+    if (kdt > 1e-6 && dt > 0.0) {
+        if (kdt > THRUST_KDT_MAX)
+            kdt = THRUST_KDT_MAX;
+        double l = log(1.0 - kdt);
+        dv = -ve * l;                                 /* rocket equation */
+        dp = ve * dt * ((1.0 - kdt) * l + kdt) / kdt; /* its integral over the step */
+    } else {
+        dv = a * dt;
+        dp = 0.5 * a * dt * dt;
+    }
+    for (int i = 0; i < 3; i++) {
+        x[i] += dp * u[i];
+        x[3 + i] += dv * u[i];
+    }
 }
 
 void tl_motion_q(const tl_motion *mm, double dt, double Q[6][6])
@@ -111,6 +162,7 @@ static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
     tl_dyn_model dyn;
     tl__motion_dyn(mm, s->x, dt, &dyn);
     tl_dyn_propagate_stm(&dyn, x, dt, tl__motion_step(mm, &dyn), F);
+    tl__apply_thrust(mm, s->x, x, dt);
     tl_motion_q_step(mm, &dyn, s->x, x, dt, Q);
     for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)

@@ -26,6 +26,11 @@ void tl__motion_dyn(const struct tl_motion *mm, const double x[6], double dt_s,
 /** Longest integration step for a step under dyn: the model's max_step_s, at
  *  most 1 s while drag is on (the atmosphere's scale height is ~7 km). */
 double tl__motion_step(const struct tl_motion *mm, const struct tl_dyn_model *dyn);
+/** Unit thrust direction at x: along the velocity, radial while slower than 100 m/s. */
+void tl__thrust_dir(const double x[6], double u[3]);
+/** Add the motion model's thrust acceleration (held along x0's thrust direction)
+ *  over dt to the propagated state x (first order in the direction change). */
+void tl__apply_thrust(const struct tl_motion *mm, const double x0[6], double x[6], double dt);
 struct tl_meas;
 /** x += K nu; P = (I-KH) P (I-KH)^T + K R K^T (R full nz x nz); PD check.
  *  TL_ENOTPD leaves s unchanged. */

@@ -49,8 +49,12 @@ static int ukf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
         return rc;
     tl_dyn_model dyn;
     tl__motion_dyn(mm, s->x, dt, &dyn);
-    for (int k = 0; k < NS; k++)
+    for (int k = 0; k < NS; k++) {
+        double x0[NX];
+        memcpy(x0, X[k], sizeof x0);
         tl_dyn_propagate(&dyn, X[k], dt, tl__motion_step(mm, &dyn));
+        tl__apply_thrust(mm, x0, X[k], dt);
+    }
     double x[NX] = {0}, P[NX][NX];
     for (int k = 1; k < NS; k++)
         for (int i = 0; i < NX; i++)

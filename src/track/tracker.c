@@ -42,6 +42,13 @@ typedef struct trk {
     uint8_t was_midcourse, ir_cued, phase, touched;
     uint8_t thrust_off;      /* ballistic for a sustained time: boost is over */
     int64_t t_ballistic;     /* since when the ballistic mode dominates (0: not) */
+    /* thrust input estimate (input estimation, Bogler 1987): the THRUST mode
+     * predicts with a_thrust along the velocity; a_thrust follows the
+     * along-track specific force seen between updates of that mode */
+    double a_thrust;
+    double a_var;            /* mean square of (observed - predicted) thrust */
+    double v_thr[3];         /* THRUST-mode velocity after the last update */
+    int64_t t_thr;           /* its time (0: none yet) */
     int32_t next_free;
 } trk;
 
@@ -53,6 +60,15 @@ typedef struct cand {
 } cand;
 
 #define BOOST_BALLISTIC_SOJOURN_S 20.0
+#define BOOST_THRUST_SOJOURN_S 90.0 /* burns last 75-250 s */
+/* thrust input estimate: smoothing time constant and bounds */
+#define THRUST_TAU_S 8.0
+#define THRUST_MAX_MPS2 150.0
+#define THRUST_OFF_MPS2 8.0
+#define THRUST_Q_BASE 10.0 /* m^2/s^3: THRUST white noise besides the terms below */
+#define THRUST_REL 0.05     /* 1-sigma relative error of the thrust estimate */
+#define THRUST_CORR_S 2.0   /* ... as white noise over this correlation time */
+#define THRUST_PRIOR_MPS2 30.0 /* a new track in boost: early first-stage thrust */
 /* two-point initiator: 1-sigma unknown acceleration between the plots (a SRBM
  * reaches ~100 m/s^2 of thrust at burnout, an ICBM upper stage more) */
 #define INIT_ACC_MPS2 50.0
@@ -157,6 +173,7 @@ void tl_tracker_config_default(tl_tracker_config *c)
     c->confirm_n = 4;
     c->coast_tentative_s = 30.0;
     c->coast_confirmed_s = 60.0;
+    c->coast_boost_s = 15.0;
     c->init_window_s = 12.0;
     c->vmax_mps = 8000.0;
     c->ir_cue_window_s = 20.0;
@@ -240,6 +257,9 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->imm_boost = c->imm;
     if (t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] > BOOST_BALLISTIC_SOJOURN_S)
         t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] = BOOST_BALLISTIC_SOJOURN_S;
+    t->imm_boost.motion[TL_IMM_THRUST].q_acc = THRUST_Q_BASE;
+    if (t->imm_boost.mean_sojourn_s[TL_IMM_THRUST] < BOOST_THRUST_SOJOURN_S)
+        t->imm_boost.mean_sojourn_s[TL_IMM_THRUST] = BOOST_THRUST_SOJOURN_S;
     for (int k = 1; k <= 4; k++)
         t->gate[k] = chi2_quantile(c->gate_p, k);
     size_t T = c->max_tracks, S = c->max_scan, B = c->max_buffered;
@@ -511,10 +531,18 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         if (!tl_cov_check(s.P))
             return;
         int c_sensor = c.sensor;
-        double mu[TL_IMM_MODES] = {0.5, 0.3, 0.2};
-        trk *k = track_new(t, &s, mu, sensor);
+        /* low and climbing: most likely a missile in boost */
+        tl_geodetic gi;
+        tl_ecef_to_geodetic(s.x, &gi);
+        double up = (s.x[0] * s.x[3] + s.x[1] * s.x[4] + s.x[2] * s.x[5]) /
+                    sqrt(s.x[0] * s.x[0] + s.x[1] * s.x[1] + s.x[2] * s.x[2]);
+        int boost = gi.h_m < 100e3 && up > 0.0;
+        double mu[TL_IMM_MODES] = {0.5, 0.3, 0.2}, mu_b[TL_IMM_MODES] = {0.15, 0.8, 0.05};
+        trk *k = track_new(t, &s, boost ? mu_b : mu, sensor);
         if (!k)
             return;
+        if (boost)
+            k->a_thrust = THRUST_PRIOR_MPS2;
         k->sensor_mask |= 1ull << c_sensor;
         k->hist = 1; /* the pair is one hit: two more plots must follow it (a pair of */
         k->n_opp = 1; /* plots of two missiles rarely survives that) */
@@ -542,6 +570,7 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         k->n_opp = 1;
         k->n_updates = 1;
         k->ir_cued = 1;
+        k->a_thrust = THRUST_PRIOR_MPS2;
         k->phase = TL_PHASE_BOOST;
         emit(t, k);
         return;
@@ -737,6 +766,47 @@ static int below_ground(const trk *k, int64_t now)
     return g.h_m < 0.0;
 }
 
+/* Input estimate of the thrust acceleration after an update: the change of the
+ * THRUST mode's velocity since its previous update, less gravity and the
+ * rotating-frame terms, projected on the thrust direction, smoothed. */
+static void thrust_estimate(trk *k, int64_t now, double ve)
+{
+    const tl_state_est *m = &k->imm.mode[TL_IMM_THRUST];
+    if (k->t_thr) {
+        double dt = tl__dt_s(now, k->t_thr);
+        if (!(dt > 0.5))
+            return; /* keep the older reference: a longer baseline */
+        {
+            tl_dyn_model dm;
+            tl_dyn_model_default(&dm);
+            dm.flags &= ~(unsigned)TL_DYN_DRAG;
+            double g[3], u[3];
+            tl_dyn_accel(&dm, m->x, g);
+            tl__thrust_dir(m->x, u);
+            double a = 0.0; /* mean over the interval */
+            for (int i = 0; i < 3; i++)
+                a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
+            if (a > 0.0 && ve > 0.0) /* to the end of the interval: + a' dt / 2 */
+                a += 0.5 * a * a / ve * dt;
+            if (a < -THRUST_MAX_MPS2) /* unclamped below 0: the mean is 0 when coasting */
+                a = -THRUST_MAX_MPS2;
+            if (a > THRUST_MAX_MPS2)
+                a = THRUST_MAX_MPS2;
+            double pred = k->a_thrust > 0.0 ? tl_thrust_acc_after(k->a_thrust, ve, dt)
+                                            : k->a_thrust;
+            if (pred > THRUST_MAX_MPS2)
+                pred = THRUST_MAX_MPS2;
+            double w = dt / THRUST_TAU_S;
+            if (w > 1.0)
+                w = 1.0;
+            k->a_thrust = pred + w * (a - pred);
+            k->a_var += w * ((a - pred) * (a - pred) - k->a_var);
+        }
+    }
+    memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
+    k->t_thr = now;
+}
+
 /* Process one scan: n plots, same sensor, same time. */
 static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
 {
@@ -810,8 +880,29 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             if (h < 150e3)
                 active |= 1u << TL_IMM_REENTRY;
         }
-        if (tl_imm_predict_active(k->thrust_off ? &t->cfg.imm : &t->imm_boost, &k->imm, now,
-                                  active) != TL_OK)
+        const tl_imm_config *ic = &t->cfg.imm;
+        tl_imm_config icb;
+        if (!k->thrust_off) {
+            icb = t->imm_boost;
+            /* the estimate is at the last update (t_thr); the step starts at the
+             * THRUST mode's time */
+            double a0 = k->a_thrust > 0.0 ? k->a_thrust : 0.0;
+            if (k->t_thr && a0 > 0.0)
+                a0 = tl_thrust_acc_after(a0, icb.motion[TL_IMM_THRUST].thrust_ve_mps,
+                                         tl__dt_s(k->imm.mode[TL_IMM_THRUST].t_ns, k->t_thr));
+            a0 = a0 < THRUST_MAX_MPS2 ? a0 : THRUST_MAX_MPS2;
+            icb.motion[TL_IMM_THRUST].thrust_acc_mps2 = a0;
+            /* the thrust's uncertainty scales with its size (burnout and
+             * staging cut it to 0 or a fraction within a second) */
+            /* plus the estimate's own error: an exponential average with weight
+             * w of observations scattered by a_var has variance a_var w / (2 - w)
+             * (w = 2 s / THRUST_TAU_S, a typical revisit) */
+            double wr = 2.0 / THRUST_TAU_S;
+            double sa2 = THRUST_REL * a0 * THRUST_REL * a0 + k->a_var * wr / (2.0 - wr);
+            icb.motion[TL_IMM_THRUST].q_acc += sa2 * THRUST_CORR_S;
+            ic = &icb;
+        }
+        if (tl_imm_predict_active(ic, &k->imm, now, active) != TL_OK)
             continue;
         k->touched = 1;
         tl_imm_combine(&k->imm, &c);
@@ -858,23 +949,21 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->t_last_upd = now;
         k->n_updates++;
         k->sensor_mask |= 1ull << sensor;
+        if (!k->thrust_off)
+            thrust_estimate(k, now, t->imm_boost.motion[TL_IMM_THRUST].thrust_ve_mps);
         tl_state_est c;
         tl_imm_combine(&k->imm, &c);
-        double mu_b = k->imm.mu[TL_IMM_BALLISTIC];
-        k->phase = (uint8_t)tl_track_phase(c.x, 1.0 - mu_b, k->was_midcourse);
-        /* latch "has coasted": ballistic and above the atmosphere, so that a
-         * re-entry or a manoeuvre later is never mistaken for boost */
-        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->was_midcourse) {
-            tl_geodetic g;
-            tl_ecef_to_geodetic(c.x, &g);
-            if (g.h_m > 100e3)
-                k->was_midcourse = 1;
-        }
-        /* THRUST off once the track has been unpowered (ballistic or drag-only
-         * modes holding > 0.9) for 30 s above 20 km: SRBMs burn out at 25-40 km
-         * and never leave the atmosphere */
+        /* BOOST while the THRUST mode dominates and the target climbs, until
+         * the track has been seen coasting (thrust_off latched below): a
+         * re-entry or a late manoeuvre is never taken for boost */
+        k->phase = (uint8_t)tl_track_phase(c.x, k->thrust_off ? 0.0 : k->imm.mu[TL_IMM_THRUST],
+                                           k->was_midcourse);
+        /* THRUST off once the track has been unpowered (thrust estimate under
+         * THRUST_OFF_MPS2 and the unpowered modes holding the larger share) for
+         * 30 s above 20 km: SRBMs burn out at 25-40 km and never leave the
+         * atmosphere */
         if (!k->thrust_off) {
-            int coasting = 1.0 - k->imm.mu[TL_IMM_THRUST] > 0.9;
+            int coasting = k->imm.mu[TL_IMM_THRUST] < 0.5 && fabs(k->a_thrust) < THRUST_OFF_MPS2;
             if (coasting) {
                 tl_geodetic g;
                 tl_ecef_to_geodetic(c.x, &g);
@@ -885,7 +974,7 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             else if (!k->t_ballistic)
                 k->t_ballistic = now;
             else if (tl__dt_s(now, k->t_ballistic) > 30.0)
-                k->thrust_off = 1;
+                k->thrust_off = k->was_midcourse = 1;
         }
     }
 
@@ -899,21 +988,25 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             k->n_opp++;
             maybe_confirm(t, k);
         }
-        if (k->touched == 2)
-            emit(t, k);
-        double idle = tl__dt_s(now, k->t_last_upd);
+        /* duplicate check before the row goes out: a track confirmed this scan
+         * as a copy of an older one never reports as confirmed */
         if (k->touched == 2 && is_duplicate(t, k, now)) {
             t->st.duplicates_removed++;
             track_delete(t, li);
             continue;
         }
+        if (k->touched == 2)
+            emit(t, k);
+        double idle = tl__dt_s(now, k->t_last_upd);
         if (k->phase == TL_PHASE_TERMINAL && idle > 2.0 && below_ground(k, now)) {
             track_delete(t, li); /* impacted: no ghost tracks under the surface */
             continue;
         }
         int dead = (k->status == TL_TRACK_TENTATIVE &&
                     (idle > t->cfg.coast_tentative_s || k->n_opp >= t->cfg.confirm_n)) ||
-                   (k->status == TL_TRACK_CONFIRMED && idle > t->cfg.coast_confirmed_s);
+                   (k->status == TL_TRACK_CONFIRMED && idle > t->cfg.coast_confirmed_s) ||
+                   (!k->thrust_off && idle > t->cfg.coast_boost_s &&
+                    (k->phase == TL_PHASE_BOOST || k->imm.mu[TL_IMM_THRUST] > 0.1));
         if (dead) {
             track_delete(t, li);
             continue;
