@@ -176,8 +176,9 @@ static int ekf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
 }
 
 /* Innovation plus what the update needs: H and S^-1. */
+/* HP (may be NULL) receives H P, rows beyond nz zero: (H P)[k][j] = (P H^T)[j][k]. */
 static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in, double H[4][6],
-                          double Si[4][4])
+                          double Si[4][4], double HPout[4][6])
 {
     int nz = m->nz;
     if (nz < 1 || nz > 4)
@@ -186,10 +187,14 @@ static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in,
     tl_meas_h(m, s->x, zhat, H);
     in->nz = nz;
     tl_meas_residual(m, m->z, zhat, in->nu);
-    double HP[4][6];
+    double HPl[4][6];
+    double(*HP)[6] = HPout ? HPout : HPl;
     for (int i = 0; i < nz; i++)
         for (int j = 0; j < 6; j++)
             HP[i][j] = DOT6(H[i], s->P[j]);
+    for (int i = nz; i < 4; i++)
+        for (int j = 0; j < 6; j++)
+            HP[i][j] = 0.0;
     memset(in->S, 0, sizeof in->S);
     for (int i = 0; i < nz; i++)
         for (int j = i; j < nz; j++)
@@ -206,7 +211,7 @@ static int ekf_innov_full(const tl_state_est *s, const tl_meas *m, tl_innov *in,
 static int ekf_innovation(const tl_state_est *s, const tl_meas *m, tl_innov *out)
 {
     double H[4][6], Si[4][4];
-    return ekf_innov_full(s, m, out, H, Si);
+    return ekf_innov_full(s, m, out, H, Si, NULL);
 }
 
 /* Shared by EKF and UKF: x += K nu and the Joseph form
@@ -247,7 +252,36 @@ int tl__joseph_update(tl_state_est *s, int nz, const double Kin[6][4], const dou
             P[i][j] = P[j][i] = M[i][j] + DOT4(G[i], K[j]);
     /* P is symmetric by construction; Cholesky fails on NaN/inf or loss of PD */
     double L[6][6];
-    if (tl__chol(6, &P[0][0], 6, &L[0][0], 6) != 0)
+    if (tl__ekf_chol6(P, L) != 0)
+        return TL_ENOTPD;
+    for (int i = 0; i < 6; i++)
+        if (!isfinite(x[i]))
+            return TL_ENOTPD;
+    memcpy(s->x, x, sizeof x);
+    memcpy(s->P, P, sizeof P);
+    return TL_OK;
+}
+
+int tl__joseph_update_diag(tl_state_est *s, const double K[6][4], const double PHt[6][4],
+                           const double H[4][6], const double Rd[4], const double nu[4])
+{
+    /* M = (I - K H) P, by rows: M[i][j] = P[i][j] - sum_k K[i][k] (H P)[k][j] and
+     * (H P)[k][j] = PHt[j][k]; then P' = M (I - K H)^T + K R K^T
+     * = M + G K^T with G = K R - M H^T. Literal Joseph form. */
+    double M[6][6], G[6][4], P[6][6], x[6];
+    for (int i = 0; i < 6; i++) {
+        x[i] = s->x[i] + DOT4(K[i], nu);
+        for (int j = 0; j < 6; j++)
+            M[i][j] = s->P[i][j] - DOT4(K[i], PHt[j]);
+    }
+    for (int i = 0; i < 6; i++)
+        for (int k = 0; k < 4; k++)
+            G[i][k] = K[i][k] * Rd[k] - DOT6(M[i], H[k]);
+    for (int i = 0; i < 6; i++)
+        for (int j = i; j < 6; j++)
+            P[i][j] = P[j][i] = M[i][j] + DOT4(G[i], K[j]);
+    double L[6][6];
+    if (tl__ekf_chol6(P, L) != 0)
         return TL_ENOTPD;
     for (int i = 0; i < 6; i++)
         if (!isfinite(x[i]))
@@ -260,8 +294,8 @@ int tl__joseph_update(tl_state_est *s, int nz, const double Kin[6][4], const dou
 static int ekf_update(tl_state_est *s, const tl_meas *m, tl_innov *innov)
 {
     tl_innov in;
-    double H[4][6], Si[4][4];
-    int rc = ekf_innov_full(s, m, &in, H, Si);
+    double H[4][6], Si[4][4], HP[4][6];
+    int rc = ekf_innov_full(s, m, &in, H, Si, HP);
     if (rc != TL_OK)
         return rc;
     int nz = m->nz;
@@ -270,14 +304,16 @@ static int ekf_update(tl_state_est *s, const tl_meas *m, tl_innov *innov)
     double PHt[6][4], K[6][4];
     for (int i = 0; i < 6; i++)
         for (int k = 0; k < 4; k++)
-            PHt[i][k] = DOT6(s->P[i], H[k]);
+            PHt[i][k] = HP[k][i]; /* P symmetric: (P H^T)[i][k] = (H P)[k][i] */
     for (int i = 0; i < 6; i++)
         for (int k = 0; k < 4; k++)
             K[i][k] = DOT4(PHt[i], Si[k]);
-    double R[4][4] = {{0}};
-    for (int k = 0; k < nz; k++)
-        R[k][k] = m->R[k];
-    rc = tl__joseph_update(s, nz, K, H, R, in.nu);
+    double Rd[4] = {0}, nu[4] = {0};
+    for (int k = 0; k < nz; k++) {
+        Rd[k] = m->R[k];
+        nu[k] = in.nu[k];
+    }
+    rc = tl__joseph_update_diag(s, K, PHt, H, Rd, nu);
     if (rc == TL_OK && innov)
         *innov = in;
     return rc;
