@@ -85,7 +85,10 @@ static void combine(const tl_state_est *modes, const double *w, tl_state_est *ou
     memcpy(out->P, P, sizeof P);
 }
 
-void tl_imm_combine(const tl_imm *imm, tl_state_est *out) { combine(imm->mode, imm->mu, out); }
+void tl_imm_combine(const tl_imm *imm, tl_state_est *out)
+{
+    combine(imm->mode, imm->mu, out);
+}
 
 int tl_imm_predict(const tl_imm_config *c, tl_imm *imm, int64_t t_ns)
 {

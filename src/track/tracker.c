@@ -36,19 +36,19 @@ typedef struct trk {
     uint64_t sensor_mask;
     uint32_t id;
     int32_t n_updates;
-    uint16_t hist;   /* hit (1) / miss (0) of the first opportunities, oldest in high bits */
+    uint16_t hist; /* hit (1) / miss (0) of the first opportunities, oldest in high bits */
     uint8_t n_opp;
-    uint8_t status;  /* tl_track_status; slots on the free list are DELETED */
+    uint8_t status; /* tl_track_status; slots on the free list are DELETED */
     uint8_t was_midcourse, ir_cued, phase, touched;
-    uint8_t thrust_off;      /* ballistic for a sustained time: boost is over */
-    int64_t t_ballistic;     /* since when the ballistic mode dominates (0: not) */
+    uint8_t thrust_off;  /* ballistic for a sustained time: boost is over */
+    int64_t t_ballistic; /* since when the ballistic mode dominates (0: not) */
     /* thrust input estimate (input estimation, Bogler 1987): the THRUST mode
      * predicts with a_thrust along the velocity; a_thrust follows the
      * along-track specific force seen between updates of that mode */
     double a_thrust;
-    double a_var;            /* mean square of (observed - predicted) thrust */
-    double v_thr[3];         /* THRUST-mode velocity after the last update */
-    int64_t t_thr;           /* its time (0: none yet) */
+    double a_var;    /* mean square of (observed - predicted) thrust */
+    double v_thr[3]; /* THRUST-mode velocity after the last update */
+    int64_t t_thr;   /* its time (0: none yet) */
     int32_t next_free;
 } trk;
 
@@ -65,9 +65,9 @@ typedef struct cand {
 #define THRUST_TAU_S 8.0
 #define THRUST_MAX_MPS2 150.0
 #define THRUST_OFF_MPS2 8.0
-#define THRUST_Q_BASE 10.0 /* m^2/s^3: THRUST white noise besides the terms below */
-#define THRUST_REL 0.05     /* 1-sigma relative error of the thrust estimate */
-#define THRUST_CORR_S 2.0   /* ... as white noise over this correlation time */
+#define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
+#define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
+#define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
 #define THRUST_PRIOR_MPS2 30.0 /* a new track in boost: early first-stage thrust */
 /* two-point initiator: 1-sigma unknown acceleration between the plots (a SRBM
  * reaches ~100 m/s^2 of thrust at burnout, an ICBM upper stage more) */
@@ -181,7 +181,10 @@ void tl_tracker_config_default(tl_tracker_config *c)
     tl_imm_config_default(&c->imm);
 }
 
-size_t tl_tracker_bytes_per_track(void) { return sizeof(trk) + sizeof(int32_t); }
+size_t tl_tracker_bytes_per_track(void)
+{
+    return sizeof(trk) + sizeof(int32_t);
+}
 
 int tl_tracker_check_plot(const tl_plot *p)
 {
@@ -243,11 +246,10 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
         return tl_err_set(err, TL_EINVAL, "tracker config: max_scan %zu / max_buffered %zu",
                           c->max_scan, c->max_buffered);
     if (!(c->gate_p > 0.5 && c->gate_p < 1.0))
-        return tl_err_set(err, TL_EINVAL, "tracker config: gate_p %g not in (0.5, 1)",
-                          c->gate_p);
+        return tl_err_set(err, TL_EINVAL, "tracker config: gate_p %g not in (0.5, 1)", c->gate_p);
     if (c->confirm_n < 1 || c->confirm_n > 15 || c->confirm_m < 1 || c->confirm_m > c->confirm_n)
-        return tl_err_set(err, TL_EINVAL, "tracker config: confirm M-of-N %d of %d",
-                          c->confirm_m, c->confirm_n);
+        return tl_err_set(err, TL_EINVAL, "tracker config: confirm M-of-N %d of %d", c->confirm_m,
+                          c->confirm_n);
     if (c->reorder_window_ns < 0 || !c->imm.ops)
         return tl_err_set(err, TL_EINVAL, "tracker config: reorder_window_ns or filter");
     tl_tracker *t = calloc(1, sizeof *t);
@@ -286,8 +288,9 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->cands = calloc(MAX_CANDS, sizeof *t->cands);
     t->cues = calloc(MAX_CUES, sizeof *t->cues);
     if (!t->pool || !t->live || !t->sensor_names || !t->slots || !t->heap || !t->free_slots ||
-        !t->scan || !t->meas || !t->ppos || !t->prad || !t->has_pos || !t->order ||
-        !t->row_slot || !t->dup_pos || !t->dup_order || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands || !t->cues) {
+        !t->scan || !t->meas || !t->ppos || !t->prad || !t->has_pos || !t->order || !t->row_slot ||
+        !t->dup_pos || !t->dup_order || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands ||
+        !t->cues) {
         tl_tracker_destroy(t);
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory for %zu tracks", T);
     }
@@ -377,8 +380,7 @@ static void emit(tl_tracker *t, const trk *k)
     t->cb(t->cb_ctx, &r);
 }
 
-size_t tl_tracker_tracks(const tl_tracker *t, tl_track_report *out, size_t cap,
-                         int confirmed_only)
+size_t tl_tracker_tracks(const tl_tracker *t, tl_track_report *out, size_t cap, int confirmed_only)
 {
     size_t n = 0;
     for (size_t i = 0; i < t->n_live; i++) {
@@ -520,7 +522,8 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
             s.x[a] = pos[a];
             s.x[3 + a] = (pos[a] - c.pos[a]) / dt + 0.5 * g[a] * dt;
         }
-        double vq = 30.0 * 30.0 + pow(0.5 * INIT_ACC_MPS2 * dt, 2); /* unknown thrust over the gap */
+        double vq =
+            30.0 * 30.0 + pow(0.5 * INIT_ACC_MPS2 * dt, 2); /* unknown thrust over the gap */
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) {
                 s.P[a][b] = Pp[a][b];
@@ -544,7 +547,7 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         if (boost)
             k->a_thrust = THRUST_PRIOR_MPS2;
         k->sensor_mask |= 1ull << c_sensor;
-        k->hist = 1; /* the pair is one hit: two more plots must follow it (a pair of */
+        k->hist = 1;  /* the pair is one hit: two more plots must follow it (a pair of */
         k->n_opp = 1; /* plots of two missiles rarely survives that) */
         k->n_updates = 2;
         k->t_first = c.t;
@@ -698,8 +701,8 @@ static int same_object(const tl_state_est *a, const tl_state_est *b)
                 int iv = 3 * blk + v;
                 S[u][v] = a->P[iu][iv] + b->P[iu][iv];
                 if (blk == 0)
-                    S[u][v] += b->P[3 + u][3 + v] * dt * dt + b->P[u][3 + v] * dt +
-                               b->P[3 + u][v] * dt;
+                    S[u][v] +=
+                        b->P[3 + u][3 + v] * dt * dt + b->P[u][3 + v] * dt + b->P[3 + u][v] * dt;
             }
             S[u][u] += blk == 0 ? margin * margin : vmargin * vmargin;
         }
@@ -792,8 +795,8 @@ static void thrust_estimate(trk *k, int64_t now, double ve)
                 a = -THRUST_MAX_MPS2;
             if (a > THRUST_MAX_MPS2)
                 a = THRUST_MAX_MPS2;
-            double pred = k->a_thrust > 0.0 ? tl_thrust_acc_after(k->a_thrust, ve, dt)
-                                            : k->a_thrust;
+            double pred =
+                k->a_thrust > 0.0 ? tl_thrust_acc_after(k->a_thrust, ve, dt) : k->a_thrust;
             if (pred > THRUST_MAX_MPS2)
                 pred = THRUST_MAX_MPS2;
             double w = dt / THRUST_TAU_S;
@@ -1109,15 +1112,18 @@ static void release(tl_tracker *t, int all)
     }
 }
 
-void tl_tracker_flush(tl_tracker *t) { release(t, 1); }
+void tl_tracker_flush(tl_tracker *t)
+{
+    release(t, 1);
+}
 
 static int reject(tl_tracker *t, tl_reject why, const tl_plot *p, tl_err *err)
 {
     t->st.plots_rejected++;
     t->st.rejected[why]++;
     return tl_err_set(err, TL_EINVAL, "plot %llu from sensor '%.*s' at t_ns %lld rejected: %s",
-                      p ? (unsigned long long)p->plot_id : 0ull, TL_ID_LEN,
-                      p ? p->sensor_id : "", p ? (long long)p->t_ns : 0ll, tl_reject_name(why));
+                      p ? (unsigned long long)p->plot_id : 0ull, TL_ID_LEN, p ? p->sensor_id : "",
+                      p ? (long long)p->t_ns : 0ll, tl_reject_name(why));
 }
 
 int tl_tracker_add_plot(tl_tracker *t, const tl_plot *p, tl_err *err)
