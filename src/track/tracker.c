@@ -49,6 +49,10 @@ typedef struct trk {
     double a_var;    /* mean square of (observed - predicted) thrust */
     double v_thr[3]; /* THRUST-mode velocity after the last update */
     int64_t t_thr;   /* its time (0: none yet) */
+    /* ballistic-coefficient estimate for the REENTRY mode (1/beta, 0: the
+     * configured nominal), from the deceleration seen between updates once
+     * unpowered; the same reference velocity and time as above */
+    double ib_drag;
     int32_t next_free;
 } trk;
 
@@ -65,6 +69,10 @@ typedef struct cand {
 #define THRUST_TAU_S 8.0
 #define THRUST_MAX_MPS2 150.0
 #define THRUST_OFF_MPS2 8.0
+#define DRAG_BETA_MIN 20.0    /* kg/m^2: light debris */
+#define DRAG_BETA_MAX 20000.0 /* heavy re-entry vehicles */
+#define DRAG_MIN_MPS2 2.0     /* estimate only where drag at DRAG_BETA_MIN exceeds this */
+#define DRAG_TAU_S 6.0
 #define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
 #define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
 #define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
@@ -810,6 +818,43 @@ static void thrust_estimate(trk *k, int64_t now, double ve)
     k->t_thr = now;
 }
 
+/* Input estimate of the ballistic coefficient after an update of an unpowered
+ * track: the REENTRY mode's deceleration along the velocity since the reference,
+ * less gravity, over the dynamic pressure rho v^2 / 2 gives 1/beta; smoothed, only
+ * where the drag at the lightest plausible beta is well above the noise. */
+static void drag_estimate(trk *k, int64_t now, double beta_nominal)
+{
+    const tl_state_est *m = &k->imm.mode[TL_IMM_REENTRY];
+    if (k->t_thr) {
+        double dt = tl__dt_s(now, k->t_thr);
+        if (!(dt > 0.5))
+            return;
+        tl_geodetic g0;
+        tl_ecef_to_geodetic(m->x, &g0);
+        double v2 = m->x[3] * m->x[3] + m->x[4] * m->x[4] + m->x[5] * m->x[5];
+        double qdyn = 0.5 * tl_atmo_density(g0.h_m) * v2;
+        if (qdyn / DRAG_BETA_MIN > DRAG_MIN_MPS2) {
+            tl_dyn_model dm;
+            tl_dyn_model_default(&dm);
+            dm.flags &= ~(unsigned)TL_DYN_DRAG;
+            double g[3], u[3], a = 0.0;
+            tl_dyn_accel(&dm, m->x, g);
+            tl__thrust_dir(m->x, u);
+            for (int i = 0; i < 3; i++)
+                a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
+            double ib = -a / qdyn, ib0 = k->ib_drag > 0.0 ? k->ib_drag : 1.0 / beta_nominal;
+            if (ib < 1.0 / DRAG_BETA_MAX)
+                ib = 1.0 / DRAG_BETA_MAX;
+            if (ib > 1.0 / DRAG_BETA_MIN)
+                ib = 1.0 / DRAG_BETA_MIN;
+            double w = dt / DRAG_TAU_S;
+            k->ib_drag = ib0 + (w < 1.0 ? w : 1.0) * (ib - ib0);
+        }
+    }
+    memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
+    k->t_thr = now;
+}
+
 /* Process one scan: n plots, same sensor, same time. */
 static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
 {
@@ -905,6 +950,13 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             icb.motion[TL_IMM_THRUST].q_acc += sa2 * THRUST_CORR_S;
             ic = &icb;
         }
+        if (k->ib_drag > 0.0 && (active & (1u << TL_IMM_REENTRY))) {
+            if (ic != &icb) {
+                icb = *ic;
+                ic = &icb;
+            }
+            icb.motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 1.0 / k->ib_drag;
+        }
         if (tl_imm_predict_active(ic, &k->imm, now, active) != TL_OK)
             continue;
         k->touched = 1;
@@ -954,6 +1006,8 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->sensor_mask |= 1ull << sensor;
         if (!k->thrust_off)
             thrust_estimate(k, now, t->imm_boost.motion[TL_IMM_THRUST].thrust_ve_mps);
+        else
+            drag_estimate(k, now, t->cfg.imm.motion[TL_IMM_REENTRY].dyn.beta_kg_m2);
         tl_state_est c;
         tl_imm_combine(&k->imm, &c);
         /* BOOST while the THRUST mode dominates and the target climbs, until
