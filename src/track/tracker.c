@@ -64,7 +64,6 @@ typedef struct cand {
 } cand;
 
 #define BOOST_BALLISTIC_SOJOURN_S 20.0
-#define BOOST_THRUST_SOJOURN_S 90.0 /* burns last 75-250 s */
 /* thrust input estimate: smoothing time constant and bounds */
 #define THRUST_TAU_S 8.0
 #define THRUST_MAX_MPS2 150.0
@@ -268,8 +267,6 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     if (t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] > BOOST_BALLISTIC_SOJOURN_S)
         t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] = BOOST_BALLISTIC_SOJOURN_S;
     t->imm_boost.motion[TL_IMM_THRUST].q_acc = THRUST_Q_BASE;
-    if (t->imm_boost.mean_sojourn_s[TL_IMM_THRUST] < BOOST_THRUST_SOJOURN_S)
-        t->imm_boost.mean_sojourn_s[TL_IMM_THRUST] = BOOST_THRUST_SOJOURN_S;
     for (int k = 1; k <= 4; k++)
         t->gate[k] = chi2_quantile(c->gate_p, k);
     size_t T = c->max_tracks, S = c->max_scan, B = c->max_buffered;
