@@ -47,6 +47,15 @@ typedef struct tl_net_rule {
     int line;                /**< where it was defined (messages) */
 } tl_net_rule;
 
+/** A nation's own national domain, carrying its sensors' plots (topic Plot) from the
+ *  sensor side (participant index 0: `trilink sim run --publish` or an adapter) to
+ *  its node (participant index 1), unicast on the pinned `address`. */
+typedef struct tl_net_national {
+    char nation[TL_NATION_LEN];
+    int domain_id;           /**< 0..101 (as links), distinct from every link's and other nation's */
+    char address[TL_NET_ADDR_LEN];
+} tl_net_national;
+
 typedef struct tl_netconfig {
     char path[256];
     int n_nations;
@@ -60,10 +69,15 @@ typedef struct tl_netconfig {
     double window_future_s;  /**< allowed clock lead of a partner */
     double heartbeat_period_s;
     uint64_t max_seq_jump;   /**< larger jumps ahead are rejected as bad_sequence */
+    int n_national;          /**< optional 'national:' section */
+    tl_net_national national[TL_NET_NATIONS_MAX];
 } tl_netconfig;
 
 /** Parse a YAML network config. On error err names file:line and the field. */
 int tl_netconfig_load(const char *path, tl_netconfig *cfg, tl_err *err);
+
+/** The national domain of a nation, or NULL if the config has none for it. */
+const tl_net_national *tl_netconfig_national(const tl_netconfig *cfg, const char *nation);
 
 /** Index of a nation, or -1. */
 int tl_netconfig_nation(const tl_netconfig *cfg, const char *nation);

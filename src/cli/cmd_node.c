@@ -1,6 +1,8 @@
 /* cmd_node.c — `trilink node`: run one nation's node on the link. Partners'
  * accepted products are logged (stdout, one line each) and journaled; link health
- * goes to STATE/health.json every second. A synthetic injector (--inject-synthetic)
+ * goes to STATE/health.json every second. The national pipeline (node_pipe.h: own
+ * plots from the national domain -> tracker -> fusion -> prediction -> zones ->
+ * alerts, status.json, summary.json, CAP files, COP) runs inside the loop. A synthetic injector (--inject-synthetic)
  * publishes test products until the tracker feeds the node, and --inject-bad
  * writes one invalid sample of each kind straight onto the links (tests). */
 #ifdef TL_HAVE_NET
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "node_pipe.h"
 #include "trilink/link.h"
 #include "trilink/netconfig.h"
 
@@ -21,18 +24,22 @@ static void node_usage(FILE *f)
 {
     fprintf(f,
             "usage: trilink node --config FILE --nation X [--state DIR] [--pki DIR | --insecure]\n"
-            "                    [--duration S] [--verbose] [--low-latency]\n"
+            "                    [--duration S] [--verbose] [--low-latency] [--cop-port P] [--[no-]pipeline]\n"
             "                    [--inject-synthetic N [--inject-rate HZ] [--inject-kind K] [--inject-to LIST]\n"
             "                     [--inject-delay S]] [--inject-bad]\n"
             "  --state DIR   journal and health.json (default state/<nation>)\n"
             "  --pki DIR     PKI from `trilink pki init` (default pki); --insecure: no DDS Security\n"
             "  --duration S  stop after S seconds (default: run until SIGINT/SIGTERM)\n"
-            "  --low-latency take products on DDS threads (listeners) instead of the poll loop\n");
+            "  --low-latency take products on DDS threads (listeners) instead of the poll loop\n"
+            "  --cop-port P  serve the web COP on 127.0.0.1:P (0: any free port; default off)\n"
+            "  --pipeline / --no-pipeline  run the national pipeline or not (default: when\n"
+            "                the config gives this nation a national plot domain)\n");
 }
 
 static void on_product(void *user, const tl_product *p, const char *via)
 {
-    (void)user;
+    if (user)
+        tl_nodepipe_product(user, p);
     char path[TL_PATH_MAX * TL_NATION_LEN + 8] = "";
     for (int i = 0; i < p->hdr.path_len; i++) {
         size_t l = strlen(path);
@@ -172,7 +179,7 @@ int tl_cmd_node(int argc, char **argv)
 {
     const char *config = NULL, *nation = NULL, *state = NULL, *pki = "pki", *kind_s = NULL, *to = NULL;
     double duration = 0, rate = 100, delay = 3, ninj = 0;
-    int insecure = 0, verbose = 0, bad = 0, skip_check = 0, low_latency = 0;
+    int insecure = 0, verbose = 0, bad = 0, skip_check = 0, low_latency = 0, pipeline = -1, cop_port = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help")) {
@@ -193,6 +200,9 @@ int tl_cmd_node(int argc, char **argv)
         } else if (!strcmp(a, "--skip-pki-check")) {
             skip_check = 1;
             continue;
+        } else if (!strcmp(a, "--no-pipeline") || !strcmp(a, "--pipeline")) {
+            pipeline = a[2] == 'p';
+            continue;
         }
         if (!v) {
             fprintf(stderr, "trilink node: %s needs a value\n", a);
@@ -211,6 +221,14 @@ int tl_cmd_node(int argc, char **argv)
             kind_s = v;
         else if (!strcmp(a, "--inject-to"))
             to = v;
+        else if (!strcmp(a, "--cop-port")) {
+            double x;
+            if (!tl_cli_parse_double(a, v, &x) || x < 0 || x > 65535 || x != floor(x)) {
+                fprintf(stderr, "trilink node: --cop-port: must be a port number 0..65535\n");
+                return 2;
+            }
+            cop_port = (int)x;
+        }
         else if (!strcmp(a, "--duration") || !strcmp(a, "--inject-rate") || !strcmp(a, "--inject-delay") ||
                  !strcmp(a, "--inject-synthetic")) {
             double x;
@@ -260,13 +278,29 @@ int tl_cmd_node(int argc, char **argv)
     }
     if (insecure)
         fprintf(stderr, "trilink node %s: WARNING: --insecure: DDS Security is off\n", nation);
-    tl_node_opts o = {state, insecure ? NULL : pki, on_product, NULL, verbose, skip_check, low_latency};
+    tl_nodepipe *np = NULL;
+    if (pipeline < 0)
+        pipeline = tl_netconfig_national(&cfg, nation) != NULL;
+    if (pipeline && low_latency) {
+        /* the pipeline is single-threaded: partner products must arrive in the poll loop */
+        fprintf(stderr, "trilink node %s: --low-latency cannot be used with the pipeline (--no-pipeline)\n", nation);
+        return 2;
+    }
+    if (pipeline && tl_nodepipe_create(&cfg, nation, state, cop_port, &np, &err)) {
+        fprintf(stderr, "trilink node %s: pipeline: %s\n", nation, err.msg);
+        return 1;
+    }
+    tl_node_opts o = {state, insecure ? NULL : pki, on_product, np, verbose, skip_check, low_latency};
     tl_node *n = NULL;
     int rc = tl_node_create(&cfg, nation, &o, &n, &err);
     if (rc) {
         fprintf(stderr, "trilink node %s: refusing to start: %s\n", nation, err.msg);
+        tl_nodepipe_destroy(np);
         return 1;
     }
+    if (np && tl_nodepipe_cop_port(np) > 0)
+        printf("COP %s http://127.0.0.1:%d/\n", nation, tl_nodepipe_cop_port(np));
+    fflush(stdout);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -297,19 +331,24 @@ int tl_cmd_node(int argc, char **argv)
             injected++;
             next_inj += period;
         }
+        if (np)
+            tl_nodepipe_tick(np, n, now);
         if (now >= next_health) {
             write_health(state, nation, n);
             next_health = now + 1000000000;
         }
-        int64_t wait_ms = 100;
+        int64_t wait_ms = np ? 20 : 100;
         if (injected < (uint64_t)ninj && next_inj > now && (next_inj - now) / 1000000 < wait_ms)
             wait_ms = (next_inj - now) / 1000000;
         tl_node_poll(n, (int)wait_ms);
     }
     write_health(state, nation, n);
+    if (np)
+        tl_nodepipe_finish(np, n, tl_node_now_ns());
     fprintf(stderr, "trilink node %s: stopping (%s), published %llu\n", nation,
             stop_flag ? "signal" : "duration reached", (unsigned long long)injected);
     tl_node_destroy(n);
+    tl_nodepipe_destroy(np);
     return 0;
 }
 #endif

@@ -18,7 +18,7 @@ static int cmd_version(int argc, char **argv)
 static const tl_cli_command commands[] = {
     {"version", cmd_version, "print the version"},
     {"traj", tl_cmd_traj, "solve and print one missile flight"},
-    {"demo", tl_cmd_demo, "interim flight-physics demo (default launch)"},
+    {"demo", tl_cmd_demo, "JP, US and KR nodes + drill on loopback; summary vs truth"},
     {"sim", tl_cmd_sim, "check or run a drill scenario (plots and truth)"},
     {"track", tl_cmd_track, "run the national tracker over plots.csv -> tracks.csv"},
     {"score", tl_cmd_score, "score tracks.csv against truth.csv (RMSE, NEES, OSPA...)"},

@@ -285,10 +285,59 @@ static int parse_policy(ctx *c, yaml_node_t *root, tl_netconfig *cfg)
     return 0;
 }
 
+/* Optional 'national:' list: each nation's own plot domain (added for the node
+ * pipeline; see docs/network.md). */
+static int parse_national(ctx *c, yaml_node_t *root, tl_netconfig *cfg)
+{
+    static const char *const keys[] = {"nation", "domain", "address", NULL};
+    yaml_node_t *n = get(c, root, "national");
+    if (!n)
+        return 0;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, "'national': expected a list of {nation, domain, address}%s%s", NULL, NULL);
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        if (cfg->n_national >= TL_NET_NATIONS_MAX)
+            return fail(c, e, "national: more than 16 entries%s%s", NULL, NULL);
+        tl_net_national *d = &cfg->national[cfg->n_national];
+        double dom = 0;
+        struct in_addr a;
+        if (check_keys(c, e, "national domain", keys) || get_str(c, e, "nation", d->nation, sizeof d->nation, 1) ||
+            get_num(c, e, "domain", 0, 101, &dom, 1) || get_str(c, e, "address", d->address, sizeof d->address, 1))
+            return TL_EPARSE;
+        if (tl_netconfig_nation(cfg, d->nation) < 0 || tl_netconfig_national(cfg, d->nation))
+            return fail(c, get(c, e, "nation"), "national: unknown or repeated nation '%s'%s", d->nation, NULL);
+        if (dom != floor(dom))
+            return fail(c, get(c, e, "domain"), "national %s: domain must be an integer%s", d->nation, NULL);
+        d->domain_id = (int)dom;
+        for (int k = 0; k < cfg->n_links; k++)
+            if (cfg->links[k].domain_id == d->domain_id)
+                return fail(c, get(c, e, "domain"), "national %s: domain already used by link '%s'", d->nation,
+                            cfg->links[k].name);
+        for (int k = 0; k < cfg->n_national; k++)
+            if (cfg->national[k].domain_id == d->domain_id)
+                return fail(c, get(c, e, "domain"), "national %s: domain already used by %s", d->nation,
+                            cfg->national[k].nation);
+        if (inet_pton(AF_INET, d->address, &a) != 1 || a.s_addr == 0 || IN_MULTICAST(ntohl(a.s_addr)))
+            return fail(c, get(c, e, "address"), "national: address '%s' is not a unicast IPv4 interface address%s",
+                        d->address, NULL);
+        cfg->n_national++;
+    }
+    return 0;
+}
+
+const tl_net_national *tl_netconfig_national(const tl_netconfig *cfg, const char *nation)
+{
+    for (int i = 0; i < cfg->n_national; i++)
+        if (!strcmp(cfg->national[i].nation, nation))
+            return &cfg->national[i];
+    return NULL;
+}
+
 int tl_netconfig_load(const char *path, tl_netconfig *out, tl_err *err)
 {
     static const char *const keys[] = {"nations", "relays", "links", "policy", "time_window_s",
-                                       "heartbeat_period_s", "max_seq_jump", NULL};
+                                       "heartbeat_period_s", "max_seq_jump", "national", NULL};
     FILE *f = fopen(path, "rb");
     if (!f)
         return tl_err_set(err, TL_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -316,7 +365,8 @@ int tl_netconfig_load(const char *path, tl_netconfig *out, tl_err *err)
         if (!root)
             rc = tl_err_set(err, TL_EPARSE, "%s:1: empty document", path);
         else if (check_keys(&c, root, "top level", keys) || parse_nations(&c, root, cfg) ||
-                 parse_links(&c, root, cfg) || parse_policy(&c, root, cfg))
+                 parse_links(&c, root, cfg) || parse_policy(&c, root, cfg) ||
+                 parse_national(&c, root, cfg))
             rc = TL_EPARSE;
     }
     if (!rc) {

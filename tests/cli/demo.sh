@@ -1,11 +1,11 @@
 #!/bin/sh
-# demo.sh — the interim `trilink demo` (what `make demo` runs): exits 0, says plainly it
+# demo.sh — `trilink demo --physics` (the flight-physics printout): exits 0, says plainly it
 # shows flight physics only, and its lofted ICBM-class flight is physically sensible
 # (apogee 6000 km, range 1000 km, ~1 h 10 min, impact east of the site in the Sea of
 # Japan), with the two SRBMs landing within minutes.
 set -u
 BIN=${TL_BIN:?TL_BIN must point at the trilink binary}
-out=$("$BIN" demo) || { echo "FAIL: demo exited $?"; exit 1; }
+out=$("$BIN" demo --physics) || { echo "FAIL: demo exited $?"; exit 1; }
 fails=0
 echo "$out" | grep -q 'FLIGHT PHYSICS ONLY' || { echo "FAIL: demo does not say what it shows"; fails=1; }
 # "class icbm: apogee 6000.0 km, range 1000.0 km, flight time 4103 s (68.4 min)"

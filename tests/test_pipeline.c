@@ -1,0 +1,379 @@
+/* test_pipeline.c — three national pipelines (pipeline.h) fed by the drill generator
+ * and sharing products in memory along the hub-and-spoke topology of
+ * config/network.yaml (KR <-> US <-> JP, the US relaying), checked against the
+ * simulation's truth:
+ *   - every launch becomes a system track at every nation;
+ *   - Japan's first system track on each launch comes no later with sharing than in a
+ *     fourth, unconnected JP pipeline ("alone"), and strictly earlier for the ICBM,
+ *     which Korean radars and the US IR satellite see first;
+ *   - the final impact prediction lies near the true impact point and the zone verdict
+ *     equals the zone of the true impact point (zones.h on the truth);
+ *   - Japan's alert state at the end matches the truth (an alert out for a fall in
+ *     Japan's zones, none for falls far from Japan), every CAP message well-formed.
+ * The figures are printed (time to first track alone vs shared, impact errors).
+ */
+#include "tl_test.h"
+#include "trilink/geo.h"
+#include "trilink/link.h"
+#include "trilink/pipeline.h"
+#include "trilink/scenario.h"
+#include "trilink/sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* zones.h cannot be included next to link.h (both name a tl_zone_verdict): the
+ * pipeline classifies the truth with its own zone data; zone class values: */
+#define ZONE_JP_TERRITORY 1
+#define ZONE_JP_EEZ 2
+#define ZONE_KR_TERRITORY 3
+#define ZONE_KR_WATERS 4
+
+#define NS 1000000000LL
+#define N_PL 4 /* JP, US, KR, and JP without partners */
+#define MAX_OBJ 16
+
+static const char *const pl_name[N_PL] = {"JP", "US", "KR", "JP"};
+static const char *const pl_label[N_PL] = {"JP", "US", "KR", "JP-alone"};
+
+typedef struct fig { /* one object as one pipeline saw it */
+    int64_t first_system_ns, first_local_ns;
+    int have;
+    const tl_pipeline_record *last; /* record with the latest impact prediction */
+    int alert_issued, alert_cancelled, alert_active, n_active;
+} fig;
+
+typedef struct drill {
+    tl_scenario sc;
+    tl_sim *sim;
+    tl_pipeline *pl[N_PL];
+    size_t n_obj;
+    tl_object_row obj[MAX_OBJ];
+    int truth_zone[MAX_OBJ];
+    fig f[N_PL][MAX_OBJ];
+    size_t n_caps, n_caps_bad;
+    uint64_t seq[3];
+} drill;
+
+/* In-memory link: what `from` publishes reaches its neighbours; the US relays. */
+static void deliver(drill *d, int from, tl_product *prod)
+{
+    snprintf(prod->hdr.origin, sizeof prod->hdr.origin, "%s", pl_name[from]);
+    prod->hdr.seq = ++d->seq[from];
+    int to[3] = {0, 0, 0};
+    if (from == 1)
+        to[0] = to[2] = 1;
+    else
+        to[1] = to[from == 0 ? 2 : 0] = 1; /* to the US, relayed to the other spoke */
+    for (int k = 0; k < 3; k++)
+        if (to[k])
+            assert_int_equal(tl_pipeline_add_product(d->pl[k], prod, NULL), TL_OK);
+}
+
+static void drain(drill *d)
+{
+    tl_product prod;
+    tl_pipeline_cap cap;
+    for (int k = 0; k < N_PL; k++) {
+        for (int guard = 0; guard < 100000 && tl_pipeline_next_product(d->pl[k], &prod); guard++)
+            if (k < 3)
+                deliver(d, k, &prod);
+        for (int guard = 0; guard < 1000 && tl_pipeline_next_cap(d->pl[k], &cap); guard++) {
+            d->n_caps++;
+            int ok = cap.len == strlen(cap.xml) && strstr(cap.xml, "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"") &&
+                     strstr(cap.xml, cap.identifier) && strstr(cap.xml, "</alert>");
+            d->n_caps_bad += !ok;
+        }
+    }
+}
+
+static void drill_run(drill *d, const char *yaml_text, size_t len, double duration_s)
+{
+    memset(d, 0, sizeof *d);
+    tl_diag diag;
+    tl_diag_init(&diag);
+    int rc = tl_scenario_parse(yaml_text, len, "drill", &d->sc, &diag);
+    for (size_t i = 0; i < diag.n && i < diag.cap; i++)
+        fprintf(stderr, "%s\n", diag.msg[i]);
+    tl_diag_free(&diag);
+    assert_int_equal(rc, TL_OK);
+    if (duration_s > 0)
+        d->sc.duration_s = duration_s;
+    tl_err err;
+    assert_int_equal(tl_sim_create(&d->sc, &d->sim, &err), TL_OK);
+    for (int k = 0; k < N_PL; k++) {
+        tl_pipeline_cfg cfg;
+        tl_pipeline_cfg_default(&cfg, pl_name[k]);
+        rc = tl_pipeline_create(&cfg, &d->pl[k], &err);
+        if (rc)
+            fprintf(stderr, "%s\n", err.msg);
+        assert_int_equal(rc, TL_OK);
+    }
+    d->n_obj = tl_sim_object_count(d->sim);
+    assert_true(d->n_obj <= MAX_OBJ);
+    for (size_t i = 0; i < d->n_obj; i++) {
+        tl_sim_object(d->sim, i, &d->obj[i]);
+        d->truth_zone[i] = tl_pipeline_zone_of(d->pl[0], d->obj[i].end_lat_deg * TL_DEG,
+                                               d->obj[i].end_lon_deg * TL_DEG);
+        assert_true(d->truth_zone[i] >= 0);
+    }
+    int64_t t;
+    const tl_plot *plots;
+    const tl_plot_truth *truth;
+    size_t n;
+    for (long scan = 0; scan < 10000000 && tl_sim_next_scan(d->sim, &t, &plots, &truth, &n); scan++) {
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < N_PL; k++)
+                if (!strcmp(plots[i].nation, pl_name[k]))
+                    tl_pipeline_add_plot(d->pl[k], &plots[i], NULL);
+        for (int k = 0; k < N_PL; k++)
+            assert_int_equal(tl_pipeline_step(d->pl[k], t, NULL), TL_OK);
+        drain(d);
+    }
+    for (int k = 0; k < N_PL; k++)
+        assert_int_equal(tl_pipeline_finish(d->pl[k], NULL), TL_OK);
+    drain(d);
+}
+
+/* Distance from an estimate to object i's truth at the estimate's time (INFINITY when
+ * the object is not flying then). */
+static double dist_to(const drill *d, size_t i, const tl_state_est *e)
+{
+    tl_truth_row a;
+    int64_t t = e->t_ns;
+    if (t >= d->obj[i].end_t_ns && t < d->obj[i].end_t_ns + 30 * NS)
+        t = d->obj[i].end_t_ns - NS / 1000; /* a track coasting past the impact */
+    if (!tl_sim_truth(d->sim, i, t, &a))
+        return INFINITY;
+    double s = 0;
+    for (int j = 0; j < 3; j++)
+        s += (a.x_ecef[j] - e->x[j]) * (a.x_ecef[j] - e->x[j]);
+    return sqrt(s);
+}
+
+/* Which object a record is about: the nearest truth to its first estimate (last = 0)
+ * or its latest one (last = 1), within 50 km; -1 when none (a false track). */
+static int match(const drill *d, const tl_pipeline_record *r, int last)
+{
+    int best = -1;
+    double best_d = 50e3;
+    for (size_t i = 0; i < d->n_obj; i++) {
+        double dist = dist_to(d, i, last ? &r->pred_est : &r->first_est);
+        if (dist < best_d) {
+            best_d = dist;
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+static void collect(drill *d)
+{
+    for (int k = 0; k < N_PL; k++) {
+        size_t nr = tl_pipeline_record_count(d->pl[k]);
+        if (getenv("TL_PIPELINE_DEBUG"))
+            for (size_t i = 0; i < nr; i++) {
+                const tl_pipeline_record *r = tl_pipeline_record_get(d->pl[k], i);
+                printf("%s rec stn %u imp %d pred_t %.1f last_t %.1f d0 %.0f d1 %.0f ph %d first %.1f "
+                       "local %.1f nations %s/%s match %d live %d\n",
+                       pl_label[k], r->stn, r->has_impact, (double)(r->pred_t_ns - d->sc.epoch_ns) / NS,
+                       (double)(r->last_est.t_ns - d->sc.epoch_ns) / NS, dist_to(d, 0, &r->first_est),
+                       dist_to(d, 0, &r->last_est), r->phase,
+                       (double)(r->first_system_ns - d->sc.epoch_ns) / NS,
+                       r->first_local_ns ? (double)(r->first_local_ns - d->sc.epoch_ns) / NS : -1.0,
+                       r->first_nations, r->nations, match(d, r, 0), r->live);
+                if (r->alert_active || r->alerts_issued)
+                    printf("   alert: active %d issued %d impact %.3f %.3f t %.1f p_jp %.2f sma %.0f\n",
+                           r->alert_active, r->alerts_issued, r->impact_lat_rad / TL_DEG, r->impact_lon_rad / TL_DEG,
+                           (double)(r->impact_t_ns - d->sc.epoch_ns) / NS, r->p_jp, r->ell_semi_major_m);
+            }
+        for (size_t i = 0; i < nr; i++) {
+            const tl_pipeline_record *r = tl_pipeline_record_get(d->pl[k], i);
+            int o = match(d, r, 0);
+            if (o >= 0) {
+                fig *f = &d->f[k][o];
+                if (!f->have || r->first_system_ns < f->first_system_ns)
+                    f->first_system_ns = r->first_system_ns;
+                if (r->first_local_ns && (!f->first_local_ns || r->first_local_ns < f->first_local_ns))
+                    f->first_local_ns = r->first_local_ns;
+                f->have = 1;
+            }
+            o = r->has_pred ? match(d, r, 1) : -1;
+            if (o < 0)
+                continue;
+            fig *f = &d->f[k][o];
+            if (r->has_impact && (!f->last || r->pred_t_ns > f->last->pred_t_ns))
+                f->last = r;
+            f->alert_issued += r->alerts_issued;
+            f->alert_cancelled += r->alerts_cancelled;
+            f->alert_active |= r->alert_active;
+            f->n_active += r->alert_active;
+        }
+    }
+}
+
+static void drill_free(drill *d)
+{
+    for (int k = 0; k < N_PL; k++)
+        tl_pipeline_destroy(d->pl[k]);
+    tl_sim_destroy(d->sim);
+    tl_scenario_free(&d->sc);
+}
+
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", tl_test_source_dir(), rel);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 17];
+    *len = fread(buf, 1, sizeof buf - 4096, f);
+    fclose(f);
+    buf[*len] = 0;
+    return buf;
+}
+
+static double sec(const drill *d, int64_t t) { return t ? (double)(t - d->sc.epoch_ns) / NS : -1; }
+
+static void test_default_drill(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = slurp("scenarios/default.yaml", &len);
+    static drill d;
+    drill_run(&d, text, len, 3400);
+    collect(&d);
+    printf("%-4s %-9s %10s %10s %11s %9s %8s %-13s %-13s %s\n", "obj", "nation", "alone_s",
+           "shared_s", "impact_err", "dt_imp_s", "sma_km", "verdict", "truth", "alerts(i/c/active)");
+    for (size_t o = 0; o < d.n_obj; o++) {
+        const tl_object_row *ob = &d.obj[o];
+        if (strcmp(ob->kind, "missile"))
+            continue;
+        for (int k = 0; k < N_PL; k++) {
+            const fig *f = &d.f[k][o];
+            double err_m = -1, dt = 0, sma = -1;
+            int verdict = -1;
+            if (f->last) {
+                tl_geodesic_inverse(f->last->impact_lat_rad, f->last->impact_lon_rad,
+                                    ob->end_lat_deg * TL_DEG, ob->end_lon_deg * TL_DEG, &err_m, NULL, NULL);
+                dt = (double)(f->last->impact_t_ns - ob->end_t_ns) / NS;
+                sma = f->last->ell_semi_major_m;
+                verdict = f->last->zone_likely;
+            }
+            printf("%-4s %-9s %10.1f %10.1f %9.2fkm %9.2f %8.2f %-13s %-13s %d/%d/%d\n", ob->object_id,
+                   pl_label[k], sec(&d, f->first_local_ns), sec(&d, f->first_system_ns), err_m / 1e3, dt,
+                   sma / 1e3, tl_pipeline_zone_name(verdict), tl_pipeline_zone_name(d.truth_zone[o]),
+                   f->alert_issued, f->alert_cancelled, f->alert_active);
+            /* every launch is in every nation's picture */
+            assert_true(f->have);
+            /* the last prediction is close to the truth and gets its zone right */
+            assert_non_null(f->last);
+            assert_true(err_m < 25e3);
+            assert_true(fabs(dt) < 30.0);
+            assert_int_equal(verdict, d.truth_zone[o]);
+            /* the pipeline without partners has only its own tracks */
+            if (k == 3)
+                assert_true(f->first_system_ns == f->first_local_ns);
+            /* one warning per fall, even where the track broke into several STNs */
+            assert_true(f->n_active <= 1);
+            /* Japan's alerts agree with where it really fell */
+            if (k == 0 || k == 3) {
+                int in_jp = d.truth_zone[o] == ZONE_JP_TERRITORY || d.truth_zone[o] == ZONE_JP_EEZ;
+                assert_int_equal(f->alert_active, in_jp);
+                if (in_jp)
+                    assert_true(f->alert_issued >= 1);
+            }
+            if (k == 2) { /* Korea warns only for its own zones */
+                int in_kr = d.truth_zone[o] == ZONE_KR_TERRITORY || d.truth_zone[o] == ZONE_KR_WATERS;
+                assert_int_equal(f->alert_active, in_kr);
+            }
+        }
+        /* sharing never delays Japan's picture, and the shared picture of JP equals
+         * the alone pipeline's own-track timing (same tracker, same plots) */
+        const fig *jp = &d.f[0][o], *alone = &d.f[3][o];
+        assert_true(jp->first_system_ns <= alone->first_system_ns);
+        assert_true(jp->first_local_ns == alone->first_local_ns);
+        if (!strcmp(ob->cls, "icbm"))
+            assert_true(jp->first_system_ns < alone->first_system_ns);
+    }
+    printf("CAP documents: %zu (%zu malformed)\n", d.n_caps, d.n_caps_bad);
+    assert_true(d.n_caps >= 1);
+    assert_int_equal(d.n_caps_bad, 0);
+    drill_free(&d);
+}
+
+/* A launch westwards into the Yellow Sea, far from Japan: no Japanese alert. */
+static void test_far_launch_no_alert(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = slurp("scenarios/default.yaml", &len);
+    char *l = strstr(text, "\nlaunches:");
+    assert_non_null(l);
+    len = (size_t)(l - text);
+    len += (size_t)snprintf(l, 4096,
+                            "\nlaunches:\n"
+                            "  - id: W1\n    time_s: 30\n    site: sunan\n    class: srbm\n"
+                            "    azimuth_deg: 250\n    range_km: 400\n    loft: min_energy\n"
+                            "    rcs_m2: 0.1\n    rcs_boost_m2: 3\n");
+    static drill d;
+    drill_run(&d, text, len, 600);
+    collect(&d);
+    const fig *jp = &d.f[0][0];
+    printf("W1: in JP picture %d, first system %.1f s, alerts issued %d, verdict %s (truth %s)\n",
+           jp->have, sec(&d, jp->first_system_ns), jp->alert_issued,
+           jp->last ? tl_pipeline_zone_name(jp->last->zone_likely) : "-",
+           tl_pipeline_zone_name(d.truth_zone[0]));
+    assert_true(d.truth_zone[0] != ZONE_JP_TERRITORY && d.truth_zone[0] != ZONE_JP_EEZ);
+    assert_true(jp->have);
+    assert_int_equal(jp->alert_issued, 0);
+    assert_int_equal(jp->alert_active, 0);
+    drill_free(&d);
+}
+
+/* Bad input is refused with a message, never processed. */
+static void test_bad_input(void **state)
+{
+    (void)state;
+    tl_pipeline_cfg cfg;
+    tl_pipeline_cfg_default(&cfg, "JP");
+    tl_pipeline *p = NULL;
+    tl_err err;
+    snprintf(cfg.nation, sizeof cfg.nation, "%s", "");
+    assert_int_equal(tl_pipeline_create(&cfg, &p, &err), TL_EINVAL);
+    assert_non_null(strstr(err.msg, "nation"));
+    snprintf(cfg.nation, sizeof cfg.nation, "JP");
+    cfg.fusion_period_s = 0;
+    assert_int_equal(tl_pipeline_create(&cfg, &p, &err), TL_EINVAL);
+    assert_non_null(strstr(err.msg, "fusion_period_s"));
+    cfg.fusion_period_s = 1;
+    assert_int_equal(tl_pipeline_create(&cfg, &p, &err), TL_OK);
+    tl_plot plot;
+    memset(&plot, 0, sizeof plot);
+    snprintf(plot.nation, sizeof plot.nation, "KR");
+    plot.kind = TL_PLOT_RADAR;
+    plot.nz = 3;
+    plot.z[0] = 1e5;
+    plot.sigma[0] = plot.sigma[1] = plot.sigma[2] = 1;
+    assert_int_equal(tl_pipeline_add_plot(p, &plot, &err), TL_EINVAL); /* a partner's plot */
+    tl_product prod;
+    memset(&prod, 0, sizeof prod);
+    prod.kind = TL_PROD_TRACK;
+    snprintf(prod.hdr.origin, sizeof prod.hdr.origin, "JP");
+    assert_int_equal(tl_pipeline_add_product(p, &prod, &err), TL_EINVAL); /* our own */
+    tl_pipeline_stats st;
+    tl_pipeline_stats_get(p, &st);
+    assert_int_equal(st.plots_rejected, 1);
+    tl_pipeline_destroy(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_far_launch_no_alert),
+        cmocka_unit_test(test_default_drill),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
