@@ -133,6 +133,7 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     int jp = m->nation == TL_ALERT_NATION_JP;
     const char *who = jp ? "Japan" : "the Republic of Korea";
     int cancel = m->type == TL_ALERT_CANCEL;
+    int fell = m->reason == TL_ALERT_R_FELL; /* final Update after the impact time */
     int over = m->overflight;
 
     tl__xw w = {buf, cap, 0, 0};
@@ -148,8 +149,19 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "  ", "code", "trilink-missile-warning");
     if (cancel) {
         char note[160];
-        snprintf(note, sizeof note, "Withdrawn: the prediction no longer shows a threat to %s",
-                 who);
+        if (m->reason == TL_ALERT_R_FELL_OUTSIDE)
+            snprintf(note, sizeof note,
+                     "Closed: the impact time has passed; the last prediction put the fall "
+                     "outside the zones of %s",
+                     who);
+        else
+            snprintf(note, sizeof note,
+                     "Withdrawn: the prediction no longer shows a threat to %s", who);
+        elem(&w, "  ", "note", note);
+    } else if (fell) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "Closed: the impact time has passed; final position by the last prediction");
         elem(&w, "  ", "note", note);
     }
     if (m->n_refs) {
@@ -173,9 +185,9 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "language", "en-US");
     elem(&w, "    ", "category", "Security");
     elem(&w, "    ", "event", over ? "Ballistic missile overflight" : "Ballistic missile");
-    elem(&w, "    ", "responseType", cancel ? "AllClear" : "Shelter");
+    elem(&w, "    ", "responseType", cancel ? "AllClear" : fell ? "Avoid" : "Shelter");
     elem(&w, "    ", "urgency",
-         cancel ? "Past" : (m->time_to_impact_s < 3600 ? "Immediate" : "Expected"));
+         cancel || fell ? "Past" : (m->time_to_impact_s < 3600 ? "Immediate" : "Expected"));
     elem(&w, "    ", "severity",
          cancel ? "Minor" : ((m->p_territory >= cfg->p_issue || over) ? "Extreme" : "Severe"));
     elem(&w, "    ", "certainty", cancel ? "Unlikely" : (m->risk >= 0.5 ? "Likely" : "Possible"));
@@ -185,7 +197,16 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "expires", expires);
     elem(&w, "    ", "senderName", cfg->sender_name);
     char text[768];
-    if (cancel)
+    if (fell)
+        snprintf(text, sizeof text,
+                 "Missile fell: by the last prediction in %s's territory or waters (%s)", who,
+                 tl_zone_class_name(m->cls_likely));
+    else if (cancel && m->reason == TL_ALERT_R_FELL_OUTSIDE)
+        snprintf(text, sizeof text,
+                 "Missile warning closed: by the last prediction it fell outside %s's "
+                 "territory and waters",
+                 who);
+    else if (cancel)
         snprintf(text, sizeof text,
                  "Missile warning withdrawn: no longer predicted to fall in or pass over %s", who);
     else if (over)
@@ -208,6 +229,8 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "description", text);
     elem(&w, "    ", "instruction",
          cancel ? "No further action is required for this missile."
+         : fell ? "Do not approach anything that may have fallen; report it to the police or "
+                  "coast guard."
                 : "Take shelter at once in a sturdy building or underground; away from windows.");
     param(&w, "trilink:p_zone", m->p_zone);
     param(&w, "trilink:p_territory", m->p_territory);
