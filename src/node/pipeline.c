@@ -983,6 +983,7 @@ void tl_pipeline_picture(const tl_pipeline *p, struct tl_cop_picture *pic)
             t->range_m = pub->range_m > 0 ? pub->range_m : NAN;
         }
         t->overflies_jp = r->overflies && p->cfg.alert_nation == TL_ALERT_NATION_JP;
+        t->coasting = pub->coasting;
         char tmp[sizeof pub->nations];
         snprintf(tmp, sizeof tmp, "%s", pub->nations);
         t->n_contributors = 0;
