@@ -217,12 +217,13 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "headline", text);
     snprintf(
         text, sizeof text,
-        "Object T%06u. Predicted impact %.4f%c %.4f%c at %s (%.0f s after this message); 95%% "
+        "Object T%06u. Predicted impact %.4f%c %.4f%c at %s (%.0f s %s this message); 95%% "
         "ellipse %.1f x %.1f km, major axis at %.0f deg. Probability of a fall in the territory "
         "(land or territorial sea) %.3f, in the territory or EEZ %.3f; of an overflight %.3f. "
         "Most likely zone: %s.",
         (unsigned)m->object_id, fabs(m->lat_rad / TL_DEG), m->lat_rad >= 0 ? 'N' : 'S',
-        fabs(m->lon_rad / TL_DEG), m->lon_rad >= 0 ? 'E' : 'W', impact, m->time_to_impact_s,
+        fabs(m->lon_rad / TL_DEG), m->lon_rad >= 0 ? 'E' : 'W', impact, fabs(m->time_to_impact_s),
+        m->time_to_impact_s < 0 ? "before" : "after",
         2 * m->ellipse.semi_major_m / 1e3, 2 * m->ellipse.semi_minor_m / 1e3,
         m->ellipse.major_azimuth_rad / TL_DEG, m->p_territory, m->p_zone, m->p_overflight,
         tl_zone_class_name(m->cls_likely));
