@@ -853,7 +853,10 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
             r->p_over = 0;
             r->lost_early = 1;
         }
-        if (t_ns >= r->verdict.t_impact_ns + CLOSE_AFTER_NS && (!r->lost_early || !r->pub.alert_active)) {
+        /* only an alert that is out is closed: a machine that never warned stays open,
+         * so a later, better prediction of the same track can still warn */
+        if (t_ns >= r->verdict.t_impact_ns + CLOSE_AFTER_NS && r->pub.alert_active &&
+            !r->lost_early) {
             close_alert(p, r, t_ns);
             continue;
         }
