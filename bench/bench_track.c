@@ -275,8 +275,10 @@ static void bench_assign(void)
 
 int main(int argc, char **argv)
 {
-    bench_filter(&tl_ekf_ops, "ekf", 2000000);
-    if (argc > 1 && !strcmp(argv[1], "ekf")) /* profiling aid: the EKF loop only */
+    /* profiling aid: "ekf [N]" runs the EKF loop only, N times (callgrind) */
+    int n_ekf = argc > 2 ? atoi(argv[2]) : 2000000;
+    bench_filter(&tl_ekf_ops, "ekf", n_ekf > 0 ? n_ekf : 2000000);
+    if (argc > 1 && !strcmp(argv[1], "ekf"))
         return 0;
     bench_filter(&tl_ukf_ops, "ukf", 100000);
     bench_assign();

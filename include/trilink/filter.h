@@ -48,6 +48,19 @@ typedef struct tl_motion {
     tl_dyn_model dyn;
     double q_acc;       /**< m^2/s^3 */
     double max_step_s;  /**< longest single RK4 step (> 0) */
+    /** Relative 1-sigma uncertainty of the drag deceleration (the unknown true
+     *  ballistic coefficient against dyn.beta_kg_m2): adds a white acceleration of
+     *  PSD (q_drag_rel |a_drag|)^2 * |dt| per step, |a_drag| the larger of the
+     *  nominal drag at the step's start and end. 0: off. Only with drag enabled. */
+    double q_drag_rel;
+    /** Known thrust acceleration (m/s^2) along the velocity (vertical while the
+     *  speed is under 100 m/s), held over each prediction step; 0: none. The
+     *  tracker sets it per track from its input estimate (tracker.c). */
+    double thrust_acc_mps2;
+    /** Effective exhaust velocity (m/s) of that thrust: with constant thrust and
+     *  mass flow the acceleration grows as a' = a^2 / v_e (the rocket equation
+     *  over the step: dv = -v_e ln(1 - a dt / v_e)). 0: constant acceleration. */
+    double thrust_ve_mps;
 } tl_motion;
 
 /** Defaults: WGS-84, J2 + rotation, no drag (beta 0), q_acc 1e-4, step 10 s. */
@@ -55,6 +68,16 @@ void tl_motion_default(tl_motion *mm);
 
 /** Discrete process noise of the white-noise-acceleration model over dt_s. */
 void tl_motion_q(const tl_motion *mm, double dt_s, double Q[6][6]);
+
+/** Thrust acceleration after dt_s of burning from a0 (the rocket law above;
+ *  a0 when ve_mps is 0), capped at 10 a0. */
+double tl_thrust_acc_after(double a0_mps2, double ve_mps, double dt_s);
+
+/** Process noise of a step from x0 to x1 (states at the step's start and end):
+ *  tl_motion_q plus the drag term of q_drag_rel. dyn is the force model used for
+ *  the step (drag may have been switched off for it). */
+void tl_motion_q_step(const tl_motion *mm, const tl_dyn_model *dyn, const double x0[6],
+                      const double x1[6], double dt_s, double Q[6][6]);
 
 /* ------------------------------------------------------- measurement models ---- */
 

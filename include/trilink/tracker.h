@@ -58,6 +58,9 @@ typedef struct tl_tracker_config {
     int confirm_m, confirm_n;   /**< M hits out of the first N opportunities */
     double coast_tentative_s;   /**< delete a tentative track after this long unupdated */
     double coast_confirmed_s;   /**< delete a confirmed track after this long unupdated */
+    double coast_boost_s;       /**< ... after this long while it may still be under thrust
+                                     (its prediction is then meaningless: a salvo's
+                                     other missiles would be taken for it) */
     double init_window_s;       /**< two-point initiator: max time between the plots */
     double vmax_mps;            /**< two-point initiator: fastest plausible target */
     double ir_cue_window_s;     /**< an IR line of sight cues radar plots this long */

@@ -96,19 +96,11 @@ static void mat6_mul(const double a[6][6], const double b[6][6], double c[6][6])
         }
 }
 
-/* C = A B for A = [[0, a I], [G, W]] (the shape of A dt): the top rows of C are
- * a times B's bottom rows, the bottom rows G B_top + W B_bottom. */
-static void mat6_mul_dyn(const double A[6][6], const double B[6][6], double C[6][6])
+static void mat3_mul(const double a[3][3], const double b[3][3], double c[3][3])
 {
-    double a = A[0][3];
     for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 6; j++) {
-            C[i][j] = a * B[3 + i][j];
-            double s = 0.0;
-            for (int k = 0; k < 6; k++)
-                s += A[3 + i][k] * B[k][j];
-            C[3 + i][j] = s;
-        }
+        for (int j = 0; j < 3; j++)
+            c[i][j] = a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j];
 }
 
 void tl_dyn_rk4_stm_step(const tl_dyn_model *m, double x[6], double dt, double phi[6][6])
@@ -128,17 +120,35 @@ void tl_dyn_rk4_stm_step(const tl_dyn_model *m, double x[6], double dt, double p
         x[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
     if (!phi)
         return;
-    /* phi = I + A dt + (A dt)^2 / 2 + (A dt)^3 / 6, A at the midpoint state */
-    double A[6][6], A2[6][6], A3[6][6];
+    /* phi = I + A dt + (A dt)^2 / 2 + (A dt)^3 / 6, A at the midpoint state, by
+     * 3x3 blocks: A dt = [[0, a I], [G, W]] (a = dt, G = d acc / d pos dt,
+     * W = d acc / d vel dt), so
+     *   (A dt)^2 = [[a G, a W], [W G, a G + W^2]]
+     *   (A dt)^3 = [[a W G, a^2 G + a W^2], [a G^2 + W W G, a G W + a W G + W^3]] */
+    double A[6][6];
     tl_dyn_jacobian(m, ymid, A);
-    for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-            A[i][j] *= dt;
-    mat6_mul_dyn(A, A, A2);
-    mat6_mul_dyn(A, A2, A3);
-    for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++)
-            phi[i][j] = (i == j) + A[i][j] + 0.5 * A2[i][j] + A3[i][j] / 6.0;
+    const double a = dt;
+    double G[3][3], W[3][3], WG[3][3], W2[3][3], G2[3][3], GW[3][3], WWG[3][3], W3[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            G[i][j] = A[3 + i][j] * dt;
+            W[i][j] = A[3 + i][3 + j] * dt;
+        }
+    mat3_mul(W, G, WG);
+    mat3_mul(W, W, W2);
+    mat3_mul(G, G, G2);
+    mat3_mul(G, W, GW);
+    mat3_mul(W, WG, WWG);
+    mat3_mul(W, W2, W3);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double d = i == j ? 1.0 : 0.0;
+            phi[i][j] = d + 0.5 * a * G[i][j] + a * WG[i][j] / 6.0;
+            phi[i][3 + j] = a * d + 0.5 * a * W[i][j] + (a * a * G[i][j] + a * W2[i][j]) / 6.0;
+            phi[3 + i][j] = G[i][j] + 0.5 * WG[i][j] + (a * G2[i][j] + WWG[i][j]) / 6.0;
+            phi[3 + i][3 + j] = d + W[i][j] + 0.5 * (a * G[i][j] + W2[i][j]) +
+                                (a * GW[i][j] + a * WG[i][j] + W3[i][j]) / 6.0;
+        }
 }
 
 void tl_dyn_propagate_stm(const tl_dyn_model *m, double x[6], double dt, double max_step,

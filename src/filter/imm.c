@@ -1,11 +1,12 @@
 /* imm.c — interacting multiple model estimator (Blom & Bar-Shalom, IEEE TAC 33(8)
  * 1988; Bar-Shalom et al. 2001, sec. 11.6) with two modes over the same 6-state:
- *   BALLISTIC — flight physics, small process noise (midcourse);
- *   THRUST    — the same physics plus a large white-noise acceleration that stands
- *               for unknown thrust in boost (and any manoeuvre);
- *   REENTRY   — the physics with drag at a nominal ballistic coefficient (6,000
- *               kg/m^2, mid-range of ballistic RVs) plus white noise for the
- *               unknown true coefficient (the deceleration scales with 1/beta).
+ *   BALLISTIC — flight physics with drag at a nominal ballistic coefficient
+ *               (6,000 kg/m^2), tiny process noise (midcourse, SRBM re-entry);
+ *   THRUST    — the same physics plus a known thrust along the velocity (the
+ *               tracker's input estimate, tl_motion.thrust_acc_mps2, growing by
+ *               the rocket law) and white noise for its error;
+ *   REENTRY   — the same drag with process noise scaled to the drag (70%: the
+ *               unknown true coefficient, the deceleration scales with 1/beta).
  * This is the documented equivalent of a thrust-state boost model: the track
  * survives boost and re-entry in THRUST and tightens to the bound in BALLISTIC.
  * Switching follows a continuous-time Markov chain: P(stay in i over dt) =
@@ -25,13 +26,30 @@ void tl_imm_config_default(tl_imm_config *c)
     c->ops = &tl_ekf_ops;
     tl_motion_default(&c->motion[TL_IMM_BALLISTIC]);
     tl_motion_default(&c->motion[TL_IMM_THRUST]);
-    c->motion[TL_IMM_BALLISTIC].q_acc = 1e-4;
-    c->motion[TL_IMM_THRUST].q_acc = 2500.0; /* ~50 m/s^2 of unmodelled thrust (ICBM upper stages) */
+    /* BALLISTIC: exact physics, drag at the nominal coefficient (6,000 kg/m^2,
+     * SRBM/MRBM re-entry vehicles) with 2% drag uncertainty; a tiny white
+     * noise (precise radars make the velocity covariance of a long ballistic
+     * arc ~0.01 (m/s)^2: 1e-4 would dominate it and make the track
+     * under-confident) */
+    c->motion[TL_IMM_BALLISTIC].q_acc = 1e-6;
+    c->motion[TL_IMM_BALLISTIC].dyn.flags |= TL_DYN_DRAG;
+    c->motion[TL_IMM_BALLISTIC].dyn.beta_kg_m2 = 6000.0;
+    c->motion[TL_IMM_BALLISTIC].q_drag_rel = 0.02;
+    /* THRUST: the physics plus a known thrust along the velocity (0 here; the
+     * tracker sets its per-track input estimate, growing by the rocket law)
+     * and white noise: 100 m^2/s^3 lets a standalone IMM follow ~25 m/s^2 of
+     * unknown thrust; the tracker, which knows the thrust, lowers it */
+    c->motion[TL_IMM_THRUST].q_acc = 100.0;
     c->motion[TL_IMM_THRUST].max_step_s = 2.0;
+    c->motion[TL_IMM_THRUST].thrust_ve_mps = 2500.0; /* liquid first stage, Isp ~255 s */
+    /* REENTRY: the same drag with a 70% uncertain deceleration (the unknown
+     * true ballistic coefficient, 2,000-12,000 kg/m^2), as process noise
+     * scaled to the drag (tl_motion_q_step) */
     tl_motion_default(&c->motion[TL_IMM_REENTRY]);
     c->motion[TL_IMM_REENTRY].dyn.flags |= TL_DYN_DRAG;
     c->motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 6000.0;
-    c->motion[TL_IMM_REENTRY].q_acc = 400.0;
+    c->motion[TL_IMM_REENTRY].q_acc = 1e-6;
+    c->motion[TL_IMM_REENTRY].q_drag_rel = 0.7;
     c->motion[TL_IMM_REENTRY].max_step_s = 1.0;
     c->mean_sojourn_s[TL_IMM_BALLISTIC] = 300.0;
     c->mean_sojourn_s[TL_IMM_THRUST] = 30.0;
@@ -67,7 +85,10 @@ static void combine(const tl_state_est *modes, const double *w, tl_state_est *ou
     memcpy(out->P, P, sizeof P);
 }
 
-void tl_imm_combine(const tl_imm *imm, tl_state_est *out) { combine(imm->mode, imm->mu, out); }
+void tl_imm_combine(const tl_imm *imm, tl_state_est *out)
+{
+    combine(imm->mode, imm->mu, out);
+}
 
 int tl_imm_predict(const tl_imm_config *c, tl_imm *imm, int64_t t_ns)
 {

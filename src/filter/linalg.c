@@ -27,6 +27,30 @@ int tl__chol(int n, const double *a, int lda, double *L, int ldl)
     return 0;
 }
 
+/* The 6x6 case with constant bounds (the compiler unrolls it): the positive-
+ * definiteness check after every update. Same algorithm and result. */
+int tl__ekf_chol6(const double a[6][6], double L[6][6])
+{
+    for (int j = 0; j < 6; j++) {
+        double d = a[j][j];
+        for (int k = 0; k < j; k++)
+            d -= L[j][k] * L[j][k];
+        if (!(d > 0.0) || !isfinite(d))
+            return -1;
+        double ljj = sqrt(d), inv = 1.0 / ljj;
+        L[j][j] = ljj;
+        for (int i = j + 1; i < 6; i++) {
+            double s = a[i][j];
+            for (int k = 0; k < j; k++)
+                s -= L[i][k] * L[j][k];
+            L[i][j] = s * inv;
+        }
+        for (int i = 0; i < j; i++)
+            L[i][j] = 0.0;
+    }
+    return 0;
+}
+
 void tl__chol_solve(int n, const double *L, int ldl, double *B, int ldb, int nrhs)
 {
     for (int c = 0; c < nrhs; c++) {
@@ -72,7 +96,7 @@ int tl_cov_check(const double P[6][6])
             if (fabs(P[i][j] - P[j][i]) > 1e-9 * sqrt(fabs(P[i][i] * P[j][j])) + 1e-300)
                 return 0;
         }
-    return tl__chol(6, &P[0][0], 6, L, 6) == 0;
+    return tl__ekf_chol6(P, (double(*)[6])L) == 0;
 }
 
 int tl__spd_inv4(int n, const double S[4][4], double Si[4][4], double *log_det)

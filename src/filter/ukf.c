@@ -49,15 +49,19 @@ static int ukf_predict(const tl_motion *mm, tl_state_est *s, int64_t t_ns)
         return rc;
     tl_dyn_model dyn;
     tl__motion_dyn(mm, s->x, dt, &dyn);
-    for (int k = 0; k < NS; k++)
-        tl_dyn_propagate(&dyn, X[k], dt, mm->max_step_s);
+    for (int k = 0; k < NS; k++) {
+        double x0[NX];
+        memcpy(x0, X[k], sizeof x0);
+        tl_dyn_propagate(&dyn, X[k], dt, tl__motion_step(mm, &dyn));
+        tl__apply_thrust(mm, x0, X[k], dt);
+    }
     double x[NX] = {0}, P[NX][NX];
     for (int k = 1; k < NS; k++)
         for (int i = 0; i < NX; i++)
             x[i] += WI * X[k][i];
     for (int i = 0; i < NX; i++)
         x[i] += W0M * X[0][i];
-    tl_motion_q(mm, dt, P);
+    tl_motion_q_step(mm, &dyn, s->x, x, dt, P);
     for (int k = 0; k < NS; k++) {
         double w = k == 0 ? W0C : WI, d[NX];
         for (int i = 0; i < NX; i++)

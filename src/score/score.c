@@ -146,11 +146,14 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
         ob[o].last_track = -1;
     }
     /* track ids */
-    size_t n_id = 0;
+    /* a track is an id with at least one estimate row: a deletion row alone
+     * (a tentative track's end, or a duplicate removed at confirmation) is not */
+    size_t n_id = 0, n_est = 0;
     for (size_t i = 0; i < n_tracks; i++)
-        ids[i] = tk[i].id;
-    qsort(ids, n_tracks, sizeof *ids, cmp_u32);
-    for (size_t i = 0; i < n_tracks; i++)
+        if (!tk[i].deleted)
+            ids[n_est++] = tk[i].id;
+    qsort(ids, n_est, sizeof *ids, cmp_u32);
+    for (size_t i = 0; i < n_est; i++)
         if (i == 0 || ids[i] != ids[i - 1])
             ids[n_id++] = ids[i];
     if (n_obj && n_id && n_obj * n_id > 100000000u)
@@ -189,6 +192,8 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
         size_t j = i;
         for (; j < n_tracks && tk[j].t_ns == t; j++) {
             uint32_t *pid = bsearch(&tk[j].id, ids, n_id, sizeof *ids, cmp_u32);
+            if (!pid)
+                continue; /* deletion row of an id that never reported */
             long k = (long)(pid - ids);
             if (tk[j].deleted)
                 dead[k] = 1;

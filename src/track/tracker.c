@@ -36,12 +36,23 @@ typedef struct trk {
     uint64_t sensor_mask;
     uint32_t id;
     int32_t n_updates;
-    uint16_t hist;   /* hit (1) / miss (0) of the first opportunities, oldest in high bits */
+    uint16_t hist; /* hit (1) / miss (0) of the first opportunities, oldest in high bits */
     uint8_t n_opp;
-    uint8_t status;  /* tl_track_status; slots on the free list are DELETED */
+    uint8_t status; /* tl_track_status; slots on the free list are DELETED */
     uint8_t was_midcourse, ir_cued, phase, touched;
-    uint8_t thrust_off;      /* ballistic for a sustained time: boost is over */
-    int64_t t_ballistic;     /* since when the ballistic mode dominates (0: not) */
+    uint8_t thrust_off;  /* ballistic for a sustained time: boost is over */
+    int64_t t_ballistic; /* since when the ballistic mode dominates (0: not) */
+    /* thrust input estimate (input estimation, Bogler 1987): the THRUST mode
+     * predicts with a_thrust along the velocity; a_thrust follows the
+     * along-track specific force seen between updates of that mode */
+    double a_thrust;
+    double a_var;    /* mean square of (observed - predicted) thrust */
+    double v_thr[3]; /* THRUST-mode velocity after the last update */
+    int64_t t_thr;   /* its time (0: none yet) */
+    /* ballistic-coefficient estimate for the REENTRY mode (1/beta, 0: the
+     * configured nominal), from the deceleration seen between updates once
+     * unpowered; the same reference velocity and time as above */
+    double ib_drag;
     int32_t next_free;
 } trk;
 
@@ -52,6 +63,23 @@ typedef struct cand {
     int sensor;
 } cand;
 
+#define BOOST_BALLISTIC_SOJOURN_S 20.0
+/* thrust input estimate: smoothing time constant and bounds */
+#define THRUST_TAU_S 8.0
+#define THRUST_MAX_MPS2 150.0
+#define THRUST_OFF_MPS2 8.0
+#define DRAG_BETA_MIN 20.0    /* kg/m^2: light debris */
+#define DRAG_BETA_MAX 20000.0 /* heavy re-entry vehicles */
+#define DRAG_MIN_MPS2 2.0     /* estimate only where drag at DRAG_BETA_MIN exceeds this */
+#define DRAG_TAU_S 6.0
+#define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
+#define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
+#define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
+#define THRUST_PRIOR_MPS2 30.0 /* a new track in boost: early first-stage thrust */
+/* two-point initiator: 1-sigma unknown acceleration between the plots (a SRBM
+ * reaches ~100 m/s^2 of thrust at burnout, an ICBM upper stage more) */
+#define INIT_ACC_MPS2 50.0
+
 typedef struct cue {
     int64_t t;
     double origin[3], u[3];
@@ -59,6 +87,11 @@ typedef struct cue {
 
 struct tl_tracker {
     tl_tracker_config cfg;
+    /* the IMM while a track can still be in boost: the same models, a short
+     * ballistic sojourn (thrust phases follow each other, staging makes brief
+     * ballistic gaps), so the THRUST mode keeps weight until the track has been
+     * seen ballistic above 100 km */
+    tl_imm_config imm_boost;
     double gate[5];
     tl_track_cb cb;
     void *cb_ctx;
@@ -147,6 +180,7 @@ void tl_tracker_config_default(tl_tracker_config *c)
     c->confirm_n = 4;
     c->coast_tentative_s = 30.0;
     c->coast_confirmed_s = 60.0;
+    c->coast_boost_s = 15.0;
     c->init_window_s = 12.0;
     c->vmax_mps = 8000.0;
     c->ir_cue_window_s = 20.0;
@@ -154,7 +188,10 @@ void tl_tracker_config_default(tl_tracker_config *c)
     tl_imm_config_default(&c->imm);
 }
 
-size_t tl_tracker_bytes_per_track(void) { return sizeof(trk) + sizeof(int32_t); }
+size_t tl_tracker_bytes_per_track(void)
+{
+    return sizeof(trk) + sizeof(int32_t);
+}
 
 int tl_tracker_check_plot(const tl_plot *p)
 {
@@ -216,17 +253,20 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
         return tl_err_set(err, TL_EINVAL, "tracker config: max_scan %zu / max_buffered %zu",
                           c->max_scan, c->max_buffered);
     if (!(c->gate_p > 0.5 && c->gate_p < 1.0))
-        return tl_err_set(err, TL_EINVAL, "tracker config: gate_p %g not in (0.5, 1)",
-                          c->gate_p);
+        return tl_err_set(err, TL_EINVAL, "tracker config: gate_p %g not in (0.5, 1)", c->gate_p);
     if (c->confirm_n < 1 || c->confirm_n > 15 || c->confirm_m < 1 || c->confirm_m > c->confirm_n)
-        return tl_err_set(err, TL_EINVAL, "tracker config: confirm M-of-N %d of %d",
-                          c->confirm_m, c->confirm_n);
+        return tl_err_set(err, TL_EINVAL, "tracker config: confirm M-of-N %d of %d", c->confirm_m,
+                          c->confirm_n);
     if (c->reorder_window_ns < 0 || !c->imm.ops)
         return tl_err_set(err, TL_EINVAL, "tracker config: reorder_window_ns or filter");
     tl_tracker *t = calloc(1, sizeof *t);
     if (!t)
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory");
     t->cfg = *c;
+    t->imm_boost = c->imm;
+    if (t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] > BOOST_BALLISTIC_SOJOURN_S)
+        t->imm_boost.mean_sojourn_s[TL_IMM_BALLISTIC] = BOOST_BALLISTIC_SOJOURN_S;
+    t->imm_boost.motion[TL_IMM_THRUST].q_acc = THRUST_Q_BASE;
     for (int k = 1; k <= 4; k++)
         t->gate[k] = chi2_quantile(c->gate_p, k);
     size_t T = c->max_tracks, S = c->max_scan, B = c->max_buffered;
@@ -253,8 +293,9 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
     t->cands = calloc(MAX_CANDS, sizeof *t->cands);
     t->cues = calloc(MAX_CUES, sizeof *t->cues);
     if (!t->pool || !t->live || !t->sensor_names || !t->slots || !t->heap || !t->free_slots ||
-        !t->scan || !t->meas || !t->ppos || !t->prad || !t->has_pos || !t->order ||
-        !t->row_slot || !t->dup_pos || !t->dup_order || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands || !t->cues) {
+        !t->scan || !t->meas || !t->ppos || !t->prad || !t->has_pos || !t->order || !t->row_slot ||
+        !t->dup_pos || !t->dup_order || !t->r2c || !t->c2r || !t->edges || !t->ws || !t->cands ||
+        !t->cues) {
         tl_tracker_destroy(t);
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory for %zu tracks", T);
     }
@@ -344,8 +385,7 @@ static void emit(tl_tracker *t, const trk *k)
     t->cb(t->cb_ctx, &r);
 }
 
-size_t tl_tracker_tracks(const tl_tracker *t, tl_track_report *out, size_t cap,
-                         int confirmed_only)
+size_t tl_tracker_tracks(const tl_tracker *t, tl_track_report *out, size_t cap, int confirmed_only)
 {
     size_t n = 0;
     for (size_t i = 0; i < t->n_live; i++) {
@@ -487,7 +527,8 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
             s.x[a] = pos[a];
             s.x[3 + a] = (pos[a] - c.pos[a]) / dt + 0.5 * g[a] * dt;
         }
-        double vq = 30.0 * 30.0 + pow(0.5 * 10.0 * dt, 2); /* unknown accel over the gap */
+        double vq =
+            30.0 * 30.0 + pow(0.5 * INIT_ACC_MPS2 * dt, 2); /* unknown thrust over the gap */
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) {
                 s.P[a][b] = Pp[a][b];
@@ -498,13 +539,21 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         if (!tl_cov_check(s.P))
             return;
         int c_sensor = c.sensor;
-        double mu[TL_IMM_MODES] = {0.5, 0.3, 0.2};
-        trk *k = track_new(t, &s, mu, sensor);
+        /* low and climbing: most likely a missile in boost */
+        tl_geodetic gi;
+        tl_ecef_to_geodetic(s.x, &gi);
+        double up = (s.x[0] * s.x[3] + s.x[1] * s.x[4] + s.x[2] * s.x[5]) /
+                    sqrt(s.x[0] * s.x[0] + s.x[1] * s.x[1] + s.x[2] * s.x[2]);
+        int boost = gi.h_m < 100e3 && up > 0.0;
+        double mu[TL_IMM_MODES] = {0.5, 0.3, 0.2}, mu_b[TL_IMM_MODES] = {0.15, 0.8, 0.05};
+        trk *k = track_new(t, &s, boost ? mu_b : mu, sensor);
         if (!k)
             return;
+        if (boost)
+            k->a_thrust = THRUST_PRIOR_MPS2;
         k->sensor_mask |= 1ull << c_sensor;
-        k->hist = 3;
-        k->n_opp = 2;
+        k->hist = 1;  /* the pair is one hit: two more plots must follow it (a pair of */
+        k->n_opp = 1; /* plots of two missiles rarely survives that) */
         k->n_updates = 2;
         k->t_first = c.t;
         k->phase = TL_PHASE_MIDCOURSE;
@@ -529,6 +578,7 @@ static void initiate(tl_tracker *t, const tl_meas *m, const double pos[3], const
         k->n_opp = 1;
         k->n_updates = 1;
         k->ir_cued = 1;
+        k->a_thrust = THRUST_PRIOR_MPS2;
         k->phase = TL_PHASE_BOOST;
         emit(t, k);
         return;
@@ -656,8 +706,8 @@ static int same_object(const tl_state_est *a, const tl_state_est *b)
                 int iv = 3 * blk + v;
                 S[u][v] = a->P[iu][iv] + b->P[iu][iv];
                 if (blk == 0)
-                    S[u][v] += b->P[3 + u][3 + v] * dt * dt + b->P[u][3 + v] * dt +
-                               b->P[3 + u][v] * dt;
+                    S[u][v] +=
+                        b->P[3 + u][3 + v] * dt * dt + b->P[u][3 + v] * dt + b->P[3 + u][v] * dt;
             }
             S[u][u] += blk == 0 ? margin * margin : vmargin * vmargin;
         }
@@ -722,6 +772,84 @@ static int below_ground(const trk *k, int64_t now)
     tl_geodetic g;
     tl_ecef_to_geodetic(x, &g);
     return g.h_m < 0.0;
+}
+
+/* Input estimate of the thrust acceleration after an update: the change of the
+ * THRUST mode's velocity since its previous update, less gravity and the
+ * rotating-frame terms, projected on the thrust direction, smoothed. */
+static void thrust_estimate(trk *k, int64_t now, double ve)
+{
+    const tl_state_est *m = &k->imm.mode[TL_IMM_THRUST];
+    if (k->t_thr) {
+        double dt = tl__dt_s(now, k->t_thr);
+        if (!(dt > 0.5))
+            return; /* keep the older reference: a longer baseline */
+        {
+            tl_dyn_model dm;
+            tl_dyn_model_default(&dm);
+            dm.flags &= ~(unsigned)TL_DYN_DRAG;
+            double g[3], u[3];
+            tl_dyn_accel(&dm, m->x, g);
+            tl__thrust_dir(m->x, u);
+            double a = 0.0; /* mean over the interval */
+            for (int i = 0; i < 3; i++)
+                a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
+            if (a > 0.0 && ve > 0.0) /* to the end of the interval: + a' dt / 2 */
+                a += 0.5 * a * a / ve * dt;
+            if (a < -THRUST_MAX_MPS2) /* unclamped below 0: the mean is 0 when coasting */
+                a = -THRUST_MAX_MPS2;
+            if (a > THRUST_MAX_MPS2)
+                a = THRUST_MAX_MPS2;
+            double pred =
+                k->a_thrust > 0.0 ? tl_thrust_acc_after(k->a_thrust, ve, dt) : k->a_thrust;
+            if (pred > THRUST_MAX_MPS2)
+                pred = THRUST_MAX_MPS2;
+            double w = dt / THRUST_TAU_S;
+            if (w > 1.0)
+                w = 1.0;
+            k->a_thrust = pred + w * (a - pred);
+            k->a_var += w * ((a - pred) * (a - pred) - k->a_var);
+        }
+    }
+    memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
+    k->t_thr = now;
+}
+
+/* Input estimate of the ballistic coefficient after an update of an unpowered
+ * track: the REENTRY mode's deceleration along the velocity since the reference,
+ * less gravity, over the dynamic pressure rho v^2 / 2 gives 1/beta; smoothed, only
+ * where the drag at the lightest plausible beta is well above the noise. */
+static void drag_estimate(trk *k, int64_t now, double beta_nominal)
+{
+    const tl_state_est *m = &k->imm.mode[TL_IMM_REENTRY];
+    if (k->t_thr) {
+        double dt = tl__dt_s(now, k->t_thr);
+        if (!(dt > 0.5))
+            return;
+        tl_geodetic g0;
+        tl_ecef_to_geodetic(m->x, &g0);
+        double v2 = m->x[3] * m->x[3] + m->x[4] * m->x[4] + m->x[5] * m->x[5];
+        double qdyn = 0.5 * tl_atmo_density(g0.h_m) * v2;
+        if (qdyn / DRAG_BETA_MIN > DRAG_MIN_MPS2) {
+            tl_dyn_model dm;
+            tl_dyn_model_default(&dm);
+            dm.flags &= ~(unsigned)TL_DYN_DRAG;
+            double g[3], u[3], a = 0.0;
+            tl_dyn_accel(&dm, m->x, g);
+            tl__thrust_dir(m->x, u);
+            for (int i = 0; i < 3; i++)
+                a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
+            double ib = -a / qdyn, ib0 = k->ib_drag > 0.0 ? k->ib_drag : 1.0 / beta_nominal;
+            if (ib < 1.0 / DRAG_BETA_MAX)
+                ib = 1.0 / DRAG_BETA_MAX;
+            if (ib > 1.0 / DRAG_BETA_MIN)
+                ib = 1.0 / DRAG_BETA_MIN;
+            double w = dt / DRAG_TAU_S;
+            k->ib_drag = ib0 + (w < 1.0 ? w : 1.0) * (ib - ib0);
+        }
+    }
+    memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
+    k->t_thr = now;
 }
 
 /* Process one scan: n plots, same sensor, same time. */
@@ -797,7 +925,36 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             if (h < 150e3)
                 active |= 1u << TL_IMM_REENTRY;
         }
-        if (tl_imm_predict_active(&t->cfg.imm, &k->imm, now, active) != TL_OK)
+        const tl_imm_config *ic = &t->cfg.imm;
+        tl_imm_config icb;
+        if (!k->thrust_off) {
+            icb = t->imm_boost;
+            /* the estimate is at the last update (t_thr); the step starts at the
+             * THRUST mode's time */
+            double a0 = k->a_thrust > 0.0 ? k->a_thrust : 0.0;
+            if (k->t_thr && a0 > 0.0)
+                a0 = tl_thrust_acc_after(a0, icb.motion[TL_IMM_THRUST].thrust_ve_mps,
+                                         tl__dt_s(k->imm.mode[TL_IMM_THRUST].t_ns, k->t_thr));
+            a0 = a0 < THRUST_MAX_MPS2 ? a0 : THRUST_MAX_MPS2;
+            icb.motion[TL_IMM_THRUST].thrust_acc_mps2 = a0;
+            /* the thrust's uncertainty scales with its size (burnout and
+             * staging cut it to 0 or a fraction within a second) */
+            /* plus the estimate's own error: an exponential average with weight
+             * w of observations scattered by a_var has variance a_var w / (2 - w)
+             * (w = 2 s / THRUST_TAU_S, a typical revisit) */
+            double wr = 2.0 / THRUST_TAU_S;
+            double sa2 = THRUST_REL * a0 * THRUST_REL * a0 + k->a_var * wr / (2.0 - wr);
+            icb.motion[TL_IMM_THRUST].q_acc += sa2 * THRUST_CORR_S;
+            ic = &icb;
+        }
+        if (k->ib_drag > 0.0 && (active & (1u << TL_IMM_REENTRY))) {
+            if (ic != &icb) {
+                icb = *ic;
+                ic = &icb;
+            }
+            icb.motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 1.0 / k->ib_drag;
+        }
+        if (tl_imm_predict_active(ic, &k->imm, now, active) != TL_OK)
             continue;
         k->touched = 1;
         tl_imm_combine(&k->imm, &c);
@@ -844,30 +1001,34 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         k->t_last_upd = now;
         k->n_updates++;
         k->sensor_mask |= 1ull << sensor;
+        if (!k->thrust_off)
+            thrust_estimate(k, now, t->imm_boost.motion[TL_IMM_THRUST].thrust_ve_mps);
+        else
+            drag_estimate(k, now, t->cfg.imm.motion[TL_IMM_REENTRY].dyn.beta_kg_m2);
         tl_state_est c;
         tl_imm_combine(&k->imm, &c);
-        double mu_b = k->imm.mu[TL_IMM_BALLISTIC];
-        k->phase = (uint8_t)tl_track_phase(c.x, 1.0 - mu_b, k->was_midcourse);
-        /* latch "has coasted": ballistic and above the atmosphere, so that a
-         * re-entry or a manoeuvre later is never mistaken for boost */
-        if (k->phase == TL_PHASE_MIDCOURSE && mu_b > 0.8 && !k->thrust_off) {
-            tl_geodetic g;
-            tl_ecef_to_geodetic(c.x, &g);
-            if (g.h_m > 100e3) {
-                k->was_midcourse = 1;
-                if (mu_b > 0.9) {
-                    if (!k->t_ballistic)
-                        k->t_ballistic = now;
-                    else if (tl__dt_s(now, k->t_ballistic) > 30.0)
-                        k->thrust_off = 1;
-                } else {
-                    k->t_ballistic = 0;
-                }
-            } else {
-                k->t_ballistic = 0;
+        /* BOOST while the THRUST mode dominates and the target climbs, until
+         * the track has been seen coasting (thrust_off latched below): a
+         * re-entry or a late manoeuvre is never taken for boost */
+        k->phase = (uint8_t)tl_track_phase(c.x, k->thrust_off ? 0.0 : k->imm.mu[TL_IMM_THRUST],
+                                           k->was_midcourse);
+        /* THRUST off once the track has been unpowered (thrust estimate under
+         * THRUST_OFF_MPS2 and the unpowered modes holding the larger share) for
+         * 30 s above 20 km: SRBMs burn out at 25-40 km and never leave the
+         * atmosphere */
+        if (!k->thrust_off) {
+            int coasting = k->imm.mu[TL_IMM_THRUST] < 0.5 && fabs(k->a_thrust) < THRUST_OFF_MPS2;
+            if (coasting) {
+                tl_geodetic g;
+                tl_ecef_to_geodetic(c.x, &g);
+                coasting = g.h_m > 20e3;
             }
-        } else if (!k->thrust_off) {
-            k->t_ballistic = 0;
+            if (!coasting)
+                k->t_ballistic = 0;
+            else if (!k->t_ballistic)
+                k->t_ballistic = now;
+            else if (tl__dt_s(now, k->t_ballistic) > 30.0)
+                k->thrust_off = k->was_midcourse = 1;
         }
     }
 
@@ -881,21 +1042,25 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             k->n_opp++;
             maybe_confirm(t, k);
         }
-        if (k->touched == 2)
-            emit(t, k);
-        double idle = tl__dt_s(now, k->t_last_upd);
+        /* duplicate check before the row goes out: a track confirmed this scan
+         * as a copy of an older one never reports as confirmed */
         if (k->touched == 2 && is_duplicate(t, k, now)) {
             t->st.duplicates_removed++;
             track_delete(t, li);
             continue;
         }
+        if (k->touched == 2)
+            emit(t, k);
+        double idle = tl__dt_s(now, k->t_last_upd);
         if (k->phase == TL_PHASE_TERMINAL && idle > 2.0 && below_ground(k, now)) {
             track_delete(t, li); /* impacted: no ghost tracks under the surface */
             continue;
         }
         int dead = (k->status == TL_TRACK_TENTATIVE &&
                     (idle > t->cfg.coast_tentative_s || k->n_opp >= t->cfg.confirm_n)) ||
-                   (k->status == TL_TRACK_CONFIRMED && idle > t->cfg.coast_confirmed_s);
+                   (k->status == TL_TRACK_CONFIRMED && idle > t->cfg.coast_confirmed_s) ||
+                   (!k->thrust_off && idle > t->cfg.coast_boost_s &&
+                    (k->phase == TL_PHASE_BOOST || k->imm.mu[TL_IMM_THRUST] > 0.1));
         if (dead) {
             track_delete(t, li);
             continue;
@@ -998,15 +1163,18 @@ static void release(tl_tracker *t, int all)
     }
 }
 
-void tl_tracker_flush(tl_tracker *t) { release(t, 1); }
+void tl_tracker_flush(tl_tracker *t)
+{
+    release(t, 1);
+}
 
 static int reject(tl_tracker *t, tl_reject why, const tl_plot *p, tl_err *err)
 {
     t->st.plots_rejected++;
     t->st.rejected[why]++;
     return tl_err_set(err, TL_EINVAL, "plot %llu from sensor '%.*s' at t_ns %lld rejected: %s",
-                      p ? (unsigned long long)p->plot_id : 0ull, TL_ID_LEN,
-                      p ? p->sensor_id : "", p ? (long long)p->t_ns : 0ll, tl_reject_name(why));
+                      p ? (unsigned long long)p->plot_id : 0ull, TL_ID_LEN, p ? p->sensor_id : "",
+                      p ? (long long)p->t_ns : 0ll, tl_reject_name(why));
 }
 
 int tl_tracker_add_plot(tl_tracker *t, const tl_plot *p, tl_err *err)

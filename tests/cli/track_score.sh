@@ -2,8 +2,9 @@
 # track_score.sh — `trilink track` and `trilink score` end to end on the shipped
 # drills (trilink sim writes plots and truth): every nation's tracker on
 # default.yaml tracks every missile with no swaps and no false tracks; on
-# salvo.yaml Japan's tracker holds exactly one track per missile with no swaps;
-# dense.yaml runs to completion; bad input gets an error naming the input.
+# salvo.yaml every nation's tracker holds exactly one track per missile with no
+# swaps; dense.yaml runs to completion with a bounded number of false tracks;
+# bad input gets an error naming the input.
 set -eu
 BIN=${TL_BIN:?TL_BIN not set}
 SRC=${TL_SOURCE_DIR:?TL_SOURCE_DIR not set}
@@ -50,23 +51,27 @@ grep -q ',KR,\|US-TPY2' "$tmp/default/tracks_JP.csv" && fail "partner data in JP
     >"$tmp/score.txt" || fail "score text"
 grep -q '^M1 ' "$tmp/score.txt" || fail "score text lists objects"
 
-# --- salvo.yaml: Japan's tracker, one confirmed track per missile, no swaps
+# --- salvo.yaml (six SRBMs within 25 s from three sites): every nation's
+# tracker holds exactly one confirmed track per missile, no swaps
 run_drill salvo
-track_and_score salvo JP
-j="$tmp/salvo/score_JP.json"
-[ "$(json_num "$j" swaps)" = 0 ] || fail "salvo JP: swaps"
-[ "$(grep -c '"n_tracks": 1,' "$j")" = 6 ] || fail "salvo JP: not one track per missile"
-for n in KR US; do # reported, not yet held to the bar (see docs/tracker.md)
+for n in JP KR US; do
     track_and_score salvo $n
-    echo "salvo $n: swaps $(json_num "$tmp/salvo/score_$n.json" swaps)," \
-        "objects with one track: $(grep -c '"n_tracks": 1,' "$tmp/salvo/score_$n.json") of 6"
+    j="$tmp/salvo/score_$n.json"
+    [ "$(json_num "$j" swaps)" = 0 ] || fail "salvo $n: swaps $(json_num "$j" swaps)"
+    [ "$(grep -c '"n_tracks": 1,' "$j")" = 6 ] || fail "salvo $n: not one track per missile"
+    [ "$(json_num "$j" false_tracks)" = 0 ] || fail "salvo $n: false tracks"
+    echo "salvo $n: 0 swaps, one track per missile, no false track"
 done
 
 # --- dense.yaml (200 objects, clutter): runs to completion
 run_drill dense
 track_and_score dense JP
+nf=$(json_num "$tmp/dense/score_JP.json" false_tracks)
 echo "dense JP: $(grep -o '"n_objects": [0-9]*, "n_tracks": [0-9]*' "$tmp/dense/score_JP.json")," \
-    "$(json_num "$tmp/dense/score_JP.json" false_tracks) never near an object"
+    "$nf never near an object"
+# bounded false tracks (confirmed tracks never within 20 km of an object):
+# measured 15 of 947; the bound leaves room, not for a regression
+[ "$nf" -le 60 ] || fail "dense JP: $nf false tracks (bound 60)"
 
 # --- bad input
 "$BIN" track 2>/dev/null && fail "track without --plots accepted"
