@@ -648,8 +648,12 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
             tl__plq_launch(p->q, sys_id, &th.launch);
     }
     pub->has_impact = th.impact.status == TL_PRED_IMPACT;
-    if (!pub->has_impact)
-        return;
+    if (!pub->has_impact || th.space_launch) { /* no fall to hold it for (any more) */
+        if (pub->hold_until_ns && tl_fusion_hold(p->fusion, pub->stn, 0) == TL_OK)
+            pub->hold_until_ns = 0;
+        if (!pub->has_impact)
+            return;
+    }
     const tl_impact_pred *ip = &th.impact;
     /* Established and ballistic: keep it through coverage gaps until it falls. */
     if (!th.space_launch && ip->ell.semi_major_m <= HOLD_SMA_M &&
