@@ -418,6 +418,67 @@ static void test_cap_escaping(void **state)
 }
 
 /* Every CAP document the tests above wrote: xmllint --noout and the npm parser. */
+/* After the impact time the alert is closed: a final Update stating where it fell by the
+ * last prediction when that was in Japan's zones, a Cancel when it was outside; nothing
+ * more is sent afterwards, and a machine that never issued sends nothing. */
+static void test_close_after_impact(void **state)
+{
+    (void)state;
+    tl_alert_cfg cfg;
+    tl_alert_cfg_default(&cfg, TL_ALERT_NATION_JP);
+    for (int outside = 0; outside < 2; outside++) {
+        tl_alert a;
+        assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+        counts c = {0};
+        int64_t t_imp = T0 + 60 * SEC;
+        tl_alert_msg m;
+        for (int k = 0; k < 30; k++) {
+            tl_alert_input in = {T0 + k * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0};
+            assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+            tally(&c, &m, &cfg);
+        }
+        assert_int_equal(c.alert, 1);
+        assert_true(a.active);
+        /* the last prediction (for the outside case: moved to the open sea late) */
+        tl_alert_input last = {T0 + 40 * SEC, 3,
+                               outside ? synth(0.01, 0.0, 41.5, 131.0, 20e3, t_imp)
+                                       : synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp),
+                               0};
+        tl_err err;
+        last.t_ns = t_imp - SEC; /* before the impact time: refused */
+        assert_int_equal(tl_alert_close(&a, &last, &m, &err), TL_EINVAL);
+        assert_non_null(strstr(err.msg, "impact"));
+        last.t_ns = t_imp + 10 * SEC;
+        assert_int_equal(tl_alert_close(&a, &last, &m, NULL), TL_OK);
+        tally(&c, &m, &cfg);
+        if (outside) {
+            assert_int_equal(m.type, TL_ALERT_CANCEL);
+            assert_int_equal(m.reason, TL_ALERT_R_FELL_OUTSIDE);
+        } else {
+            assert_int_equal(m.type, TL_ALERT_UPDATE);
+            assert_int_equal(m.reason, TL_ALERT_R_FELL);
+            assert_near(m.lat_rad / TL_DEG, 40.9, 1e-9);
+        }
+        assert_true(m.n_refs >= 1); /* it refers to the alert's chain */
+        assert_string_equal(tl_alert_msg_ref_id(&m, 0), c.first_alert.identifier);
+        assert_false(a.active);
+        assert_true(a.closed);
+        /* closed for good: even a high risk issues nothing more */
+        tl_alert_input again = {t_imp + 20 * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0};
+        assert_int_equal(tl_alert_step(&a, &again, &m, NULL), TL_OK);
+        assert_int_equal(m.type, TL_ALERT_NONE);
+        again.t_ns += SEC;
+        assert_int_equal(tl_alert_close(&a, &again, &m, NULL), TL_OK);
+        assert_int_equal(m.type, TL_ALERT_NONE);
+    }
+    tl_alert idle; /* never issued: nothing to close */
+    assert_int_equal(tl_alert_init(&idle, &cfg, NULL), TL_OK);
+    tl_alert_input in = {T0 + 100 * SEC, 4, synth(0.0, 0.0, 41.0, 131.0, 20e3, T0 + 90 * SEC), 0};
+    tl_alert_msg m;
+    assert_int_equal(tl_alert_close(&idle, &in, &m, NULL), TL_OK);
+    assert_int_equal(m.type, TL_ALERT_NONE);
+}
+
 static void test_cap_documents_validate(void **state)
 {
     (void)state;
@@ -512,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_korea),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_cap_escaping),
+        cmocka_unit_test(test_close_after_impact),
         cmocka_unit_test(test_cap_documents_validate),
     };
     return cmocka_run_group_tests_name("alert", tests, setup, teardown);

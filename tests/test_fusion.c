@@ -346,6 +346,112 @@ static void test_stn_stability(void **state)
     tl_fusion_destroy(f);
 }
 
+/* A ballistic object leaves every sensor's coverage for 300 s (midcourse of a lofted
+ * flight) and is reacquired under new contributor track numbers. Held (tl_fusion_hold,
+ * as the pipeline does once an impact is predicted), the system track coasts on the
+ * ballistic propagator with growing covariance, stays near the truth within its own
+ * uncertainty, and the reacquired tracks join it under the same number; it retires once
+ * the hold has passed without contributors. Not held, it is deleted after coast_s and the
+ * reacquisition starts a new number (the control). */
+static void run_gap(int hold, uint32_t *stn_before, uint32_t *stn_after, int *n_new_after,
+                    int *coast_cycles, double *worst_ratio, int *deleted_at)
+{
+    tl_fusion_cfg cfg;
+    tl_fusion_cfg_default(&cfg);
+    cfg.max_system_tracks = 32;
+    cfg.max_inputs = 32;
+    tl_fusion *f;
+    assert_int_equal(tl_fusion_create(&cfg, &f, NULL), TL_OK);
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 11);
+    obj A, Z;
+    obj_init(&A, 40.0, 130.0, 1500e3, 3000, 80);
+    obj_init(&Z, 35.0, 140.0, 300e3, 3000, 270); /* an unrelated object, always tracked */
+    *stn_before = *stn_after = 0;
+    *n_new_after = *coast_cycles = 0;
+    *worst_ratio = 0;
+    *deleted_at = -1;
+    double tr_first = -1, tr_last = -1;
+    for (int cyc = 0; cyc < 400; cyc++) {
+        int64_t t = T0_NS + cyc * SEC;
+        tl_fusion_input in[4];
+        size_t n = 0;
+        make_input(&r, "KR", 900, Z.x, 100, 2, t, NULL, &in[n++]);
+        if (cyc < 30)
+            make_input(&r, "JP", 7, A.x, 100, 2, t, NULL, &in[n++]);
+        if (cyc >= 330 && cyc < 360) { /* reacquired by new tracks of two nations */
+            make_input(&r, "JP", 8, A.x, 300, 20, t, NULL, &in[n++]);
+            if (cyc >= 335)
+                make_input(&r, "US", 201, A.x, 300, 20, t, NULL, &in[n++]);
+        }
+        assert_int_equal(tl_fusion_update(f, t, in, n, NULL), TL_OK);
+        if (cyc == 10) {
+            *stn_before = tl_fusion_stn_of(f, "JP", 7);
+            assert_true(*stn_before > 0);
+            if (hold)
+                assert_int_equal(tl_fusion_hold(f, *stn_before, T0_NS + 380 * SEC), TL_OK);
+        }
+        if (cyc >= 330 && cyc < 360) {
+            *n_new_after += count_events(f, TL_FEV_NEW);
+            if (cyc == 340) {
+                *stn_after = tl_fusion_stn_of(f, "JP", 8);
+                assert_int_equal(tl_fusion_stn_of(f, "US", 201), *stn_after);
+            }
+        }
+        const tl_system_track *s = *stn_before ? tl_fusion_find(f, *stn_before) : NULL;
+        if (s && s->coasting) {
+            (*coast_cycles)++;
+            assert_int_equal(s->n_contrib, 0);
+            assert_int_equal(s->est.t_ns, t);
+            double e2 = 0, tr = trace3(s->est.P);
+            for (int i = 0; i < 3; i++)
+                e2 += (s->est.x[i] - A.x[i]) * (s->est.x[i] - A.x[i]);
+            if (sqrt(e2 / tr) > *worst_ratio)
+                *worst_ratio = sqrt(e2 / tr);
+            if (tr_first < 0)
+                tr_first = tr;
+            tr_last = tr;
+        }
+        if (*stn_before && !s && *deleted_at < 0)
+            *deleted_at = cyc;
+        obj_step(&A, 1.0);
+        obj_step(&Z, 1.0);
+    }
+    if (hold) /* the predicted state's uncertainty grew through the gap */
+        assert_true(tr_last > 4 * tr_first);
+    assert_non_null(tl_fusion_find(f, tl_fusion_stn_of(f, "KR", 900)));
+    tl_fusion_destroy(f);
+}
+
+static void test_coast_hold_reacquire(void **state)
+{
+    (void)state;
+    uint32_t before, after;
+    int n_new, coast, deleted;
+    double ratio;
+    run_gap(1, &before, &after, &n_new, &coast, &ratio, &deleted);
+    print_message("held: stn %u -> %u, %d coasting cycles, worst error/sigma %.2f, retired at %d\n",
+                  before, after, coast, ratio, deleted);
+    assert_int_equal(after, before); /* reacquired under the same number */
+    assert_int_equal(n_new, 0);
+    assert_true(coast >= 300 + 19); /* the gap, then the hold's last 20 s */
+    assert_true(ratio < 3.0);       /* the coasted state is as uncertain as it claims */
+    assert_true(deleted >= 380 && deleted <= 382); /* the hold ended at 380 s */
+    run_gap(0, &before, &after, &n_new, &coast, &ratio, &deleted);
+    print_message("not held: stn %u -> %u, %d coasting cycles, retired at %d\n", before, after,
+                  coast, deleted);
+    assert_int_not_equal(after, before);
+    assert_true(n_new >= 1);
+    assert_true(deleted >= 30 && deleted <= 42);
+    /* a hold on an unknown number is refused */
+    tl_fusion_cfg cfg;
+    tl_fusion_cfg_default(&cfg);
+    tl_fusion *f;
+    assert_int_equal(tl_fusion_create(&cfg, &f, NULL), TL_OK);
+    assert_int_equal(tl_fusion_hold(f, 12345, T0_NS), TL_ENOTFOUND);
+    tl_fusion_destroy(f);
+}
+
 static void test_many_objects_two_partners(void **state)
 {
     (void)state;
@@ -559,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_ci_no_larger_than_inputs),
         cmocka_unit_test(test_fused_nees_band),
         cmocka_unit_test(test_stn_stability),
+        cmocka_unit_test(test_coast_hold_reacquire),
         cmocka_unit_test(test_many_objects_two_partners),
         cmocka_unit_test(test_relayed_tracks_not_double_counted),
         cmocka_unit_test(test_bad_inputs),

@@ -8,8 +8,12 @@
  *     which Korean radars and the US IR satellite see first;
  *   - the final impact prediction lies near the true impact point and the zone verdict
  *     equals the zone of the true impact point (zones.h on the truth);
- *   - Japan's alert state at the end matches the truth (an alert out for a fall in
- *     Japan's zones, none for falls far from Japan), every CAP message well-formed.
+ *   - the lofted ICBM, which leaves every radar's coverage in midcourse, stays in every
+ *     nation's picture through the gap (coasting on its impact prediction) under one
+ *     system track number, checked against the truth at every scan;
+ *   - Japan's alerts match the truth: exactly one Alert (then Updates) for a fall in
+ *     Japan's zones, closed after the impact time with a final Update; none for falls
+ *     far from Japan; every CAP message well-formed.
  * The figures are printed (time to first track alone vs shared, impact errors).
  */
 #include "tl_test.h"
@@ -41,8 +45,18 @@ typedef struct fig { /* one object as one pipeline saw it */
     int64_t first_system_ns, first_local_ns;
     int have;
     const tl_pipeline_record *last; /* record with the latest impact prediction */
-    int alert_issued, alert_cancelled, alert_active, n_active;
+    int alert_issued, alert_updated, alert_cancelled, alert_active, n_active, alert_closed;
 } fig;
+
+typedef struct cont { /* continuity of one object's system track at one nation */
+    uint32_t stn;        /* the first number it had in the picture (0: not yet) */
+    int missing;         /* scans in flight after that without record stn live near it */
+    int coast_scans;     /* scans on which record stn was coasting */
+    int gap_seen;        /* record stn has coasted (the coverage gap began) */
+    int other_before;    /* scans before the gap on which another record was nearer */
+    int other_after;     /* scans from the gap on on which another record was nearer */
+    int scans;
+} cont;
 
 typedef struct drill {
     tl_scenario sc;
@@ -54,7 +68,55 @@ typedef struct drill {
     fig f[N_PL][MAX_OBJ];
     size_t n_caps, n_caps_bad;
     uint64_t seq[3];
+    int icbm;            /* index of the ICBM, -1 none */
+    cont c[N_PL];
 } drill;
+
+static double dist_to(const struct drill *d, size_t i, const tl_state_est *e);
+
+/* Follow the ICBM at every scan. The first system track that holds it (a live record
+ * within 300 km of the truth: a coasted estimate is far less certain than a tracked one)
+ * must stay live and near it until the fall, and from the coverage gap on no other
+ * record may be nearer (the reacquisition joined it instead of starting a new number).
+ * Before the gap a tracker may briefly hold a duplicate track (counted, not asserted). */
+static void follow(drill *d, int64_t t)
+{
+    if (d->icbm < 0 || t >= d->obj[d->icbm].end_t_ns - 5 * NS)
+        return;
+    for (int k = 0; k < N_PL; k++) {
+        cont *c = &d->c[k];
+        const tl_pipeline_record *best = NULL;
+        double best_d = 300e3;
+        size_t nr = tl_pipeline_record_count(d->pl[k]);
+        for (size_t i = 0; i < nr; i++) {
+            const tl_pipeline_record *r = tl_pipeline_record_get(d->pl[k], i);
+            double dist = r->live ? dist_to(d, (size_t)d->icbm, &r->last_est) : INFINITY;
+            if (dist < best_d) {
+                best_d = dist;
+                best = r;
+            }
+        }
+        if (!c->stn && best)
+            c->stn = best->stn;
+        if (!c->stn)
+            continue;
+        const tl_pipeline_record *own = NULL;
+        for (size_t i = nr; i-- > 0 && !own;) {
+            const tl_pipeline_record *r = tl_pipeline_record_get(d->pl[k], i);
+            if (r->stn == c->stn)
+                own = r;
+        }
+        c->scans++;
+        if (!own || !own->live || !(dist_to(d, (size_t)d->icbm, &own->last_est) < 300e3)) {
+            c->missing++;
+            continue;
+        }
+        c->gap_seen |= own->coasting;
+        c->coast_scans += own->coasting;
+        if (best != own)
+            *(c->gap_seen ? &c->other_after : &c->other_before) += 1;
+    }
+}
 
 /* In-memory link: what `from` publishes reaches its neighbours; the US relays. */
 static void deliver(drill *d, int from, tl_product *prod)
@@ -111,9 +173,12 @@ static void drill_run(drill *d, const char *yaml_text, size_t len, double durati
         assert_int_equal(rc, TL_OK);
     }
     d->n_obj = tl_sim_object_count(d->sim);
+    d->icbm = -1;
     assert_true(d->n_obj <= MAX_OBJ);
     for (size_t i = 0; i < d->n_obj; i++) {
         tl_sim_object(d->sim, i, &d->obj[i]);
+        if (!strcmp(d->obj[i].cls, "icbm"))
+            d->icbm = (int)i;
         d->truth_zone[i] = tl_pipeline_zone_of(d->pl[0], d->obj[i].end_lat_deg * TL_DEG,
                                                d->obj[i].end_lon_deg * TL_DEG);
         assert_true(d->truth_zone[i] >= 0);
@@ -130,6 +195,7 @@ static void drill_run(drill *d, const char *yaml_text, size_t len, double durati
         for (int k = 0; k < N_PL; k++)
             assert_int_equal(tl_pipeline_step(d->pl[k], t, NULL), TL_OK);
         drain(d);
+        follow(d, t);
     }
     for (int k = 0; k < N_PL; k++)
         assert_int_equal(tl_pipeline_finish(d->pl[k], NULL), TL_OK);
@@ -138,7 +204,7 @@ static void drill_run(drill *d, const char *yaml_text, size_t len, double durati
 
 /* Distance from an estimate to object i's truth at the estimate's time (INFINITY when
  * the object is not flying then). */
-static double dist_to(const drill *d, size_t i, const tl_state_est *e)
+static double dist_to(const struct drill *d, size_t i, const tl_state_est *e)
 {
     tl_truth_row a;
     int64_t t = e->t_ns;
@@ -206,7 +272,9 @@ static void collect(drill *d)
             if (r->has_impact && (!f->last || r->pred_t_ns > f->last->pred_t_ns))
                 f->last = r;
             f->alert_issued += r->alerts_issued;
+            f->alert_updated += r->alerts_updated;
             f->alert_cancelled += r->alerts_cancelled;
+            f->alert_closed += r->alert_closed;
             f->alert_active |= r->alert_active;
             f->n_active += r->alert_active;
         }
@@ -245,7 +313,8 @@ static void test_default_drill(void **state)
     drill_run(&d, text, len, 3400);
     collect(&d);
     printf("%-4s %-9s %10s %10s %11s %9s %8s %-13s %-13s %s\n", "obj", "nation", "alone_s",
-           "shared_s", "impact_err", "dt_imp_s", "sma_km", "verdict", "truth", "alerts(i/c/active)");
+           "shared_s", "impact_err", "dt_imp_s", "sma_km", "verdict", "truth",
+           "alerts(i/u/c/active/closed)");
     for (size_t o = 0; o < d.n_obj; o++) {
         const tl_object_row *ob = &d.obj[o];
         if (strcmp(ob->kind, "missile"))
@@ -261,10 +330,11 @@ static void test_default_drill(void **state)
                 sma = f->last->ell_semi_major_m;
                 verdict = f->last->zone_likely;
             }
-            printf("%-4s %-9s %10.1f %10.1f %9.2fkm %9.2f %8.2f %-13s %-13s %d/%d/%d\n", ob->object_id,
-                   pl_label[k], sec(&d, f->first_local_ns), sec(&d, f->first_system_ns), err_m / 1e3, dt,
-                   sma / 1e3, tl_pipeline_zone_name(verdict), tl_pipeline_zone_name(d.truth_zone[o]),
-                   f->alert_issued, f->alert_cancelled, f->alert_active);
+            printf("%-4s %-9s %10.1f %10.1f %9.2fkm %9.2f %8.2f %-13s %-13s %d/%d/%d/%d/%d\n",
+                   ob->object_id, pl_label[k], sec(&d, f->first_local_ns), sec(&d, f->first_system_ns),
+                   err_m / 1e3, dt, sma / 1e3, tl_pipeline_zone_name(verdict),
+                   tl_pipeline_zone_name(d.truth_zone[o]), f->alert_issued, f->alert_updated,
+                   f->alert_cancelled, f->alert_active, f->alert_closed);
             /* every launch is in every nation's picture */
             assert_true(f->have);
             /* the last prediction is close to the truth and gets its zone right */
@@ -277,17 +347,22 @@ static void test_default_drill(void **state)
                 assert_true(f->first_system_ns == f->first_local_ns);
             /* one warning per fall, even where the track broke into several STNs */
             assert_true(f->n_active <= 1);
-            /* Japan's alerts agree with where it really fell */
-            if (k == 0 || k == 3) {
-                int in_jp = d.truth_zone[o] == ZONE_JP_TERRITORY || d.truth_zone[o] == ZONE_JP_EEZ;
-                assert_int_equal(f->alert_active, in_jp);
-                if (in_jp)
-                    assert_true(f->alert_issued >= 1);
+            /* Every fall is over by the end of the run: no alert is left active. Japan
+             * warned once (one Alert, then Updates) for the fall in its zones and closed
+             * the warning with a final Update; Korea warns only for its own zones. */
+            assert_true(ob->end_t_ns + 15 * NS < d.sc.epoch_ns + (int64_t)(d.sc.duration_s * NS));
+            assert_int_equal(f->alert_active, 0);
+            int in_jp = d.truth_zone[o] == ZONE_JP_TERRITORY || d.truth_zone[o] == ZONE_JP_EEZ;
+            int in_kr = d.truth_zone[o] == ZONE_KR_TERRITORY || d.truth_zone[o] == ZONE_KR_WATERS;
+            int mine = (k == 0 || k == 3) ? in_jp : k == 2 ? in_kr : 0;
+            if (k != 1 && mine) {
+                assert_int_equal(f->alert_issued, 1);
+                assert_true(f->alert_updated >= 1);
+                assert_int_equal(f->alert_closed, 1);
+                assert_int_equal(f->alert_cancelled, 0);
             }
-            if (k == 2) { /* Korea warns only for its own zones */
-                int in_kr = d.truth_zone[o] == ZONE_KR_TERRITORY || d.truth_zone[o] == ZONE_KR_WATERS;
-                assert_int_equal(f->alert_active, in_kr);
-            }
+            if ((k == 0 || k == 3) && !in_jp)
+                assert_int_equal(f->alert_issued - f->alert_cancelled, 0);
         }
         /* sharing never delays Japan's picture, and the shared picture of JP equals
          * the alone pipeline's own-track timing (same tracker, same plots) */
@@ -296,6 +371,19 @@ static void test_default_drill(void **state)
         assert_true(jp->first_local_ns == alone->first_local_ns);
         if (!strcmp(ob->cls, "icbm"))
             assert_true(jp->first_system_ns < alone->first_system_ns);
+    }
+    /* the ICBM's coverage gap: one system track number at every nation throughout */
+    assert_true(d.icbm >= 0);
+    for (int k = 0; k < N_PL; k++) {
+        const cont *c = &d.c[k];
+        printf("ICBM at %-8s: STN %u, %d scans missing, %d of %d scans coasting, another STN nearer "
+               "on %d scans before the gap, %d from it\n",
+               pl_label[k], (unsigned)c->stn, c->missing, c->coast_scans, c->scans, c->other_before,
+               c->other_after);
+        assert_true(c->stn > 0);
+        assert_int_equal(c->missing, 0);
+        assert_int_equal(c->other_after, 0);
+        assert_true(c->coast_scans > 0); /* the gap was there and was bridged */
     }
     printf("CAP documents: %zu (%zu malformed)\n", d.n_caps, d.n_caps_bad);
     assert_true(d.n_caps >= 1);

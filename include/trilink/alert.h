@@ -46,7 +46,11 @@ typedef enum tl_alert_reason {
     TL_ALERT_R_PROBABILITY, /**< update: the risk moved by update_dp or more */
     TL_ALERT_R_TIGHTER,     /**< update: the 95% ellipse shrank by update_area_ratio */
     TL_ALERT_R_MOVED,       /**< update: the mean moved by update_shift_m or more */
-    TL_ALERT_R_CLEARED      /**< cancel: the risk stayed below p_clear for clear_hold_ns */
+    TL_ALERT_R_CLEARED,     /**< cancel: the risk stayed below p_clear for clear_hold_ns */
+    TL_ALERT_R_FELL,        /**< final update (tl_alert_close): the impact time has passed and
+                                 the last prediction put the fall in the protected zones */
+    TL_ALERT_R_FELL_OUTSIDE /**< cancel (tl_alert_close): the impact time has passed and the
+                                 last prediction put the fall outside the protected zones */
 } tl_alert_reason;
 
 const char *tl_alert_type_name(tl_alert_type t);     /**< "Alert", "Update", "Cancel", "None" */
@@ -123,6 +127,7 @@ typedef struct tl_alert {
     size_t n_chain;
     char chain_id[TL_ALERT_ID_LEN * TL_ALERT_MAX_REFS];
     int64_t chain_sent_ns[TL_ALERT_MAX_REFS];
+    int closed;             /**< tl_alert_close ended the alert: no further messages */
 } tl_alert;
 
 /** Set up a state machine.
@@ -134,6 +139,17 @@ int tl_alert_init(tl_alert *a, const tl_alert_cfg *cfg, tl_err *err);
  *  @retval TL_EINVAL bad input (time going backwards, probability out of [0, 1],
  *          err names the field); the state is unchanged */
 int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_err *err);
+
+/** The threat is over: the predicted impact time in->verdict.t_impact_ns has passed
+ *  (in->t_ns >= it). An active alert is closed with a last message stating where the
+ *  object fell by the last prediction (in->verdict, normally the last one fed): a final
+ *  Update (reason TL_ALERT_R_FELL) when its risk for the protected zones (or overflight)
+ *  is still >= p_clear, a Cancel (TL_ALERT_R_FELL_OUTSIDE) otherwise. Either way the state
+ *  machine is closed: tl_alert_step sends nothing more. Without an active alert *out is
+ *  TL_ALERT_NONE (and the machine is closed all the same).
+ *  @retval TL_OK
+ *  @retval TL_EINVAL in->t_ns before the impact time or the last input (err says which) */
+int tl_alert_close(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_err *err);
 
 /** Write msg as a CAP 1.2 XML document (UTF-8, NUL-terminated) into buf.
  *  *len (may be NULL) gets the length without the NUL.

@@ -99,6 +99,8 @@ typedef struct tl_cop_track {
     int n_history;
     tl_cop_point predicted[TL_COP_MAX_PREDICTED]; /**< predicted path to impact, optional */
     int n_predicted;
+    int coasting; /**< no sensor holds it now: the position is predicted (ballistic coast
+                       through a coverage gap on an established impact prediction) */
 } tl_cop_track;
 
 /** One alert as issued, updated or cancelled (the CAP message's essentials). */

@@ -53,6 +53,8 @@ typedef struct tl_fusion_cfg {
     double merge_chi2;        /**< two system tracks agree while d2 <= this (TL_CHI2_6_99) */
     int merge_cycles;         /**< consecutive agreeing cycles before a merge (3) */
     double coast_s;           /**< keep a system track without contributors this long (10 s) */
+    double hold_max_s;        /**< longest retention tl_fusion_hold may grant past the cycle
+                                   time (default 7200 s: an ICBM's flight) */
     double max_age_s;         /**< inputs further than this from the cycle time are stale and
                                    skipped (a contributor then drops out); default 30 s */
     int method;               /**< tl_fuse_method */
@@ -88,6 +90,10 @@ typedef struct tl_system_track {
     char best_nation[TL_NATION_LEN];
     int64_t created_ns, updated_ns;
     uint32_t split_from; /**< STN this track split off from (0: none) */
+    int coasting;          /**< 1: no contributor this cycle; est is predicted (ballistic
+                                propagation of the last fused estimate, growing covariance) */
+    int64_t hold_until_ns; /**< retained without contributors until this time (tl_fusion_hold),
+                                0: only coast_s */
 } tl_system_track;
 
 /** What happened in the last update. */
@@ -138,6 +144,16 @@ uint32_t tl_fusion_stn_of(const tl_fusion *f, const char *nation, uint32_t track
 /** Events and counters of the last update (valid until the next update). */
 size_t tl_fusion_events(const tl_fusion *f, const tl_fusion_event **ev);
 const tl_fusion_stats *tl_fusion_last_stats(const tl_fusion *f);
+
+/** Retention of a predictable object through a coverage gap: while system track `stn`
+ *  has no contributor it is kept (coasting on the ballistic propagator, its covariance
+ *  growing with q_m2_s3) until until_ns instead of coast_s, keeping its number, and a
+ *  track that reacquires it inside the association gate (chi-square against the coasted
+ *  state and covariance) joins it. The caller grants this for a ballistic object whose
+ *  impact prediction is established (until_ns = predicted impact time); it is clamped
+ *  to the cycle time + hold_max_s and can be shortened or removed (until_ns = 0).
+ *  @retval TL_OK, TL_ENOTFOUND (no live system track stn). */
+int tl_fusion_hold(tl_fusion *f, uint32_t stn, int64_t until_ns);
 
 /** Fuse n estimates valid at the same time (n >= 1) with `method`. For TL_FUSE_CI the
  *  weights are Franken & Hupper's (2005) closed form; for n == 1 the input is copied.

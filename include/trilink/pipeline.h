@@ -20,6 +20,14 @@
  * is confirmed, then at most every track_period_s of scenario time, at once on a
  * phase change, and once more with dropped = 1 when the tracker deletes it.
  *
+ * Coverage gaps: once a system track has an established impact prediction (95% ellipse
+ * semi-major axis <= 100 km, not a space launch) the fusion engine is asked to hold it
+ * until the predicted impact time (tl_fusion_hold): through a midcourse gap it coasts on
+ * the ballistic propagator, flagged coasting in the record and the COP, keeps its
+ * number and its alert, and is reacquired by the chi-square gate. An alert is closed
+ * 10 s after its last predicted impact time (tl_alert_close): a final Update stating
+ * where it fell by the last prediction, or a Cancel when that was outside the zones.
+ *
  * Timing figures per system track (tl_pipeline_record): first_system_ns is the fusion
  * cycle at which the nation's picture first held the object (from any contributor,
  * partner-only included); first_local_ns the cycle at which it first held an own
@@ -144,6 +152,11 @@ typedef struct tl_pipeline_record {
     double apogee_m, range_m;
     /* alerts */
     int alerts_issued, alerts_updated, alerts_cancelled, alert_active;
+    /* coverage gaps and the end of the threat */
+    int coasting;          /**< no contributor now: last_est is predicted (ballistic coast) */
+    int64_t hold_until_ns; /**< fusion keeps it through gaps until then (0: not held) */
+    int alert_closed;      /**< 1: the alert was closed after the impact time (final Update
+                                "fell" or Cancel "fell_outside", alert.h tl_alert_close) */
 } tl_pipeline_record;
 
 size_t tl_pipeline_record_count(const tl_pipeline *p);
@@ -157,6 +170,8 @@ typedef struct tl_pipeline_stats {
     size_t local_tracks, local_confirmed, partner_tracks, system_tracks;
     uint64_t fusion_cycles, predictions, prediction_failures;
     uint64_t alerts, updates, cancels;
+    uint64_t closes;        /**< alerts closed after their impact time (Update or Cancel) */
+    size_t coasting_tracks; /**< system tracks held through a coverage gap right now */
 } tl_pipeline_stats;
 
 void tl_pipeline_stats_get(const tl_pipeline *p, tl_pipeline_stats *s);

@@ -14,8 +14,10 @@
 #include <string.h>
 
 static const char *const type_names[] = {"None", "Alert", "Update", "Cancel"};
-static const char *const reason_names[] = {"none",        "impact_risk", "overflight", "class",
-                                           "probability", "tighter",     "moved",      "cleared"};
+static const char *const reason_names[] = {"none",    "impact_risk", "overflight",
+                                           "class",   "probability", "tighter",
+                                           "moved",   "cleared",     "fell",
+                                           "fell_outside"};
 
 const char *tl_alert_type_name(tl_alert_type t)
 {
@@ -206,6 +208,8 @@ int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_e
     out->type = TL_ALERT_NONE;
     a->last_t_ns = in->t_ns;
     double risk = fmax(pz, in->p_overflight);
+    if (a->closed)
+        return TL_OK;
 
     if (!a->active) {
         if (risk >= a->cfg.p_issue) {
@@ -240,5 +244,35 @@ int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_e
         send(a, &m);
         *out = m;
     }
+    return TL_OK;
+}
+
+int tl_alert_close(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_err *err)
+{
+    if (!a || !in || !out)
+        return tl_err_set(err, TL_EINVAL, "tl_alert_close: NULL argument");
+    if (in->t_ns < a->last_t_ns || in->t_ns < in->verdict.t_impact_ns)
+        return tl_err_set(err, TL_EINVAL,
+                          "alert close t_ns %lld: before the last input %lld or the impact "
+                          "time %lld",
+                          (long long)in->t_ns, (long long)a->last_t_ns,
+                          (long long)in->verdict.t_impact_ns);
+    out->type = TL_ALERT_NONE;
+    a->last_t_ns = in->t_ns;
+    if (a->closed || !a->active) {
+        a->closed = 1;
+        return TL_OK;
+    }
+    double pt, pz = zone_p(&a->cfg, &in->verdict, &pt);
+    double p_over = in->p_overflight >= 0 && in->p_overflight <= 1 ? in->p_overflight : 0;
+    int inside = fmax(pz, p_over) >= a->cfg.p_clear;
+    tl_alert_msg m;
+    fill_msg(a, in, inside ? TL_ALERT_UPDATE : TL_ALERT_CANCEL,
+             inside ? TL_ALERT_R_FELL : TL_ALERT_R_FELL_OUTSIDE, &m);
+    send(a, &m);
+    a->active = 0;
+    a->closed = 1;
+    a->below_since_ns = -1;
+    *out = m;
     return TL_OK;
 }

@@ -133,6 +133,7 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     int jp = m->nation == TL_ALERT_NATION_JP;
     const char *who = jp ? "Japan" : "the Republic of Korea";
     int cancel = m->type == TL_ALERT_CANCEL;
+    int fell = m->reason == TL_ALERT_R_FELL; /* final Update after the impact time */
     int over = m->overflight;
 
     tl__xw w = {buf, cap, 0, 0};
@@ -148,8 +149,19 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "  ", "code", "trilink-missile-warning");
     if (cancel) {
         char note[160];
-        snprintf(note, sizeof note, "Withdrawn: the prediction no longer shows a threat to %s",
-                 who);
+        if (m->reason == TL_ALERT_R_FELL_OUTSIDE)
+            snprintf(note, sizeof note,
+                     "Closed: the impact time has passed; the last prediction put the fall "
+                     "outside the zones of %s",
+                     who);
+        else
+            snprintf(note, sizeof note,
+                     "Withdrawn: the prediction no longer shows a threat to %s", who);
+        elem(&w, "  ", "note", note);
+    } else if (fell) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "Closed: the impact time has passed; final position by the last prediction");
         elem(&w, "  ", "note", note);
     }
     if (m->n_refs) {
@@ -173,9 +185,9 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "language", "en-US");
     elem(&w, "    ", "category", "Security");
     elem(&w, "    ", "event", over ? "Ballistic missile overflight" : "Ballistic missile");
-    elem(&w, "    ", "responseType", cancel ? "AllClear" : "Shelter");
+    elem(&w, "    ", "responseType", cancel ? "AllClear" : fell ? "Avoid" : "Shelter");
     elem(&w, "    ", "urgency",
-         cancel ? "Past" : (m->time_to_impact_s < 3600 ? "Immediate" : "Expected"));
+         cancel || fell ? "Past" : (m->time_to_impact_s < 3600 ? "Immediate" : "Expected"));
     elem(&w, "    ", "severity",
          cancel ? "Minor" : ((m->p_territory >= cfg->p_issue || over) ? "Extreme" : "Severe"));
     elem(&w, "    ", "certainty", cancel ? "Unlikely" : (m->risk >= 0.5 ? "Likely" : "Possible"));
@@ -185,7 +197,16 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "expires", expires);
     elem(&w, "    ", "senderName", cfg->sender_name);
     char text[768];
-    if (cancel)
+    if (fell)
+        snprintf(text, sizeof text,
+                 "Missile fell: by the last prediction in %s's territory or waters (%s)", who,
+                 tl_zone_class_name(m->cls_likely));
+    else if (cancel && m->reason == TL_ALERT_R_FELL_OUTSIDE)
+        snprintf(text, sizeof text,
+                 "Missile warning closed: by the last prediction it fell outside %s's "
+                 "territory and waters",
+                 who);
+    else if (cancel)
         snprintf(text, sizeof text,
                  "Missile warning withdrawn: no longer predicted to fall in or pass over %s", who);
     else if (over)
@@ -196,18 +217,21 @@ int tl_alert_cap_xml(const tl_alert_msg *m, const tl_alert_cfg *cfg, char *buf, 
     elem(&w, "    ", "headline", text);
     snprintf(
         text, sizeof text,
-        "Object T%06u. Predicted impact %.4f%c %.4f%c at %s (%.0f s after this message); 95%% "
+        "Object T%06u. Predicted impact %.4f%c %.4f%c at %s (%.0f s %s this message); 95%% "
         "ellipse %.1f x %.1f km, major axis at %.0f deg. Probability of a fall in the territory "
         "(land or territorial sea) %.3f, in the territory or EEZ %.3f; of an overflight %.3f. "
         "Most likely zone: %s.",
         (unsigned)m->object_id, fabs(m->lat_rad / TL_DEG), m->lat_rad >= 0 ? 'N' : 'S',
-        fabs(m->lon_rad / TL_DEG), m->lon_rad >= 0 ? 'E' : 'W', impact, m->time_to_impact_s,
+        fabs(m->lon_rad / TL_DEG), m->lon_rad >= 0 ? 'E' : 'W', impact, fabs(m->time_to_impact_s),
+        m->time_to_impact_s < 0 ? "before" : "after",
         2 * m->ellipse.semi_major_m / 1e3, 2 * m->ellipse.semi_minor_m / 1e3,
         m->ellipse.major_azimuth_rad / TL_DEG, m->p_territory, m->p_zone, m->p_overflight,
         tl_zone_class_name(m->cls_likely));
     elem(&w, "    ", "description", text);
     elem(&w, "    ", "instruction",
          cancel ? "No further action is required for this missile."
+         : fell ? "Do not approach anything that may have fallen; report it to the police or "
+                  "coast guard."
                 : "Take shelter at once in a sturdy building or underground; away from windows.");
     param(&w, "trilink:p_zone", m->p_zone);
     param(&w, "trilink:p_territory", m->p_territory);

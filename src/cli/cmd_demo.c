@@ -293,7 +293,7 @@ typedef struct cell { /* one launch as one nation saw it */
     int64_t pred_t_ns, impact_t_ns;
     double impact_lat_deg, impact_lon_deg, sma_m;
     char zone[32];
-    int issued, withdrawn, active;
+    int issued, updated, withdrawn, active, closed;
 } cell;
 
 static void summarize(const char *state, const truth *t, FILE *out)
@@ -332,8 +332,10 @@ static void summarize(const char *state, const truth *t, FILE *out)
                 continue;
             cell *e = &c[k][o];
             e->issued += (int)jnum(line, "alerts_issued", 0);
+            e->updated += (int)jnum(line, "alerts_updated", 0);
             e->withdrawn += (int)jnum(line, "alerts_cancelled", 0);
             e->active |= (int)jnum(line, "alert_active", 0);
+            e->closed |= (int)jnum(line, "alert_closed", 0);
             if ((int)jnum(line, "has_impact", 0) && (!e->have_impact || pt > e->pred_t_ns)) {
                 e->have_impact = 1;
                 e->pred_t_ns = pt;
@@ -349,7 +351,7 @@ static void summarize(const char *state, const truth *t, FILE *out)
             "\nSummary (times after launch; alone = the nation's own tracker, shared = its fused picture)\n"
             "%-6s %-5s %-3s %8s %8s %8s %10s %9s %-13s %-13s %s\n",
             "launch", "class", "nat", "alone_s", "shared_s", "gain_s", "impact_km", "ell95_km", "verdict", "truth",
-            "alerts issued/withdrawn");
+            "alerts issued/updated/withdrawn");
     for (size_t o = 0; o < t->n_obj; o++) {
         const tl_object_row *ob = &t->obj[o];
         if (strcmp(ob->kind, "missile"))
@@ -365,15 +367,18 @@ static void summarize(const char *state, const truth *t, FILE *out)
                 dt = (double)(e->impact_t_ns - ob->end_t_ns) / NS;
             }
             const char *tz = t->zone[o] >= 0 ? tl_zone_class_name((tl_zone_class)t->zone[o]) : "unknown";
-            fprintf(out, "%-6s %-5s %-3s %8.1f %8.1f %8.1f %10.2f %9.2f %-13s %-13s %d/%d%s\n", ob->object_id, ob->cls,
-                    nations[k], alone, shared, alone - shared, err_m / 1e3, e->have_impact ? e->sma_m / 1e3 : NAN,
-                    e->have_impact ? e->zone : "-", tz, e->issued, e->withdrawn, e->active ? " (active)" : "");
+            fprintf(out, "%-6s %-5s %-3s %8.1f %8.1f %8.1f %10.2f %9.2f %-13s %-13s %d/%d/%d%s\n", ob->object_id,
+                    ob->cls, nations[k], alone, shared, alone - shared, err_m / 1e3,
+                    e->have_impact ? e->sma_m / 1e3 : NAN, e->have_impact ? e->zone : "-", tz, e->issued,
+                    e->updated, e->withdrawn,
+                    e->active ? " (active)" : e->closed ? " (closed after impact)" : "");
             fprintf(out,
                     "SUMMARY launch=%s class=%s nation=%s tracked=%d alone_s=%.1f shared_s=%.1f impact=%d "
                     "impact_err_km=%.3f impact_dt_s=%.2f verdict=%s truth=%s alerts_issued=%d alerts_withdrawn=%d "
-                    "alert_active=%d\n",
+                    "alert_active=%d alerts_updated=%d alert_closed=%d\n",
                     ob->object_id, ob->cls, nations[k], e->have, alone, shared, e->have_impact, err_m / 1e3, dt,
-                    e->have_impact ? e->zone : "-", tz, e->issued, e->withdrawn, e->active);
+                    e->have_impact ? e->zone : "-", tz, e->issued, e->withdrawn, e->active, e->updated,
+                    e->closed);
         }
     }
 }
@@ -403,9 +408,11 @@ static void progress(const char *state, int64_t epoch_ns, int tty)
             const char *u = strstr(p, "\"up\": ");
             up += u && !strncmp(u + 6, "true", 4);
         }
-        l += (size_t)snprintf(line + l, sizeof line - l, " | %s sys %2.0f loc %2.0f alerts %.0f/%.0f links %d/%d",
-                              nations[k], jnum(buf, "system_tracks", 0), jnum(buf, "local_confirmed", 0),
-                              jnum(buf, "alerts", 0), jnum(buf, "cancels", 0), up, links);
+        l += (size_t)snprintf(line + l, sizeof line - l,
+                              " | %s sys %2.0f (%.0f coast) loc %2.0f alerts %.0f/%.0f links %d/%d", nations[k],
+                              jnum(buf, "system_tracks", 0), jnum(buf, "coasting_tracks", 0),
+                              jnum(buf, "local_confirmed", 0), jnum(buf, "alerts", 0), jnum(buf, "cancels", 0), up,
+                              links);
         if (l >= sizeof line)
             l = sizeof line - 1;
     }

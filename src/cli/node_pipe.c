@@ -116,12 +116,14 @@ static void write_status(tl_nodepipe *np, tl_node *n, int64_t now_ns)
             "\"plots\": %llu, \"plots_rejected\": %llu, \"local_tracks\": %zu, \"local_confirmed\": %zu, "
             "\"partner_tracks\": %zu, \"system_tracks\": %zu, \"records\": %zu, \"published\": %llu, "
             "\"partner_products\": %llu, \"alerts\": %llu, \"updates\": %llu, \"cancels\": %llu, "
-            "\"alerts_active\": %d, \"cop_port\": %d, \"links\": [",
+            "\"alerts_active\": %d, \"alerts_closed\": %llu, \"coasting_tracks\": %zu, \"cop_port\": %d, "
+            "\"links\": [",
             np->nation, (long long)now_ns, (long long)tl_pipeline_clock(np->pl), np->clock_rate,
             (unsigned long long)np->plots_in, (unsigned long long)np->plots_rejected, st.local_tracks,
             st.local_confirmed, st.partner_tracks, st.system_tracks, tl_pipeline_record_count(np->pl),
             (unsigned long long)np->published, (unsigned long long)np->partner_in, (unsigned long long)st.alerts,
-            (unsigned long long)st.updates, (unsigned long long)st.cancels, active, tl_nodepipe_cop_port(np));
+            (unsigned long long)st.updates, (unsigned long long)st.cancels, active,
+            (unsigned long long)st.closes, st.coasting_tracks, tl_nodepipe_cop_port(np));
     for (int i = 0; n && i < tl_node_link_count(n); i++) {
         tl_link_health h;
         tl_node_health(n, i, &h);
@@ -176,10 +178,11 @@ static void write_summary(tl_nodepipe *np)
                     tl_pipeline_zone_name(r->zone_likely), r->p_jp, r->p_kr, r->p_overflight);
         fprintf(f,
                 ", \"class\": \"%s\", \"space_launch\": %d, \"alerts_issued\": %d, \"alerts_updated\": %d, "
-                "\"alerts_cancelled\": %d, \"alert_active\": %d}%s\n",
+                "\"alerts_cancelled\": %d, \"alert_active\": %d, \"alert_closed\": %d, \"coasting\": %d, "
+                "\"hold_until_ns\": %lld}%s\n",
                 r->missile_class >= 0 ? tl_missile_class_name((tl_missile_class)r->missile_class) : "unknown",
                 r->space_launch, r->alerts_issued, r->alerts_updated, r->alerts_cancelled, r->alert_active,
-                i + 1 < nr ? "," : "");
+                r->alert_closed, r->coasting, (long long)r->hold_until_ns, i + 1 < nr ? "," : "");
     }
     fprintf(f, "]}\n");
     close_tmp(f, tmp, path);

@@ -37,7 +37,7 @@ void tl_cop_track_from_system(tl_cop_track *out, const tl_system_track *st)
                      TL_COP_NATION_LEN - 1, nat);
     }
     snprintf(out->best_nation, sizeof out->best_nation, "%.*s", TL_COP_NATION_LEN - 1,
-             st->best_nation);
+             st->best_nation);    out->coasting = st->coasting;
 }
 
 static void ellipse_from(tl_cop_ellipse *e, const tl_geodetic *at, const tl_ground_ellipse *g)

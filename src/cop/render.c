@@ -227,6 +227,7 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     kv_num(o, "apogee_m", "%.0f", t->apogee_m);
     kv_num(o, "range_m", "%.0f", t->range_m);
     tl__cop_printf(o, ",\"overflies_jp\":%s", t->overflies_jp ? "true" : "false");
+    tl__cop_printf(o, ",\"coasting\":%s", t->coasting ? "true" : "false");
     key(o, "contributors");
     tl__cop_puts(o, "[");
     for (int i = 0; i < t->n_contributors; i++) {
@@ -452,6 +453,7 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
                 tl__cop_puts(&o, "null");
             tl__cop_puts(&o, ",\"best_nation\":");
             tl__cop_json_str(&o, t->best_nation, sizeof t->best_nation);
+            tl__cop_printf(&o, ",\"coasting\":%s", t->coasting ? "true" : "false");
             tl__cop_puts(&o, "},\"geometry\":{\"type\":\"Point\",\"coordinates\":");
             put_position(&o, t->lat_rad, t->lon_rad, t->h_m);
             tl__cop_puts(&o, "}}");

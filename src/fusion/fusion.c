@@ -94,6 +94,7 @@ void tl_fusion_cfg_default(tl_fusion_cfg *c)
     c->merge_chi2 = TL_CHI2_6_99;
     c->merge_cycles = 3;
     c->coast_s = 10.0;
+    c->hold_max_s = 7200.0;
     c->max_age_s = 30.0;
     c->method = TL_FUSE_CI;
 }
@@ -140,6 +141,8 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
     if (!(cfg->q_m2_s3 >= 0) || !(cfg->coast_s >= 0) || !(cfg->max_age_s > 0))
         return tl_err_set(err, TL_EINVAL,
                           "fusion: q_m2_s3 and coast_s must be >= 0, max_age_s > 0");
+    if (!(cfg->hold_max_s >= 0 && cfg->hold_max_s <= 86400))
+        return tl_err_set(err, TL_EINVAL, "fusion: hold_max_s = %g (0..86400)", cfg->hold_max_s);
     if (cfg->method != TL_FUSE_CI && cfg->method != TL_FUSE_INDEPENDENT)
         return tl_err_set(err, TL_EINVAL, "fusion: method = %d unknown", cfg->method);
     tl_fusion *f = calloc(1, sizeof *f);
@@ -336,6 +339,7 @@ static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
     s->t.best = best;
     memcpy(s->t.best_nation, s->t.contrib[best].nation, TL_NATION_LEN);
     s->t.updated_ns = t_ns;
+    s->t.coasting = 0;
     s->tr_pos = trace_pos(out.P);
     s->dirty = 0;
 }
@@ -511,16 +515,26 @@ static void coast_or_fuse(tl_fusion *f, int64_t t_ns)
             i++;
             continue;
         }
-        if ((double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s) {
+        /* Retained for coast_s, or while held (a predictable ballistic object in a
+         * coverage gap, tl_fusion_hold): coasted on the ballistic propagator with
+         * process noise, so its covariance grows and the gate widens for reacquisition. */
+        int expired = (double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s &&
+                      t_ns >= s->t.hold_until_ns;
+        tl_state_est e = s->t.est;
+        if (!expired && e.t_ns != t_ns &&
+            (tl_est_propagate(&f->cfg.model, &s->t.est, t_ns, f->cfg.q_m2_s3, &e) != TL_OK ||
+             !tl__finite6(e.x, e.P)))
+            expired = 1; /* cannot be predicted any further */
+        if (expired) {
             event(f, TL_FEV_DELETE, s->t.stn, 0, NULL, 0);
             f->st.n_delete++;
             retire(f, i);
             continue;
         }
+        s->t.est = e;
+        s->t.coasting = 1;
         s->t.best = -1;
         s->t.best_nation[0] = '\0';
-        if (s->t.est.t_ns != t_ns)
-            tl_est_propagate(&f->cfg.model, &s->t.est, t_ns, f->cfg.q_m2_s3, &s->t.est);
         s->tr_pos = trace_pos(s->t.est.P);
         i++;
     }
@@ -557,8 +571,12 @@ static int associate_nation(tl_fusion *f, int64_t t_ns, const tl_fusion_input *i
             if (gated_d2(a, f->tr_in[k], &s->t.est, s->tr_pos, gate, &d2) != 0)
                 continue;
             f->st.n_gated_pairs++;
+            /* A coasting track (predicted, wide covariance) takes a reacquired track
+             * only when no reported system track gates below 0.99 of the gate: its
+             * cost stays inside [0.99, 0.999) x gate, below the 2 x miss cost. */
+            double cost = s->t.n_contrib > 0 ? d2 : gate * (0.99 + 0.009 * d2 / gate);
             if (ne < f->max_edges)
-                f->edges[ne++] = (tl_assign_edge){(uint32_t)r, (uint32_t)j, d2};
+                f->edges[ne++] = (tl_assign_edge){(uint32_t)r, (uint32_t)j, cost};
         }
     }
     for (size_t r = 0; r < nr; r++)
@@ -724,6 +742,20 @@ int tl_fusion_update(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size
         return tl_err_set(err, TL_EFULL, "fusion: system-track pool of %zu is full",
                           f->cfg.max_system_tracks);
     return TL_OK;
+}
+
+int tl_fusion_hold(tl_fusion *f, uint32_t stn, int64_t until_ns)
+{
+    for (size_t i = 0; f && i < f->n_live; i++) {
+        sys_int *s = &f->sys[f->live[i]];
+        if (s->t.stn != stn)
+            continue;
+        int64_t now = f->have_t ? f->last_t_ns : s->t.updated_ns;
+        int64_t cap = now + (int64_t)(f->cfg.hold_max_s * 1e9);
+        s->t.hold_until_ns = until_ns > cap ? cap : until_ns < 0 ? 0 : until_ns;
+        return TL_OK;
+    }
+    return TL_ENOTFOUND;
 }
 
 size_t tl_fusion_count(const tl_fusion *f)

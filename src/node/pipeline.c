@@ -20,6 +20,8 @@
 #define N_CAPS 32       /* CAP documents waiting for the node */
 #define N_GT 512        /* predicted ground-track samples */
 #define HIST_DT0_NS (5 * NS_PER_S)
+#define HOLD_SMA_M 100e3             /* an impact prediction this tight is established */
+#define CLOSE_AFTER_NS (10 * NS_PER_S) /* alerts close this long after the impact time */
 
 typedef struct ltrack { /* one local tracker track */
     int used;
@@ -55,6 +57,7 @@ typedef struct sysrec {
     tl_zone_verdict verdict;
     double p_over;
     int64_t last_alert_in_ns;
+    int lost_early;      /* lost long before its fall, unconfirmed: fed as cleared */
 } sysrec;
 
 struct tl_pipeline {
@@ -507,6 +510,8 @@ static sysrec *same_fall_alert(tl_pipeline *p, const sysrec *r, const tl_zone_ve
     return NULL;
 }
 
+static void emit_alert(tl_pipeline *p, sysrec *r, const tl_alert_msg *mp);
+
 static void run_alert(tl_pipeline *p, sysrec *r, const tl_zone_verdict *v, double p_over,
                       int64_t t_ns)
 {
@@ -534,10 +539,46 @@ static void run_alert(tl_pipeline *p, sysrec *r, const tl_zone_verdict *v, doubl
     tl_alert_msg m;
     if (tl_alert_step(&r->alert, &in, &m, NULL) != TL_OK || m.type == TL_ALERT_NONE)
         return;
+    emit_alert(p, r, &m);
+}
+
+/* The impact time has passed: close the alert (final Update "fell" or Cancel). */
+static void close_alert(tl_pipeline *p, sysrec *r, int64_t t_ns)
+{
+    if (!r->has_alert_sm || r->alert.closed || !r->has_verdict || t_ns < r->alert.last_t_ns ||
+        t_ns < r->verdict.t_impact_ns)
+        return;
+    tl_alert_input in = {t_ns, r->pub.stn, r->verdict, r->p_over};
+    tl_alert_msg m;
+    if (tl_alert_close(&r->alert, &in, &m, NULL) != TL_OK)
+        return;
+    if (m.type != TL_ALERT_NONE) {
+        r->pub.alert_closed = 1;
+        p->st.closes++;
+        emit_alert(p, r, &m);
+    }
+    r->pub.alert_active = r->alert.active;
+}
+
+static void emit_alert(tl_pipeline *p, sysrec *r, const tl_alert_msg *mp)
+{
+    const tl_alert_msg m = *mp;
     char sys_id[TL_ID_LEN], text[256], headline[TL_COP_TEXT_LEN];
     snprintf(sys_id, sizeof sys_id, "%s-S%u", p->cfg.nation, (unsigned)r->pub.stn);
     const char *who = p->acfg.nation == TL_ALERT_NATION_JP ? "Japan" : "Korea";
-    if (m.type == TL_ALERT_CANCEL) {
+    if (m.type == TL_ALERT_CANCEL && m.reason == TL_ALERT_R_FELL_OUTSIDE) {
+        r->pub.alerts_cancelled++;
+        p->st.cancels++;
+        snprintf(headline, sizeof headline,
+                 "Closed: impact time passed, fell outside %s's zones by the last prediction (%s)",
+                 who, tl_zone_class_name(m.cls_likely));
+    } else if (m.type == TL_ALERT_UPDATE && m.reason == TL_ALERT_R_FELL) {
+        r->pub.alerts_updated++;
+        p->st.updates++;
+        snprintf(headline, sizeof headline,
+                 "Closed: missile fell in %s's zones by the last prediction (%s, %.2fN %.2fE)", who,
+                 tl_zone_class_name(m.cls_likely), m.lat_rad / TL_DEG, m.lon_rad / TL_DEG);
+    } else if (m.type == TL_ALERT_CANCEL) {
         r->pub.alerts_cancelled++;
         p->st.cancels++;
         snprintf(headline, sizeof headline, "Cancelled: missile no longer expected to fall in %s's zones",
@@ -607,9 +648,17 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
             tl__plq_launch(p->q, sys_id, &th.launch);
     }
     pub->has_impact = th.impact.status == TL_PRED_IMPACT;
-    if (!pub->has_impact)
-        return;
+    if (!pub->has_impact || th.space_launch) { /* no fall to hold it for (any more) */
+        if (pub->hold_until_ns && tl_fusion_hold(p->fusion, pub->stn, 0) == TL_OK)
+            pub->hold_until_ns = 0;
+        if (!pub->has_impact)
+            return;
+    }
     const tl_impact_pred *ip = &th.impact;
+    /* Established and ballistic: keep it through coverage gaps until it falls. */
+    if (!th.space_launch && ip->ell.semi_major_m <= HOLD_SMA_M &&
+        tl_fusion_hold(p->fusion, pub->stn, ip->t_ns) == TL_OK)
+        pub->hold_until_ns = ip->t_ns;
     pub->impact_lat_rad = ip->point.lat_rad;
     pub->impact_lon_rad = ip->point.lon_rad;
     pub->impact_t_ns = ip->t_ns;
@@ -758,6 +807,7 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         pub->live = 1;
         pub->last_est = s->est;
         pub->n_contrib = s->n_contrib;
+        pub->coasting = s->coasting;
         snprintf(pub->best_nation, sizeof pub->best_nation, "%s", s->best_nation);
         if (fresh)
             pub->first_est = s->est;
@@ -784,24 +834,38 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
     p->st.system_tracks = ns;
     /* An alert whose track is gone (impacted, lost) or no longer predicted keeps its
      * last verdict: fed on, the hysteresis cancels it once that verdict has been below
-     * the clearing threshold long enough, and keeps it when the fall was in the zones.
-     * A track lost long before its predicted fall (last prediction more than 120 s
-     * ahead of impact) whose fall time passes unconfirmed no longer holds: it is fed
-     * as cleared, so the warning is withdrawn. */
+     * the clearing threshold long enough. A track lost long before its predicted fall
+     * (last prediction more than 120 s ahead of impact; a held track is not lost) whose
+     * fall time passes unconfirmed no longer holds: it is fed as cleared, so the warning
+     * is withdrawn. Every other alert is closed CLOSE_AFTER_NS after its last predicted
+     * impact time: a final Update stating where it fell, or a Cancel if that was
+     * outside the zones (tl_alert_close). */
     int64_t quiet = (int64_t)(2 * p->cfg.predict_period_s * 1e9);
     for (size_t i = 0; i < p->n_rec; i++) {
         sysrec *r = &p->rec[i];
-        if (!r->pub.alert_active || !r->has_verdict || t_ns - r->last_alert_in_ns <= quiet)
+        if (!r->has_alert_sm || r->alert.closed || !r->has_verdict)
             continue;
-        if (!r->pub.live && r->verdict.time_to_impact_s > 120.0 &&
-            t_ns > r->verdict.t_impact_ns + 30 * NS_PER_S && r->verdict.p_jp + r->verdict.p_kr > 0) {
+        if (!r->pub.live && !r->lost_early && r->pub.alert_active &&
+            r->verdict.time_to_impact_s > 120.0 &&
+            t_ns >= r->verdict.t_impact_ns + CLOSE_AFTER_NS &&
+            r->verdict.p_jp + r->verdict.p_kr > 0) {
             tl_zone_verdict *v = &r->verdict;
             for (int z = 0; z < TL_ZONE_COUNT; z++)
                 v->p[z] = z == TL_ZONE_OPEN_SEA;
             v->p_jp = v->p_kr = 0;
             v->cls_likely = TL_ZONE_OPEN_SEA;
             r->p_over = 0;
+            r->lost_early = 1;
         }
+        /* only an alert that is out is closed: a machine that never warned stays open,
+         * so a later, better prediction of the same track can still warn */
+        if (t_ns >= r->verdict.t_impact_ns + CLOSE_AFTER_NS && r->pub.alert_active &&
+            !r->lost_early) {
+            close_alert(p, r, t_ns);
+            continue;
+        }
+        if (!r->pub.alert_active || t_ns - r->last_alert_in_ns <= quiet)
+            continue;
         run_alert(p, r, &r->verdict, r->p_over, t_ns);
     }
 }
@@ -868,6 +932,9 @@ void tl_pipeline_stats_get(const tl_pipeline *p, tl_pipeline_stats *s)
     s->local_confirmed = conf;
     s->partner_tracks = p->n_pt;
     s->system_tracks = tl_fusion_count(p->fusion);
+    s->coasting_tracks = 0;
+    for (size_t i = 0; i < s->system_tracks; i++)
+        s->coasting_tracks += tl_fusion_get(p->fusion, i)->coasting != 0;
 }
 
 /* ---- the COP picture ------------------------------------------------------- */
@@ -923,6 +990,7 @@ void tl_pipeline_picture(const tl_pipeline *p, struct tl_cop_picture *pic)
             t->range_m = pub->range_m > 0 ? pub->range_m : NAN;
         }
         t->overflies_jp = r->overflies && p->cfg.alert_nation == TL_ALERT_NATION_JP;
+        t->coasting = pub->coasting;
         char tmp[sizeof pub->nations];
         snprintf(tmp, sizeof tmp, "%s", pub->nations);
         t->n_contributors = 0;

@@ -187,6 +187,7 @@ function trackCard(t, parent) {
   h('span', 'id', top, t.id);
   h('span', 'cls', top, t.class ? t.class.toUpperCase() + (t.loft === 'lofted' || t.loft === 'depressed' ? ` · ${t.loft}` : '') : 'UNCLASSIFIED');
   if (t.overflies_jp) h('span', 'flag', top, 'OVERFLIGHT JP');
+  if (t.coasting) h('span', 'flag', top, 'COASTING \u00b7 PREDICTED');
   const ph = h('span', 'phase', top, t.phase.toUpperCase());
   ph.style.background = PHASE_COLOR[t.phase];
 
