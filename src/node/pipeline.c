@@ -493,8 +493,28 @@ static void cop_alert(tl_pipeline *p, const tl_alert_msg *m, const char *sys_id,
     a->area_radius_m = m->ellipse.semi_major_m > 1000 ? m->ellipse.semi_major_m : 1000;
 }
 
+/* The same object now: r's and q's latest estimates, q's carried linearly to r's time
+ * (at most DUP_DT_NS apart: gravity moves it < 0.5 km), within DUP_DIST_M. */
+#define DUP_DT_NS (10 * NS_PER_S)
+#define DUP_DIST_M 30e3
+static int same_object_now(const sysrec *r, const sysrec *q)
+{
+    const tl_state_est *a = &r->pub.last_est, *b = &q->pub.last_est;
+    if (!q->pub.live || llabs(a->t_ns - b->t_ns) > DUP_DT_NS)
+        return 0;
+    double dt = (double)(a->t_ns - b->t_ns) / 1e9, s = 0;
+    for (int j = 0; j < 3; j++) {
+        double d = a->x[j] - (b->x[j] + b->x[j + 3] * dt);
+        s += d * d;
+    }
+    return s < DUP_DIST_M * DUP_DIST_M;
+}
+
 /* Another system track's active alert about the same fall (impact means within
- * 100 km and 60 s): where a launch's track broke into several system tracks, the
+ * 100 km and 60 s), or about the same object (a live duplicate within 30 km of r now:
+ * early in flight, or on a young track, the impact predictions of two tracks of one
+ * missile differ by hundreds of km, while an overflight warning concerns the object
+ * whatever its impact): where a launch's track broke into several system tracks, the
  * warning stays one CAP chain. */
 static sysrec *same_fall_alert(tl_pipeline *p, const sysrec *r, const tl_zone_verdict *v)
 {
@@ -504,7 +524,8 @@ static sysrec *same_fall_alert(tl_pipeline *p, const sysrec *r, const tl_zone_ve
             continue;
         double d = 0;
         tl_geodesic_inverse(v->lat_rad, v->lon_rad, q->verdict.lat_rad, q->verdict.lon_rad, &d, NULL, NULL);
-        if (d < 100e3 && llabs(v->t_impact_ns - q->verdict.t_impact_ns) < 60LL * NS_PER_S)
+        if ((d < 100e3 && llabs(v->t_impact_ns - q->verdict.t_impact_ns) < 60LL * NS_PER_S) ||
+            same_object_now(r, q))
             return q;
     }
     return NULL;
