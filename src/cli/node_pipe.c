@@ -29,7 +29,7 @@ struct tl_nodepipe {
     int64_t rate_wall_ns, rate_scn_ns;
     double clock_rate;
     tl_pipeline_cap cap;
-    tl_product prod;
+    tl_product batch[32]; /* one fusion cycle's products, published in one transaction */
 };
 
 int tl_nodepipe_create(const tl_netconfig *cfg, const char *nation, const char *state_dir, int cop_port,
@@ -200,15 +200,38 @@ static void write_cap(tl_nodepipe *np, const tl_pipeline_cap *c)
         np->caps_written++;
 }
 
-static void drain(tl_nodepipe *np, tl_node *n, int64_t now_ns)
+/* Publish a batch in one journal transaction; if the batch is refused (all or
+ * none), publish its products one by one so one bad product cannot block the
+ * rest, and count the failures. */
+static void publish_batch(tl_nodepipe *np, tl_node *n, int count, int64_t now_ns)
 {
     tl_err err;
-    for (int guard = 0; guard < 100000 && tl_pipeline_next_product(np->pl, &np->prod); guard++) {
-        if (tl_node_publish(n, &np->prod, now_ns, &err) == TL_OK)
+    if (count == 0)
+        return;
+    if (tl_node_publish_many(n, np->batch, count, now_ns, &err) == TL_OK) {
+        np->published += (uint64_t)count;
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        if (tl_node_publish(n, &np->batch[i], now_ns, &err) == TL_OK)
             np->published++;
         else if (np->publish_failed++ < 5)
             fprintf(stderr, "trilink node %s: publish: %s\n", np->nation, err.msg);
     }
+}
+
+static void drain(tl_nodepipe *np, tl_node *n, int64_t now_ns)
+{
+    const int cap = (int)(sizeof np->batch / sizeof np->batch[0]);
+    int count = 0;
+    for (int guard = 0; guard < 100000 && tl_pipeline_next_product(np->pl, &np->batch[count]);
+         guard++) {
+        if (++count == cap) {
+            publish_batch(np, n, count, now_ns);
+            count = 0;
+        }
+    }
+    publish_batch(np, n, count, now_ns);
     for (int guard = 0; guard < 1000 && tl_pipeline_next_cap(np->pl, &np->cap); guard++) {
         write_cap(np, &np->cap);
         printf("ALERT %s %s stn=%u\n", np->cap.msg_type == 1 ? "Alert" : np->cap.msg_type == 2 ? "Update" : "Cancel",
