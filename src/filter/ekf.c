@@ -214,6 +214,22 @@ static int ekf_innovation(const tl_state_est *s, const tl_meas *m, tl_innov *out
     return ekf_innov_full(s, m, out, H, Si, NULL);
 }
 
+/* Accept a posterior only if P is still positive definite (Cholesky fails on NaN,
+ * inf or loss of PD; P is symmetric by construction) and x is finite; otherwise
+ * leave the state unchanged. */
+static int commit_posterior(tl_state_est *s, const double x[6], const double P[6][6])
+{
+    double L[6][6];
+    if (tl__ekf_chol6(P, L) != 0)
+        return TL_ENOTPD;
+    for (int i = 0; i < 6; i++)
+        if (!isfinite(x[i]))
+            return TL_ENOTPD;
+    memcpy(s->x, x, 6 * sizeof x[0]);
+    memcpy(s->P, P, 36 * sizeof P[0][0]);
+    return TL_OK;
+}
+
 /* Shared by EKF and UKF: x += K nu and the Joseph form
  *   P' = (I - K H) P (I - K H)^T + K R K^T
  * evaluated in factored order, M = (I - K H) P = P - K (H P), then
@@ -250,16 +266,7 @@ int tl__joseph_update(tl_state_est *s, int nz, const double Kin[6][4], const dou
     for (int i = 0; i < 6; i++)
         for (int j = i; j < 6; j++)
             P[i][j] = P[j][i] = M[i][j] + DOT4(G[i], K[j]);
-    /* P is symmetric by construction; Cholesky fails on NaN/inf or loss of PD */
-    double L[6][6];
-    if (tl__ekf_chol6(P, L) != 0)
-        return TL_ENOTPD;
-    for (int i = 0; i < 6; i++)
-        if (!isfinite(x[i]))
-            return TL_ENOTPD;
-    memcpy(s->x, x, sizeof x);
-    memcpy(s->P, P, sizeof P);
-    return TL_OK;
+    return commit_posterior(s, x, P);
 }
 
 int tl__joseph_update_diag(tl_state_est *s, const double K[6][4], const double PHt[6][4],
@@ -280,15 +287,7 @@ int tl__joseph_update_diag(tl_state_est *s, const double K[6][4], const double P
     for (int i = 0; i < 6; i++)
         for (int j = i; j < 6; j++)
             P[i][j] = P[j][i] = M[i][j] + DOT4(G[i], K[j]);
-    double L[6][6];
-    if (tl__ekf_chol6(P, L) != 0)
-        return TL_ENOTPD;
-    for (int i = 0; i < 6; i++)
-        if (!isfinite(x[i]))
-            return TL_ENOTPD;
-    memcpy(s->x, x, sizeof x);
-    memcpy(s->P, P, sizeof P);
-    return TL_OK;
+    return commit_posterior(s, x, P);
 }
 
 static int ekf_update(tl_state_est *s, const tl_meas *m, tl_innov *innov)
