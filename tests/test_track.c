@@ -60,24 +60,8 @@ static const tl_geodetic SITE_B = {35.5 * TL_DEG, 133.0 * TL_DEG, 400.0};
 static void radar_plot(const tl_geodetic *site, const char *sid, const double x[6], int64_t t_ns,
                        uint64_t id, tl_test_rng *r, tl_plot *p)
 {
-    memset(p, 0, sizeof *p);
-    p->t_ns = t_ns;
-    p->plot_id = id;
-    snprintf(p->sensor_id, sizeof p->sensor_id, "%s", sid);
-    snprintf(p->nation, sizeof p->nation, "JP");
-    p->kind = TL_PLOT_RADAR;
-    p->site = *site;
-    tl_geodetic_to_ecef(site, p->site_ecef);
-    p->nz = 4;
-    const double sig[4] = {30.0, 0.5e-3, 0.5e-3, 2.0};
-    memcpy(p->sigma, sig, sizeof sig);
-    tl_meas m;
-    tl_meas_from_plot(p, &m);
-    double z[4];
-    tl_meas_h(&m, x, z, NULL);
-    for (int i = 0; i < 4; i++)
-        p->z[i] = z[i] + sig[i] * tl_test_normal(r);
-    p->z[1] = tl_wrap_2pi(p->z[1]);
+    static const double sig[4] = {30.0, 0.5e-3, 0.5e-3, 2.0};
+    tl_test_radar_plot(site, sid, x, t_ns, id, sig, r, p);
 }
 
 /* Build the plot stream: radar A every second, B (if used) at the half seconds.

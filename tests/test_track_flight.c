@@ -57,24 +57,8 @@ static void on_track(void *ctx, const tl_track_report *r)
 static void radar(const char *sid, const tl_geodetic *site, const double x[6], int64_t t,
                   uint64_t id, tl_test_rng *rng, tl_plot *p)
 {
-    memset(p, 0, sizeof *p);
-    p->t_ns = t;
-    p->plot_id = id;
-    snprintf(p->sensor_id, sizeof p->sensor_id, "%s", sid);
-    snprintf(p->nation, sizeof p->nation, "JP");
-    p->kind = TL_PLOT_RADAR;
-    p->site = *site;
-    tl_geodetic_to_ecef(site, p->site_ecef);
-    p->nz = 4;
-    const double sig[4] = {50.0, 1e-3, 1e-3, 5.0};
-    memcpy(p->sigma, sig, sizeof sig);
-    tl_meas m;
-    tl_meas_from_plot(p, &m);
-    double z[4];
-    tl_meas_h(&m, x, z, NULL);
-    for (int i = 0; i < 4; i++)
-        p->z[i] = z[i] + sig[i] * tl_test_normal(rng);
-    p->z[1] = tl_wrap_2pi(p->z[1]);
+    static const double sig[4] = {50.0, 1e-3, 1e-3, 5.0};
+    tl_test_radar_plot(site, sid, x, t, id, sig, rng, p);
 }
 
 static void test_mrbm_launch_to_impact(void **state)

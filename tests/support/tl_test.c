@@ -1,5 +1,8 @@
 /* tl_test.c — see tl_test.h. */
 #include "tl_test.h"
+#include "trilink/filter.h"
+#include "trilink/geo.h"
+#include "trilink/plot.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -102,4 +105,27 @@ int tl_test_have(const char *prog)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
     return system(cmd) == 0;
+}
+
+void tl_test_radar_plot(const tl_geodetic *site, const char *sensor_id, const double x[6],
+                        int64_t t_ns, uint64_t plot_id, const double sigma[4], tl_test_rng *r,
+                        tl_plot *p)
+{
+    memset(p, 0, sizeof *p);
+    p->t_ns = t_ns;
+    p->plot_id = plot_id;
+    snprintf(p->sensor_id, sizeof p->sensor_id, "%s", sensor_id);
+    snprintf(p->nation, sizeof p->nation, "JP");
+    p->kind = TL_PLOT_RADAR;
+    p->site = *site;
+    tl_geodetic_to_ecef(site, p->site_ecef);
+    p->nz = 4;
+    memcpy(p->sigma, sigma, 4 * sizeof sigma[0]);
+    tl_meas m;
+    tl_meas_from_plot(p, &m);
+    double z[4];
+    tl_meas_h(&m, x, z, NULL);
+    for (int i = 0; i < 4; i++)
+        p->z[i] = z[i] + sigma[i] * tl_test_normal(r);
+    p->z[1] = tl_wrap_2pi(p->z[1]);
 }

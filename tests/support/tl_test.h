@@ -30,6 +30,14 @@ int tl_test_run(const char *cmd, const char *input, char *out, size_t cap);
 /** 1 if an executable named prog is on PATH. */
 int tl_test_have(const char *prog);
 
+struct tl_plot;
+struct tl_geodetic;
+/** A 4-value radar plot (range, az, el, range rate) of state x_ecef seen from site,
+ *  with N(0, sigma^2) noise from r; nation "JP". Uses the filter's measurement model. */
+void tl_test_radar_plot(const struct tl_geodetic *site, const char *sensor_id,
+                        const double x_ecef[6], int64_t t_ns, uint64_t plot_id,
+                        const double sigma[4], tl_test_rng *r, struct tl_plot *p);
+
 #define assert_near(a, b, tol)                                                         \
     do {                                                                               \
         double _a = (a), _b = (b), _t = (tol);                                         \
