@@ -8,9 +8,11 @@
  * whose prev_seq is beyond what it has processed waits in a bounded hold buffer
  * while a gap-fill request ("everything from origin after N") goes to the sender,
  * which answers from its journal. Duplicates (seq already processed) are dropped.
- * Every product is journaled before it is handed to fusion or forwarded. A relay
- * forwards to every link the policy allows, never to a nation on the path, with
- * the source timestamp kept and its own participant ignored (ignore-local).
+ * An origin journals its products before it sends them; a receiver journals what
+ * it accepts before it hands it to fusion. A relay forwards to every link the
+ * policy allows, never to a nation on the path, with the source timestamp kept
+ * and its own participant ignored (ignore-local), and commits its own copy while
+ * the forwarded samples travel (batch_flush says why that loses nothing).
  *
  * Threads: tl_node_poll() waits on one waitset for the readers of all participants
  * and runs timers (heartbeats, link health, gap detection). With low_latency the
@@ -142,7 +144,8 @@ static dds_return_t write_slot(tl__link *l, int slot, const void *sample, dds_ti
 
 static void lock(tl_node *n) { pthread_mutex_lock(&n->mu); }
 
-static void unlock(tl_node *n)
+/* Send what the writers batched so far (the lock is held). */
+static void flush_writes(tl_node *n)
 {
     for (int li = 0; li < n->n_links; li++) {
         tl__link *l = &n->links[li];
@@ -152,6 +155,11 @@ static void unlock(tl_node *n)
                 l->unflushed &= ~(1u << s);
             }
     }
+}
+
+static void unlock(tl_node *n)
+{
+    flush_writes(n);
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -647,13 +655,6 @@ static void serve_gapfill(tl_node *n, tl__link *l, const trilink_GapFillRequest 
 
 /* ---- receiving ------------------------------------------------------------------ */
 
-/* Hand on what the batch journaled: to fusion (if releasable to us) and onwards. */
-static void act(tl_node *n, const tl__pending *a)
-{
-    if (a->mine && n->opts.on_product)
-        n->opts.on_product(n->opts.user, &a->p, n->links[a->link].peer);
-    fan_out(n, &a->p, a->link, a->src_ts);
-}
 
 static void batch_begin(tl_node *n)
 {
@@ -662,26 +663,41 @@ static void batch_begin(tl_node *n)
         n->in_batch = 1;
 }
 
-/* Commit the batch, then act on its products (journal first, always). */
+/* Forward the batch's products, then commit it, then hand ours to fusion.
+ * Forwarding does not wait for the relay's own commit: the relay's journal is a
+ * copy, the origin's is the source (the origin commits before it sends). If the
+ * relay dies before its commit, it fetches the products again from upstream by
+ * gap-fill and downstream drops them as duplicates; nothing reaches fusion, here
+ * or anywhere, that its origin has not journaled. */
 static void batch_flush(tl_node *n)
 {
     tl_err err;
     if (!n->in_batch)
         return;
     n->in_batch = 0;
+    uint64_t chain[TL_LINKS_MAX][TL_NET_NATIONS_MAX];
+    for (int li = 0; li < n->n_links; li++)
+        memcpy(chain[li], n->links[li].last_eligible, sizeof chain[li]);
+    for (int i = 0; i < n->n_pend; i++)
+        fan_out(n, &n->pend[i].p, n->pend[i].link, n->pend[i].src_ts);
+    flush_writes(n);
     if (tl_journal_commit(n->j, &err)) {
-        /* Not journaled: do not act; forget them so gap-fill fetches them again. */
+        /* Not journaled: not handed to fusion. Forget them, so gap-fill fetches them
+         * again, and rewind the chains of what was forwarded (sent again later). */
         logf_(n, "%s (%d products not acknowledged; gap-fill will retry)", err.msg, n->n_pend);
         for (int i = 0; i < n->n_pend; i++) {
             int oi = tl_netconfig_nation(&n->cfg, n->pend[i].p.hdr.origin);
             if (oi >= 0 && n->last_done[oi] >= n->pend[i].p.hdr.seq)
                 n->last_done[oi] = n->pend[i].p.hdr.prev_seq;
         }
+        for (int li = 0; li < n->n_links; li++)
+            memcpy(n->links[li].last_eligible, chain[li], sizeof chain[li]);
         n->n_pend = 0;
         return;
     }
     for (int i = 0; i < n->n_pend; i++)
-        act(n, &n->pend[i]);
+        if (n->pend[i].mine && n->opts.on_product)
+            n->opts.on_product(n->opts.user, &n->pend[i].p, n->links[n->pend[i].link].peer);
     n->n_pend = 0;
 }
 
