@@ -84,6 +84,8 @@ void tl_nodepipe_product(tl_nodepipe *np, const tl_product *p)
     np->partner_in++;
     if (tl_pipeline_add_product(np->pl, p, NULL) != TL_OK)
         np->partner_refused++;
+    else if (np->cop)
+        tl_nodecop_partner(np->cop, p, tl_node_now_ns()); /* shown as the partner's */
 }
 
 /* Write path atomically (tmp + rename) with the text from fill(). */
