@@ -1,10 +1,12 @@
 /* node_cop.c — the node's web COP (node_cop.h): the pipeline's picture plus the partners'
  * products as received. Partners' launch and impact estimates and alerts are kept here,
  * not in the pipeline (which only counts them): they are shown as the partner's, never
- * merged into the own estimates. The newest per (kind, origin, track) is kept; launch and
- * impact estimates leave 60 s (scenario) after their impact time or 300 s after the last
- * refresh, alerts 120 s after their impact time; when the table is full the oldest
- * received goes. The link may call tl_nodecop_partner on its own thread: a mutex. */
+ * merged into the own estimates. The newest per (kind, origin, track) is kept. An impact
+ * estimate stays until 60 s (scenario) after its impact time, however old (a partner
+ * whose track coasts may stop refreshing it; the page shows its age); a launch estimate
+ * stays while its track's impact estimate does, else 300 s after its last refresh; alerts
+ * stay until 120 s after their impact time; when the table is full the oldest received
+ * goes. The link may call tl_nodecop_partner on its own thread: a mutex. */
 #ifdef TL_HAVE_COP
 #include <math.h>
 #include <pthread.h>
@@ -41,7 +43,8 @@ int tl_nodecop_start(int port, tl_nodecop **out, tl_err *err)
     if (!c)
         return tl_err_set(err, TL_ENOMEM, "cop: out of memory");
     tl_cop_picture_init(&c->pic);
-    tl_cop_config cfg = {.bind_addr = NULL, .port = port, .web_root = NULL, .threads = 2, .zones = NULL};
+    tl_cop_config cfg = {
+        .bind_addr = NULL, .port = port, .web_root = NULL, .threads = 2, .zones = NULL};
     int rc = tl_cop_create(&cfg, &c->cop, err);
     if (rc) {
         free(c);
@@ -52,10 +55,14 @@ int tl_nodecop_start(int port, tl_nodecop **out, tl_err *err)
     return TL_OK;
 }
 
-int tl_nodecop_port(const tl_nodecop *c) { return tl_cop_port(c->cop); }
+int tl_nodecop_port(const tl_nodecop *c)
+{
+    return tl_cop_port(c->cop);
+}
 
-void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up, double latency_s,
-                         uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups, uint64_t rejects)
+void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up,
+                         double latency_s, uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups,
+                         uint64_t rejects)
 {
     if (i < 0 || i >= TL_COP_MAX_LINKS)
         return;
@@ -145,8 +152,8 @@ static int to_partner(const tl_nodecop_product *p, int64_t now_ns, tl_cop_partne
         q->severity = p->severity;
         /* the pipeline's alert text starts with the CAP msgType; a severity 0 is a Cancel */
         q->msg_type = p->severity == 0 || !strncmp(p->text, "Cancel ", 7) ? TL_COP_MSG_CANCEL
-                      : !strncmp(p->text, "Update ", 7)                    ? TL_COP_MSG_UPDATE
-                                                                           : TL_COP_MSG_ALERT;
+                      : !strncmp(p->text, "Update ", 7)                   ? TL_COP_MSG_UPDATE
+                                                                          : TL_COP_MSG_ALERT;
         return 0;
     }
     for (int i = 0; i < 3; i++)
@@ -161,8 +168,9 @@ static int to_partner(const tl_nodecop_product *p, int64_t now_ns, tl_cop_partne
         if (launch_ellipse(&g, p->P_pos, &q->ell))
             q->ell.semi_major_m = q->ell.semi_minor_m = NAN; /* point only */
     } else {
-        int ok = isfinite(p->semi_major_m) && isfinite(p->semi_minor_m) && isfinite(p->orient_rad) &&
-                 p->semi_minor_m >= 0 && p->semi_major_m >= p->semi_minor_m;
+        int ok = isfinite(p->semi_major_m) && isfinite(p->semi_minor_m) &&
+                 isfinite(p->orient_rad) && p->semi_minor_m >= 0 &&
+                 p->semi_major_m >= p->semi_minor_m;
         q->ell.semi_major_m = ok ? p->semi_major_m : NAN;
         q->ell.semi_minor_m = ok ? p->semi_minor_m : NAN;
         q->ell.orient_rad = ok ? p->orient_rad : 0;
@@ -170,14 +178,30 @@ static int to_partner(const tl_nodecop_product *p, int64_t now_ns, tl_cop_partne
     return 0;
 }
 
-static int expired(const kept *k, int64_t clock_ns)
+/* An impact estimate of the same origin and track that is still pending. */
+static int impact_pending(const tl_nodecop *c, const tl_cop_partner *q, int64_t clock_ns)
+{
+    for (int i = 0; i < c->n_part; i++) {
+        const tl_cop_partner *o = &c->part[i].q;
+        if (o->kind == TL_COP_PROD_IMPACT && o->t_ns && clock_ns <= o->t_ns + IMPACT_KEEP_NS &&
+            !strcmp(o->origin, q->origin) && !strcmp(o->track_id, q->track_id))
+            return 1;
+    }
+    return 0;
+}
+
+static int expired(const tl_nodecop *c, const kept *k, int64_t clock_ns)
 {
     const tl_cop_partner *q = &k->q;
-    if (q->kind == TL_COP_PROD_ALERT)
-        return q->t_ns ? clock_ns > q->t_ns + ALERT_KEEP_NS : clock_ns > k->rx_scn_ns + REFRESH_KEEP_NS;
-    if (q->kind == TL_COP_PROD_IMPACT && q->t_ns && clock_ns > q->t_ns + IMPACT_KEEP_NS)
-        return 1;
-    return clock_ns > k->rx_scn_ns + REFRESH_KEEP_NS;
+    int64_t t = q->t_ns;
+    switch (q->kind) {
+    case TL_COP_PROD_ALERT:
+        return t ? clock_ns > t + ALERT_KEEP_NS : clock_ns > k->rx_scn_ns + REFRESH_KEEP_NS;
+    case TL_COP_PROD_IMPACT:
+        return t ? clock_ns > t + IMPACT_KEEP_NS : clock_ns > k->rx_scn_ns + REFRESH_KEEP_NS;
+    default:
+        return clock_ns > k->rx_scn_ns + REFRESH_KEEP_NS && !impact_pending(c, q, clock_ns);
+    }
 }
 
 int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t now_ns)
@@ -189,7 +213,8 @@ int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t
     kept *slot = NULL, *oldest = NULL;
     for (int i = 0; i < c->n_part && !slot; i++) {
         kept *k = &c->part[i];
-        if (k->q.kind == q.kind && !strcmp(k->q.origin, q.origin) && !strcmp(k->q.track_id, q.track_id))
+        if (k->q.kind == q.kind && !strcmp(k->q.origin, q.origin) &&
+            !strcmp(k->q.track_id, q.track_id))
             slot = k;
         if (!oldest || k->q.received_t_ns < oldest->q.received_t_ns)
             oldest = k;
@@ -208,8 +233,8 @@ int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t
     return rc;
 }
 
-int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns, double clock_rate,
-                      tl_err *err)
+int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns,
+                      double clock_rate, tl_err *err)
 {
     tl_pipeline_picture(p, &c->pic);
     c->pic.node_t_ns = node_now_ns;
@@ -221,7 +246,7 @@ int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t 
     for (int i = 0; i < c->n_part; i++) {
         if (!c->part[i].rx_scn_ns) /* received before the first update: now */
             c->part[i].rx_scn_ns = c->clock_ns;
-        if (!expired(&c->part[i], c->clock_ns))
+        if (!expired(c, &c->part[i], c->clock_ns))
             c->part[n++] = c->part[i];
     }
     c->n_part = n;
@@ -248,11 +273,17 @@ int tl_nodecop_start(int port, tl_nodecop **out, tl_err *err)
     (void)out;
     return tl_err_set(err, TL_EINVAL, "cop: built without the web COP");
 }
-int tl_nodecop_port(const tl_nodecop *c) { (void)c; return 0; }
-void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up, double latency_s,
-                         uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups, uint64_t rejects)
+int tl_nodecop_port(const tl_nodecop *c)
 {
-    (void)c, (void)i, (void)self, (void)peer, (void)up, (void)latency_s, (void)in, (void)out, (void)gaps;
+    (void)c;
+    return 0;
+}
+void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up,
+                         double latency_s, uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups,
+                         uint64_t rejects)
+{
+    (void)c, (void)i, (void)self, (void)peer, (void)up, (void)latency_s, (void)in, (void)out,
+        (void)gaps;
     (void)dups, (void)rejects;
 }
 int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t now_ns)
@@ -260,11 +291,14 @@ int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t
     (void)c, (void)p, (void)now_ns;
     return -1;
 }
-int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns, double clock_rate,
-                      tl_err *err)
+int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns,
+                      double clock_rate, tl_err *err)
 {
     (void)c, (void)p, (void)n_links, (void)node_now_ns, (void)clock_rate, (void)err;
     return TL_OK;
 }
-void tl_nodecop_stop(tl_nodecop *c) { (void)c; }
+void tl_nodecop_stop(tl_nodecop *c)
+{
+    (void)c;
+}
 #endif

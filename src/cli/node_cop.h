@@ -26,12 +26,12 @@ typedef struct tl_nodecop_product {
     uint64_t seq;
     int64_t origin_t_ns;
     char track_id[32];
-    int64_t t_ns;        /**< launch time or predicted impact time */
+    int64_t t_ns; /**< launch time or predicted impact time */
     double t_sigma_s;
-    double pos_ecef[3];  /**< launch or impact point */
-    double P_pos[3][3];  /**< launch point covariance, m^2 */
+    double pos_ecef[3];                            /**< launch or impact point */
+    double P_pos[3][3];                            /**< launch point covariance, m^2 */
     double semi_major_m, semi_minor_m, orient_rad; /**< impact: 95% ellipse */
-    int zone_verdict;    /**< link wire value 0..3 */
+    int zone_verdict;                              /**< link wire value 0..3 */
     char zone_name[32];
     char alert_id[64];
     int severity;
@@ -42,8 +42,9 @@ typedef struct tl_nodecop_product {
 int tl_nodecop_start(int port, tl_nodecop **out, tl_err *err);
 int tl_nodecop_port(const tl_nodecop *c);
 /** Link i of the next picture (i < 8); n_links is i + 1 at most. */
-void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up, double latency_s,
-                         uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups, uint64_t rejects);
+void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up,
+                         double latency_s, uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups,
+                         uint64_t rejects);
 /** A partner's product as the link handed it over (node_cop_link.c): Launch, Impact and
  *  Alert products are kept for the picture (the newest per origin, track and kind);
  *  Tracks and anything malformed are ignored. now_ns: node wall clock. Thread-safe. */
@@ -51,8 +52,8 @@ void tl_nodecop_partner(tl_nodecop *c, const struct tl_product *p, int64_t now_n
 /** The same from plain fields (what tl_nodecop_partner calls). 0 kept, -1 ignored. */
 int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t now_ns);
 /** Refill the picture from the pipeline and the partners' products, hand it to the server. */
-int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns, double clock_rate,
-                      tl_err *err);
+int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns,
+                      double clock_rate, tl_err *err);
 void tl_nodecop_stop(tl_nodecop *c); /**< NULL is a no-op */
 
 #endif

@@ -184,8 +184,8 @@ static int check_cfg(const tl_cop_outline_cfg *c, tl_err *err)
     return TL_OK;
 }
 
-int tl_cop_zones_geojson(const tl_zones *z, const tl_cop_outline_cfg *cfg, char **out,
-                         size_t *len, tl_err *err)
+int tl_cop_zones_geojson(const tl_zones *z, const tl_cop_outline_cfg *cfg, char **out, size_t *len,
+                         tl_err *err)
 {
     tl_cop_outline_cfg def;
     if (!z || !out || !len)
@@ -233,11 +233,12 @@ int tl_cop_zones_geojson(const tl_zones *z, const tl_cop_outline_cfg *cfg, char 
         for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
             int nseg = 0;
             trace(&g, limits[k].mask, seg, &nseg);
-            tl__cop_printf(&o,
-                           "%s{\"type\":\"Feature\",\"properties\":{\"kind\":\"%s\",\"segments\":%d,"
-                           "\"step_deg\":%.4f},\"geometry\":{\"type\":\"MultiLineString\","
-                           "\"coordinates\":[",
-                           k ? "," : "", limits[k].kind, nseg, g.step * DEG);
+            tl__cop_printf(
+                &o,
+                "%s{\"type\":\"Feature\",\"properties\":{\"kind\":\"%s\",\"segments\":%d,"
+                "\"step_deg\":%.4f},\"geometry\":{\"type\":\"MultiLineString\","
+                "\"coordinates\":[",
+                k ? "," : "", limits[k].kind, nseg, g.step * DEG);
             put_lines(&o, &g, limits[k].mask, seg, nseg, at, used);
             tl__cop_puts(&o, "]}}");
         }

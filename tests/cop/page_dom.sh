@@ -76,7 +76,13 @@ while read -r what kind origin path track; do
         nell=$((nell + 1))
         grep -q "class=\"pell $kind\"[^>]*data-origin=\"$origin\" data-path=\"$path\" data-track=\"$track\"" "$tmp/dom.html" ||
             fail "partner $kind ellipse of $origin $track (path $path) not drawn"
-        grep -q ">$path $kind $track · [0-9]* s<" "$tmp/dom.html" || fail "label '$path $kind $track · age' missing"
+        grep -q "class=\"pmark $kind\"[^>]*data-origin=\"$origin\" data-path=\"$path\" data-track=\"$track\"" "$tmp/dom.html" ||
+            fail "partner $kind marker of $origin $track not drawn"
+        if [ "$kind" = impact ]; then
+            grep -q ">$path impact $track · [0-9]* s<" "$tmp/dom.html" || fail "label '$path impact $track · age' missing"
+        else
+            grep -q ">$path launch[ ×0-9]* · [0-9]* s<" "$tmp/dom.html" || fail "label '$path launch · age' missing"
+        fi
         ;;
     ALERT) # kind=origin, origin=track here
         grep -q "class=\"palert-ring\"[^>]*data-origin=\"$kind\" data-track=\"$origin\"" "$tmp/dom.html" ||

@@ -36,7 +36,8 @@ static char *http_get(int port, const char *path)
     if (connect(fd, (struct sockaddr *)&a, sizeof a))
         fail_msg("connect: %s", strerror(errno));
     char req[256];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+    int n =
+        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
     assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
     size_t cap = 4 << 20, used = 0;
     char *buf = malloc(cap + 1);
@@ -84,7 +85,8 @@ static void header(tl_product *p, tl_product_kind kind, const char *origin, cons
         snprintf(p->hdr.path[p->hdr.path_len++], TL_NATION_LEN, "%s", via);
 }
 
-static void alert(tl_product *p, uint64_t seq, int64_t t_ns, int sev, const char *text, int64_t impact)
+static void alert(tl_product *p, uint64_t seq, int64_t t_ns, int sev, const char *text,
+                  int64_t impact)
 {
     header(p, TL_PROD_ALERT, "KR", "US", seq, t_ns);
     snprintf(p->u.alert.alert_id, sizeof p->u.alert.alert_id, "KR-A%llu", (unsigned long long)seq);
@@ -160,11 +162,13 @@ static void test_partner_products(void **state)
     static char out[8192];
     served(c, pl, out, sizeof out);
     char want[512];
-    snprintf(want, sizeof want, "launch KR KR>US KR-S4 ring=49 %.6f,%.6f a=%.1f b=%.1f o=90 rx=%lld\n",
-             lat0, lon0, sqrt(CHI2_95 * 9e6), sqrt(CHI2_95 * 1e6), (long long)(t0 + 11000000));
+    snprintf(want, sizeof want,
+             "launch KR KR>US KR-S4 ring=49 %.6f,%.6f a=%.1f b=%.1f o=90 rx=%lld\n", lat0, lon0,
+             sqrt(CHI2_95 * 9e6), sqrt(CHI2_95 * 1e6), (long long)(t0 + 11000000));
     if (!strstr(out, want))
         fail_msg("want '%s' in:\n%s", want, out);
-    assert_non_null(strstr(out, "impact US US US-S9 ring=49 41.950000,136.600000 a=40000 b=15000 o=60 "));
+    assert_non_null(
+        strstr(out, "impact US US US-S9 ring=49 41.950000,136.600000 a=40000 b=15000 o=60 "));
     assert_null(strstr(out, "track"));
 
     /* an alert, its Cancel, then a replay of the alert (older): the Cancel stands */
@@ -191,6 +195,27 @@ static void test_partner_products(void **state)
     tl_pipeline_step(pl, t0 + 301 * NS, &err);
     served(c, pl, out, sizeof out);
     assert_null(strstr(out, "launch KR"));
+
+    /* a pending impact estimate stays unrefreshed until its impact time (+60 s), and
+     * keeps its track's launch estimate with it */
+    header(&p, TL_PROD_LAUNCH, "KR", "US", 30, t0 + 301 * NS);
+    snprintf(p.u.launch.track_id, sizeof p.u.launch.track_id, "KR-S4");
+    ecef_of(lat0, lon0, p.u.launch.pos_ecef);
+    p.u.launch.P_pos[0][0] = p.u.launch.P_pos[1][1] = p.u.launch.P_pos[2][2] = 1e6;
+    tl_nodecop_partner(c, &p, t0 + 301 * NS);
+    header(&p, TL_PROD_IMPACT, "KR", "US", 31, t0 + 301 * NS);
+    snprintf(p.u.impact.track_id, sizeof p.u.impact.track_id, "KR-S4");
+    p.u.impact.impact_t_ns = t0 + 1000 * NS;
+    ecef_of(41.0, 135.0, p.u.impact.pos_ecef);
+    p.u.impact.ellipse_semi_major_m = p.u.impact.ellipse_semi_minor_m = 5e3;
+    tl_nodecop_partner(c, &p, t0 + 301 * NS);
+    tl_pipeline_step(pl, t0 + 1060 * NS, &err);
+    served(c, pl, out, sizeof out);
+    assert_non_null(strstr(out, "impact KR KR>US KR-S4"));
+    assert_non_null(strstr(out, "launch KR KR>US KR-S4"));
+    tl_pipeline_step(pl, t0 + 1061 * NS, &err);
+    served(c, pl, out, sizeof out);
+    assert_null(strstr(out, "KR-S4 ring"));
     tl_nodecop_stop(c);
     tl_pipeline_destroy(pl);
 }

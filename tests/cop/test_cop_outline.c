@@ -98,7 +98,8 @@ static int in_mask(unsigned mask, double lat, double lon)
     return (mask >> (unsigned)c) & 1u;
 }
 
-static void check_limit(const char *kind, unsigned mask, double limit_m, double (*d_own)(const tl_zone_info *))
+static void check_limit(const char *kind, unsigned mask, double limit_m,
+                        double (*d_own)(const tl_zone_info *))
 {
     static double lon[20000], lat[20000];
     size_t n = vertices(kind, lon, lat, 20000);
@@ -133,8 +134,9 @@ static void check_limit(const char *kind, unsigned mask, double limit_m, double 
             n_land++; /* a land border (KR-DPRK) */
         else {
             if (bad_dist < 5)
-                printf("%s vertex %.5f,%.5f: d_own %.0f m, d_jp %.0f d_kr %.0f d_other %.0f\n", kind,
-                       lat[i] * DEG, lon[i] * DEG, d, info.d_jp_m, info.d_kr_m, info.d_other_m);
+                printf("%s vertex %.5f,%.5f: d_own %.0f m, d_jp %.0f d_kr %.0f d_other %.0f\n",
+                       kind, lat[i] * DEG, lon[i] * DEG, d, info.d_jp_m, info.d_kr_m,
+                       info.d_other_m);
             bad_dist++;
         }
     }
@@ -147,8 +149,14 @@ static void check_limit(const char *kind, unsigned mask, double limit_m, double 
     assert_true(n_limit + n_median >= n * 85 / 100);
 }
 
-static double d_jp(const tl_zone_info *i) { return i->d_jp_m; }
-static double d_kr(const tl_zone_info *i) { return i->d_kr_m; }
+static double d_jp(const tl_zone_info *i)
+{
+    return i->d_jp_m;
+}
+static double d_kr(const tl_zone_info *i)
+{
+    return i->d_kr_m;
+}
 
 static void test_jp_limits(void **state)
 {
@@ -160,7 +168,8 @@ static void test_jp_limits(void **state)
 static void test_kr_limits(void **state)
 {
     (void)state;
-    check_limit("kr_territorial_sea", TL_ZONE_BIT(TL_ZONE_KR_TERRITORY), TL_ZONE_TERRITORIAL_SEA_M, d_kr);
+    check_limit("kr_territorial_sea", TL_ZONE_BIT(TL_ZONE_KR_TERRITORY), TL_ZONE_TERRITORIAL_SEA_M,
+                d_kr);
     check_limit("kr_waters", TL_ZONE_MASK_KR, TL_ZONE_EEZ_M, d_kr);
 }
 

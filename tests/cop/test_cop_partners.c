@@ -90,9 +90,9 @@ static void test_demo_story(void **state)
     free(p);
 }
 
-static tl_cop_partner *add_partner_alert(tl_cop_picture *p, const char *origin,
-                                         const char *track, tl_cop_msg_type type,
-                                         int64_t origin_t_ns, uint64_t seq, int64_t impact_ns)
+static tl_cop_partner *add_partner_alert(tl_cop_picture *p, const char *origin, const char *track,
+                                         tl_cop_msg_type type, int64_t origin_t_ns, uint64_t seq,
+                                         int64_t impact_ns)
 {
     tl_cop_partner *q = &p->partners[p->n_partners++];
     memset(q, 0, sizeof *q);
@@ -210,7 +210,8 @@ static void test_partner_hostile(void **state)
             ii = i;
     }
     assert_true(ia >= 0 && ii >= 0);
-    snprintf(p->partners[ia].text, sizeof p->partners[ia].text, "</script><img src=x onerror=1>\"\\");
+    snprintf(p->partners[ia].text, sizeof p->partners[ia].text,
+             "</script><img src=x onerror=1>\"\\");
     memset(p->partners[ia].origin, 'K', sizeof p->partners[ia].origin); /* no NUL */
     snprintf(p->partners[ia].path[1], sizeof p->partners[ia].path[1], "<b>");
     p->partners[ii].ell.lat_rad = NAN;
@@ -228,7 +229,8 @@ static void test_partner_hostile(void **state)
         char *m = render(tl_cop_picture_to_metrics, p);
         if (tl_test_run("promtool check metrics 2>&1", m, out, sizeof out))
             fail_msg("promtool: %s", out);
-        assert_non_null(strstr(m, "tl_cop_partner_products{nation=\"JP\",origin=\"KR\",kind=\"impact\"} 2"));
+        assert_non_null(
+            strstr(m, "tl_cop_partner_products{nation=\"JP\",origin=\"KR\",kind=\"impact\"} 2"));
         assert_non_null(strstr(m, "tl_cop_alerts_in_force{nation=\"JP\",origin=\"JP\"} 1"));
         free(m);
     } else {

@@ -169,17 +169,25 @@ const ageS = (q) => (Number(state.picture.node_t_ns) + (performance.now() - stat
 const fmtAge = (s) => (s < 0 ? '0 s' : s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(0)} min`);
 
 // Partners' launch and impact estimates (dashed, nation colour, hollow markers) and a ring
-// around the impact estimate of every partner alert in force.
+// around the impact estimate of every partner alert in force. Impact estimates are labelled
+// one by one; launch points, often several close together, get one label per cluster of
+// the same path ("KR>US launch ×2"), each marker keeping its details in a tooltip.
 function drawPartners(pic, labels) {
   const alerting = new Set(pic.partners.filter((q) => q.kind === 'alert' && q.in_force).map((q) => `${q.origin}|${q.track_id}`));
+  const clusters = [];
   for (const q of pic.partners) {
     if (q.kind === 'alert' || !q.ellipse || q.ellipse.lat_deg === null || q.ellipse.lon_deg === null) continue;
     const col = nationColor(q.origin);
     const data = { 'data-origin': q.origin, 'data-path': pathText(q), 'data-track': q.track_id, 'data-kind': q.kind };
+    const old = ageS(q) > 30 ? ' old' : '';
     if (q.ellipse.ring)
       el('path', { class: `pell ${q.kind}`, d: path(d3Polygon(q.ellipse.ring)), stroke: col, ...data }, layers.pell);
     const [x, y] = projection([q.ellipse.lon_deg, q.ellipse.lat_deg]);
-    const g = el('g', { class: `pmark ${q.kind}`, ...data }, layers.pmarks);
+    const g = el('g', { class: `pmark ${q.kind}${old}`, ...data }, layers.pmarks);
+    const e = q.ellipse;
+    el('title', { text: `${pathText(q)} ${q.kind} estimate ${q.track_id}: ${q.kind === 'launch' ? 'launch' : 'impact'} ` +
+      `${fmtClock(q.t_ns)}` + (e.semi_major_m !== null ? `, 95% ${fmtKm(e.semi_major_m)}×${fmtKm(e.semi_minor_m)} km` : '') +
+      (q.kind === 'impact' ? `, ${q.zone_name || q.zone_verdict}` : '') }, g);
     if (q.kind === 'launch')
       el('path', { class: 'pmk', stroke: col, d: `M${x},${y - 6}L${x + 5},${y + 4}L${x - 5},${y + 4}Z` }, g);
     else
@@ -188,9 +196,20 @@ function drawPartners(pic, labels) {
       el('circle', { class: 'palert-ring', cx: x, cy: y, r: 13, 'data-origin': q.origin, 'data-track': q.track_id }, g);
       el('text', { class: 'palert-label', x: x + 15, y: y + 16, text: `${q.origin} ALERT` }, g);
     }
-    const prefix = `${pathText(q)} ${q.kind} ${q.track_id} · `;
-    labels.push({ x: x + 9, y: y + 16, text: prefix + fmtAge(ageS(q)), g, cls: 'plabel', fill: col,
-      data: { originNs: q.origin_t_ns, prefix } });
+    if (q.kind === 'impact') {
+      const prefix = `${pathText(q)} impact ${q.track_id} · `;
+      labels.push({ x: x + 9, y: y + 16, text: prefix + fmtAge(ageS(q)), g, cls: 'plabel' + old, fill: col,
+        data: { originNs: q.origin_t_ns, prefix } });
+      continue;
+    }
+    const c = clusters.find((k) => k.path === pathText(q) && Math.hypot(k.x - x, k.y - y) < 40);
+    if (c) { c.n++; if (Number(q.origin_t_ns) > Number(c.newest)) c.newest = q.origin_t_ns; }
+    else clusters.push({ path: pathText(q), x, y, n: 1, newest: q.origin_t_ns, g, col });
+  }
+  for (const c of clusters) {
+    const prefix = `${c.path} launch${c.n > 1 ? ` ×${c.n}` : ''} · `;
+    labels.push({ x: c.x + 9, y: c.y + 14, text: prefix + fmtAge(ageS({ origin_t_ns: c.newest })), g: c.g, cls: 'plabel',
+      fill: c.col, data: { originNs: c.newest, prefix } });
   }
 }
 
