@@ -78,11 +78,9 @@ while read -r what kind origin path track; do
             fail "partner $kind ellipse of $origin $track (path $path) not drawn"
         grep -q "class=\"pmark $kind\"[^>]*data-origin=\"$origin\" data-path=\"$path\" data-track=\"$track\"" "$tmp/dom.html" ||
             fail "partner $kind marker of $origin $track not drawn"
-        if [ "$kind" = impact ]; then
-            grep -q ">$path impact $track · [0-9]* s<" "$tmp/dom.html" || fail "label '$path impact $track · age' missing"
-        else
-            grep -q ">$path launch[ ×0-9]* · [0-9]* s<" "$tmp/dom.html" || fail "label '$path launch · age' missing"
-        fi
+        # its own label, or its cluster's (same path and kind within 30 px)
+        grep -q -e ">$path $kind $track · [0-9]* s<" -e ">$path $kind ×[0-9]* · [0-9]* s<" "$tmp/dom.html" ||
+            fail "label '$path $kind $track · age' missing"
         ;;
     ALERT) # kind=origin, origin=track here
         grep -q "class=\"palert-ring\"[^>]*data-origin=\"$kind\" data-track=\"$origin\"" "$tmp/dom.html" ||

@@ -169,9 +169,10 @@ const ageS = (q) => (Number(state.picture.node_t_ns) + (performance.now() - stat
 const fmtAge = (s) => (s < 0 ? '0 s' : s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(0)} min`);
 
 // Partners' launch and impact estimates (dashed, nation colour, hollow markers) and a ring
-// around the impact estimate of every partner alert in force. Impact estimates are labelled
-// one by one; launch points, often several close together, get one label per cluster of
-// the same path ("KR>US launch ×2"), each marker keeping its details in a tooltip.
+// around the impact estimate of every partner alert in force. Labels name path, kind, the
+// origin's track and age ("KR>US impact KR-S2 · 4 s"); estimates of one path and kind
+// within 30 px share one label ("KR>US launch ×2 · 4 s"), each marker keeping its details
+// in a tooltip.
 function drawPartners(pic, labels) {
   const alerting = new Set(pic.partners.filter((q) => q.kind === 'alert' && q.in_force).map((q) => `${q.origin}|${q.track_id}`));
   const clusters = [];
@@ -194,22 +195,16 @@ function drawPartners(pic, labels) {
       el('path', { class: 'pmk', stroke: col, d: `M${x},${y - 6}L${x + 6},${y}L${x},${y + 6}L${x - 6},${y}Z` }, g);
     if (q.kind === 'impact' && alerting.has(`${q.origin}|${q.track_id}`)) {
       el('circle', { class: 'palert-ring', cx: x, cy: y, r: 13, 'data-origin': q.origin, 'data-track': q.track_id }, g);
-      el('text', { class: 'palert-label', x: x + 15, y: y + 16, text: `${q.origin} ALERT` }, g);
+      labels.push({ x: x + 9, y: y - 14, text: `${q.origin} ALERT`, g, cls: 'palert-label' });
     }
-    if (q.kind === 'impact') {
-      const prefix = `${pathText(q)} impact ${q.track_id} · `;
-      labels.push({ x: x + 9, y: y + 16, text: prefix + fmtAge(ageS(q)), g, cls: 'plabel' + old, fill: col,
-        data: { originNs: q.origin_t_ns, prefix } });
-      continue;
-    }
-    const c = clusters.find((k) => k.path === pathText(q) && Math.hypot(k.x - x, k.y - y) < 40);
+    const c = clusters.find((k) => k.path === pathText(q) && k.kind === q.kind && Math.hypot(k.x - x, k.y - y) < 30);
     if (c) { c.n++; if (Number(q.origin_t_ns) > Number(c.newest)) c.newest = q.origin_t_ns; }
-    else clusters.push({ path: pathText(q), x, y, n: 1, newest: q.origin_t_ns, g, col });
+    else clusters.push({ path: pathText(q), kind: q.kind, track: q.track_id, x, y, n: 1, newest: q.origin_t_ns, g, col, old });
   }
   for (const c of clusters) {
-    const prefix = `${c.path} launch${c.n > 1 ? ` ×${c.n}` : ''} · `;
-    labels.push({ x: c.x + 9, y: c.y + 14, text: prefix + fmtAge(ageS({ origin_t_ns: c.newest })), g: c.g, cls: 'plabel',
-      fill: c.col, data: { originNs: c.newest, prefix } });
+    const prefix = `${c.path} ${c.kind} ${c.n > 1 ? `×${c.n}` : c.track} · `;
+    labels.push({ x: c.x + 9, y: c.y + 14, text: prefix + fmtAge(ageS({ origin_t_ns: c.newest })), g: c.g,
+      cls: 'plabel' + (c.n > 1 ? '' : c.old), fill: c.col, data: { originNs: c.newest, prefix } });
   }
 }
 
