@@ -79,17 +79,6 @@ void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *pee
     l->rejects = rejects;
 }
 
-/* Copy a possibly unterminated char array into dst (cap bytes), always terminated. */
-static void copy_str(char *dst, size_t cap, const char *src, size_t src_cap)
-{
-    const char *end = memchr(src, 0, src_cap);
-    size_t n = end ? (size_t)(end - src) : src_cap;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = 0;
-}
-
 /* The 95% ellipse of the horizontal part of an ECEF position covariance at g. */
 static int launch_ellipse(const tl_geodetic *g, const double P[3][3], tl_cop_ellipse *e)
 {
@@ -134,21 +123,21 @@ static int to_partner(const tl_nodecop_product *p, int64_t now_ns, tl_cop_partne
     default:
         return -1;
     }
-    copy_str(q->origin, sizeof q->origin, p->origin, sizeof p->origin);
+    tl_nodecop_copy_str(q->origin, sizeof q->origin, p->origin, sizeof p->origin);
     q->n_path = p->n_path < 0 ? 0 : p->n_path > TL_COP_PATH_MAX ? TL_COP_PATH_MAX : p->n_path;
     for (int i = 0; i < q->n_path; i++)
-        copy_str(q->path[i], sizeof q->path[i], p->path[i], sizeof p->path[i]);
+        tl_nodecop_copy_str(q->path[i], sizeof q->path[i], p->path[i], sizeof p->path[i]);
     q->seq = p->seq;
     q->origin_t_ns = p->origin_t_ns;
     q->received_t_ns = now_ns;
-    copy_str(q->track_id, sizeof q->track_id, p->track_id, sizeof p->track_id);
+    tl_nodecop_copy_str(q->track_id, sizeof q->track_id, p->track_id, sizeof p->track_id);
     q->t_ns = p->t_ns;
     q->t_sigma_s = isfinite(p->t_sigma_s) && p->t_sigma_s >= 0 ? p->t_sigma_s : NAN;
     q->zone_verdict = p->zone_verdict >= 0 && p->zone_verdict <= 3 ? p->zone_verdict : 0;
-    copy_str(q->zone_name, sizeof q->zone_name, p->zone_name, sizeof p->zone_name);
+    tl_nodecop_copy_str(q->zone_name, sizeof q->zone_name, p->zone_name, sizeof p->zone_name);
     if (q->kind == TL_COP_PROD_ALERT) {
-        copy_str(q->alert_id, sizeof q->alert_id, p->alert_id, sizeof p->alert_id);
-        copy_str(q->text, sizeof q->text, p->text, sizeof p->text);
+        tl_nodecop_copy_str(q->alert_id, sizeof q->alert_id, p->alert_id, sizeof p->alert_id);
+        tl_nodecop_copy_str(q->text, sizeof q->text, p->text, sizeof p->text);
         q->severity = p->severity;
         /* the pipeline's alert text starts with the CAP msgType; a severity 0 is a Cancel */
         q->msg_type = p->severity == 0 || !strncmp(p->text, "Cancel ", 7) ? TL_COP_MSG_CANCEL

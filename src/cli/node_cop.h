@@ -8,6 +8,7 @@
 #ifndef TL_CLI_NODE_COP_H
 #define TL_CLI_NODE_COP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "trilink/error.h"
@@ -55,5 +56,9 @@ int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t
 int tl_nodecop_update(tl_nodecop *c, const tl_pipeline *p, int n_links, int64_t node_now_ns,
                       double clock_rate, tl_err *err);
 void tl_nodecop_stop(tl_nodecop *c); /**< NULL is a no-op */
+
+/** Copy a char array that may lack its NUL (src_cap bytes at most) into dst (cap > 0
+ *  bytes), always terminated, cut if longer. */
+void tl_nodecop_copy_str(char *dst, size_t cap, const char *src, size_t src_cap);
 
 #endif

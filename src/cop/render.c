@@ -687,6 +687,31 @@ static double link_value(const tl_cop_link *l, int family_index)
     }
 }
 
+static int same_origin(const tl_cop_partner *a, const tl_cop_partner *b)
+{
+    return !strncmp(a->origin, b->origin, sizeof a->origin);
+}
+
+/* Partner i is the first of its origin (and, with same_kind, of its kind too). */
+static int first_of_origin(const tl_cop_picture *p, int i, int same_kind)
+{
+    for (int j = 0; j < i; j++)
+        if (same_origin(&p->partners[j], &p->partners[i]) &&
+            (!same_kind || p->partners[j].kind == p->partners[i].kind))
+            return 0;
+    return 1;
+}
+
+/* name{nation="..",origin=".." (the caller adds more labels and the value) */
+static void partner_sample(tl__cop_out *o, const tl_cop_picture *p, const char *name,
+                           const char *origin, size_t origin_cap)
+{
+    sample_begin(o, p, name);
+    tl__cop_puts(o, ",origin=\"");
+    tl__cop_prom_str(o, origin, origin_cap);
+    tl__cop_puts(o, "\"");
+}
+
 int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
                               tl_err *err)
 {
@@ -744,49 +769,32 @@ int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, si
            "Partners' products in the picture, by origin nation and kind.");
     for (int i = 0; i < p->n_partners; i++) {
         const tl_cop_partner *q = &p->partners[i];
-        int first = 1, n = 0; /* one sample per (origin, kind), at its first occurrence */
-        for (int j = 0; j < p->n_partners && first; j++)
-            first = !(j < i && p->partners[j].kind == q->kind &&
-                      !strncmp(p->partners[j].origin, q->origin, sizeof q->origin));
-        if (!first)
-            continue;
+        if (!first_of_origin(p, i, 1))
+            continue; /* one sample per (origin, kind), at its first product */
+        int n = 0;
         for (int j = i; j < p->n_partners; j++)
-            n += p->partners[j].kind == q->kind &&
-                 !strncmp(p->partners[j].origin, q->origin, sizeof q->origin);
-        sample_begin(&o, p, "tl_cop_partner_products");
-        tl__cop_puts(&o, ",origin=\"");
-        tl__cop_prom_str(&o, q->origin, sizeof q->origin);
-        tl__cop_printf(&o, "\",kind=\"%s\"", tl_cop_prod_kind_name(q->kind));
+            n += p->partners[j].kind == q->kind && same_origin(&p->partners[j], q);
+        partner_sample(&o, p, "tl_cop_partner_products", q->origin, sizeof q->origin);
+        tl__cop_printf(&o, ",kind=\"%s\"", tl_cop_prod_kind_name(q->kind));
         sample_value(&o, n);
     }
     family(&o, "tl_cop_alerts_in_force", "gauge",
            "Alerts in force: own (origin = this nation) and partners'.");
-    {
-        int own = 0;
-        for (int i = 0; i < p->n_alerts; i++)
-            own += tl_cop_alert_in_force(p, i);
-        sample_begin(&o, p, "tl_cop_alerts_in_force");
-        tl__cop_puts(&o, ",origin=\"");
-        tl__cop_prom_str(&o, p->nation, sizeof p->nation);
-        tl__cop_puts(&o, "\"");
-        sample_value(&o, own);
-    }
+    int own = 0;
+    for (int i = 0; i < p->n_alerts; i++)
+        own += tl_cop_alert_in_force(p, i);
+    partner_sample(&o, p, "tl_cop_alerts_in_force", p->nation, sizeof p->nation);
+    sample_value(&o, own);
     for (int i = 0; i < p->n_partners; i++) {
         const tl_cop_partner *q = &p->partners[i];
-        int first = q->kind == TL_COP_PROD_ALERT && strncmp(q->origin, p->nation, sizeof q->origin),
-            n = 0;
-        for (int j = 0; j < i && first; j++)
-            first = !(p->partners[j].kind == TL_COP_PROD_ALERT &&
-                      !strncmp(p->partners[j].origin, q->origin, sizeof q->origin));
-        if (!first)
+        /* one sample per partner origin with alerts (never a second series for this nation) */
+        if (q->kind != TL_COP_PROD_ALERT || !first_of_origin(p, i, 1) ||
+            !strncmp(q->origin, p->nation, sizeof q->origin))
             continue;
+        int n = 0;
         for (int j = i; j < p->n_partners; j++)
-            n += !strncmp(p->partners[j].origin, q->origin, sizeof q->origin) &&
-                 tl_cop_partner_alert_in_force(p, j);
-        sample_begin(&o, p, "tl_cop_alerts_in_force");
-        tl__cop_puts(&o, ",origin=\"");
-        tl__cop_prom_str(&o, q->origin, sizeof q->origin);
-        tl__cop_puts(&o, "\"");
+            n += same_origin(&p->partners[j], q) && tl_cop_partner_alert_in_force(p, j);
+        partner_sample(&o, p, "tl_cop_alerts_in_force", q->origin, sizeof q->origin);
         sample_value(&o, n);
     }
 
