@@ -89,7 +89,7 @@ static void crossing(const grid *g, unsigned mask, int e, double *lat, double *l
 
 /* Segments of one limit: seg[2k], seg[2k+1] are the edges a segment joins. Each crossing
  * edge has at most two segments (the cells on either side). */
-static int trace(const grid *g, unsigned mask, int *seg, int *nseg)
+static void trace(const grid *g, unsigned mask, int *seg, int *nseg)
 {
     *nseg = 0;
     for (int r = 0; r + 1 < g->nrow; r++)
@@ -118,7 +118,6 @@ static int trace(const grid *g, unsigned mask, int *seg, int *nseg)
                 }
             }
         }
-    return TL_OK;
 }
 
 /* Chain the segments into polylines and write them as MultiLineString coordinates.
