@@ -131,6 +131,8 @@ static void take_inbox(tl_nodepipe *np)
         np->partner_in++;
         if (tl_pipeline_add_product(np->pl, &mine[i], NULL) != TL_OK)
             np->partner_refused++;
+        else if (np->cop)
+            tl_nodecop_partner(np->cop, &mine[i], tl_node_now_ns()); /* shown as the partner's */
     }
     np->inbox_spare = mine;
     np->spare_cap = cap;
