@@ -34,6 +34,8 @@ struct tl_journal {
     int in_batch;                 /* inside tl_journal_begin .. tl_journal_commit */
     pthread_t ckpt_thread;        /* checkpoints (and their fsyncs) off the hot path */
     int ckpt_running;
+    int marked_open; /* meta 'open' is 1 while we hold the journal */
+    int unclean;     /* the previous holder did not close it */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     char path[600];
@@ -101,6 +103,8 @@ void tl_journal_close(tl_journal *j)
 {
     if (!j)
         return;
+    if (j->marked_open && !j->in_batch)
+        sqlite3_exec(j->db, "UPDATE meta SET value=0 WHERE key='open'", NULL, NULL, NULL);
     if (j->ckpt_running) {
         pthread_mutex_lock(&j->ckpt_mu);
         j->ckpt_running = 0;
@@ -150,6 +154,22 @@ static int check_meta(tl_journal *j, tl_err *err)
     return 0;
 }
 
+/* meta 'open' = 1 while a node holds the journal, 0 after a clean close: finding 1
+ * at open means the last run ended by a crash, a kill or a power loss. */
+static int mark_open(tl_journal *j, tl_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(j, "SELECT value FROM meta WHERE key='open'", &st, err);
+    if (rc)
+        return rc;
+    j->unclean = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) != 0;
+    sqlite3_finalize(st);
+    if (sqlite3_exec(j->db, "INSERT OR REPLACE INTO meta VALUES('open', 1)", NULL, NULL, NULL) != SQLITE_OK)
+        return tl_err_set(err, TL_EIO, "%s: %s", j->path, sqlite3_errmsg(j->db));
+    j->marked_open = 1;
+    return 0;
+}
+
 int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
 {
     char path[600];
@@ -192,6 +212,8 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
         (rc = prep(j, "SELECT id FROM origins WHERE name=?", &j->org_get, err)) ||
         (rc = prep(j, "BEGIN IMMEDIATE", &j->begin, err)) || (rc = prep(j, "COMMIT", &j->commit, err)) ||
         (rc = prep(j, "ROLLBACK", &j->rollback, err)))
+        goto fail;
+    if ((rc = mark_open(j, err)))
         goto fail;
     sqlite3_wal_autocheckpoint(j->db, 0);
     j->ckpt_running = 1;
@@ -389,6 +411,22 @@ int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const
         return r;
     }
     return 0;
+}
+
+int tl_journal_unclean(const tl_journal *j) { return j->unclean; }
+
+int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *err)
+{
+    if (j->in_batch)
+        return tl_err_set(err, TL_ESTATE, "journal: reserve inside a batch");
+    sqlite3_exec(j->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL); /* this one commit is fsynced */
+    int ok = run(j->begin) == SQLITE_DONE && advance(j, origin, seq) == 0 && run(j->commit) == SQLITE_DONE;
+    int rc = ok ? 0 : tl_err_set(err, TL_EIO, "journal: reserve %s/%llu: %s", origin, (unsigned long long)seq,
+                                 sqlite3_errmsg(j->db));
+    if (!ok)
+        rollback_tx(j);
+    sqlite3_exec(j->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    return rc;
 }
 
 int tl_journal_begin(tl_journal *j, tl_err *err)

@@ -367,6 +367,28 @@ static void recover_chains(tl_node *n)
     }
 }
 
+/* After a crash, a kill or a power loss, our own last products may be missing from
+ * the journal (synchronous=NORMAL: the OS may lose the last commits) although
+ * partners hold them; reusing their sequence numbers would make partners drop the
+ * new products as duplicates. So an origin whose last run did not stop cleanly
+ * resumes its sequence further on, and records that durably before it publishes. */
+#define UNCLEAN_SKIP 100000 /* far more than a node publishes between two WAL checkpoints */
+
+static int skip_after_unclean_stop(tl_node *n, tl_err *err)
+{
+    if (!tl_journal_unclean(n->j))
+        return 0;
+    uint64_t skip = n->cfg.max_seq_jump / 2 < UNCLEAN_SKIP ? n->cfg.max_seq_jump / 2 : UNCLEAN_SKIP;
+    uint64_t next = n->last_done[n->self_idx] + skip;
+    int rc = tl_journal_reserve(n->j, n->self, next, err);
+    if (rc)
+        return rc;
+    logf_(n, "the last run did not stop cleanly: own sequence goes on after %llu (%llu skipped, in case a lost "
+             "write had used them)", (unsigned long long)next, (unsigned long long)skip);
+    n->last_done[n->self_idx] = next;
+    return 0;
+}
+
 /* ---- create / destroy ---------------------------------------------------------- */
 
 int tl_node_create(const tl_netconfig *cfg, const char *nation, const tl_node_opts *opts, tl_node **out,
@@ -438,6 +460,11 @@ int tl_node_create(const tl_netconfig *cfg, const char *nation, const tl_node_op
             return rc;
         }
     recover_chains(n);
+    if ((rc = skip_after_unclean_stop(n, err))) {
+        pthread_mutex_unlock(&n->mu);
+        tl_node_destroy(n);
+        return rc;
+    }
     pthread_mutex_unlock(&n->mu);
     n->start_ns = tl_node_now_ns();
     n->next_tick_ns = n->start_ns;

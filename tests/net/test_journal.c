@@ -2,12 +2,14 @@
  * last processed sequence per origin (also advanced by consumed rejects), ordered
  * scans for gap-fill, persistence across close/reopen, and group commits (a
  * rolled-back batch leaves no trace; a committed one is all there), bodies that
- * round-trip bit for bit whatever their bytes, and refusal of a journal of another
- * layout. */
+ * round-trip bit for bit whatever their bytes, refusal of a journal of another
+ * layout, and detection of a journal its last holder did not close. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tl_test.h"
 #include "trilink/journal.h"
@@ -205,9 +207,48 @@ static void test_journal_bodies(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A journal left open by a process that died is reported unclean at the next open;
+ * one closed properly is not. A reservation raises the last sequence durably. */
+static void test_journal_unclean(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tljXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    tl_journal *j;
+    tl_err err;
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal(tl_journal_unclean(j), 0); /* new */
+    tl_product p = prod("KR", 7);
+    assert_int_equal(tl_journal_append(j, &p, TL_J_OWN, "", 1, &err), 0);
+    tl_journal_close(j);
+    pid_t pid = fork();
+    if (pid == 0) { /* dies holding the journal */
+        tl_journal *k;
+        tl_err e;
+        _exit(tl_journal_open(dir, &k, &e) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal(tl_journal_unclean(j), 1);
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 7);
+    assert_int_equal(tl_journal_reserve(j, "KR", 100007, &err), 0);
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 100007);
+    tl_journal_close(j);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal(tl_journal_unclean(j), 0); /* closed properly */
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 100007);
+    tl_journal_close(j);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_journal), cmocka_unit_test(test_journal_batch),
-                                       cmocka_unit_test(test_journal_bodies)};
+                                       cmocka_unit_test(test_journal_bodies),
+                                       cmocka_unit_test(test_journal_unclean)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
