@@ -339,11 +339,10 @@ static int plot_impact(const tl_eval_result *r, size_t l, int k, FILE *f, double
             for (int j = 0; j < 3; j++)
                 q[(size_t)(3 * c + j) * nb + b] = tl_eval_quantile(v, (size_t)r->runs, j == 0 ? 0.1 : j == 1 ? 0.5 : 0.9, scratch);
         }
-    tl_svg_series s[2] = {{"alone (median, 10-90%)", x, q + 1 * nb, q, q + 2 * nb, nb},
-                          {"shared (median, 10-90%)", x, q + 4 * nb, q + 3 * nb, q + 5 * nb, nb}};
+    tl_svg_series s[2] = {{"alone", x, q + 1 * nb, q, q + 2 * nb, nb}, {"shared", x, q + 4 * nb, q + 3 * nb, q + 5 * nb, nb}};
     char title[160];
-    snprintf(title, sizeof title, "%s (%s): %s impact-point error, %d runs", L->id, L->cls, tl_eval_nation_name(k),
-             r->runs);
+    snprintf(title, sizeof title, "%s (%s) at %s: impact-point error, median and 10-90%% over %d runs", L->id, L->cls,
+             tl_eval_nation_name(k), r->runs);
     int rc = tl_svg_lines(f, title, "time after launch (s)", "impact-point error (km)", 1, s, 2);
     if (rc == TL_EINVAL) { /* no prediction at all: an empty, still valid, picture */
         fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -367,13 +366,15 @@ static int plot_first(const tl_eval_result *r, FILE *f)
         for (int k = 0; k < TL_EVAL_NATIONS; k++)
             for (int c = 0; take_part(r, k) && c < 2; c++) {
                 gather(r, l, k, c, F_FIRST, v + nb * n);
-                snprintf(lab[nb], sizeof lab[nb], "%s %s %s", r->launch[l].id, tl_eval_nation_name(k), cfg_name[c]);
+                snprintf(lab[nb], sizeof lab[nb], "%s %s", c ? "" : r->launch[l].id, c ? "" : tl_eval_nation_name(k));
+                if (c)
+                    lab[nb][0] = 0; /* one label under each alone/shared pair */
                 box[nb] = (tl_svg_box){lab[nb], c, v + nb * n, n};
                 nb++;
             }
     const char *series[2] = {"alone", "shared"};
     char title[160];
-    snprintf(title, sizeof title, "time to first confirmed track, %d runs", r->runs);
+    snprintf(title, sizeof title, "time to first confirmed track, %d runs (box 25-75%%, whiskers 10-90%%)", r->runs);
     int rc = tl_svg_boxes(f, title, "s after launch", series, box, nb);
     if (rc == TL_EINVAL) {
         fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "

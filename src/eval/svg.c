@@ -22,6 +22,7 @@ static const char *const colour[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
 typedef struct axis {
     double lo, hi; /* data range shown */
     int log;
+    double st; /* tick step (linear), set by axis_fit */
 } axis;
 
 static void text_esc(FILE *f, const char *s)
@@ -69,6 +70,7 @@ static void axis_fit(axis *a)
     double st = nice_step(a->hi - a->lo);
     a->lo = floor(a->lo / st) * st;
     a->hi = ceil(a->hi / st) * st;
+    a->st = st;
 }
 
 static double map(const axis *a, double v, double p0, double p1)
@@ -83,7 +85,7 @@ static void header(FILE *f, double w, const char *title)
                "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\" "
                "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n"
                "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", w, H, w, H);
-    label(f, (w - MR + ML) / 2, 22, "middle", 0, 15, title);
+    label(f, ML, 22, "start", 0, 15, title);
 }
 
 /* Axes box, y ticks with grid and the y label; x ticks too unless xa is NULL. */
@@ -93,7 +95,7 @@ static void axes(FILE *f, double w, const axis *xa, const axis *ya, const char *
     char buf[32];
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"black\"/>\n", x0,
             y1, x1 - x0, y0 - y1);
-    double st = ya->log ? 10 : nice_step(ya->hi - ya->lo);
+    double st = ya->log ? 10 : ya->st;
     for (double v = ya->lo; ya->log ? v <= ya->hi * (1 + 1e-9) : v <= ya->hi + st * 1e-6; v = ya->log ? v * 10 : v + st) {
         double y = map(ya, v, y0, y1);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x0, y, x1, y);
@@ -103,7 +105,7 @@ static void axes(FILE *f, double w, const axis *xa, const axis *ya, const char *
     label(f, 18, (y0 + y1) / 2, "middle", -90, 13, y_label);
     if (!xa)
         return;
-    st = nice_step(xa->hi - xa->lo);
+    st = xa->st;
     for (double v = xa->lo; v <= xa->hi + st * 1e-6; v += st) {
         double x = map(xa, v, x0, x1);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>\n", x, y0, x, y0 + 5);
@@ -125,7 +127,7 @@ static int ok_y(const axis *a, double v) { return isfinite(v) && (!a->log || v >
 int tl_svg_lines(FILE *f, const char *title, const char *x_label, const char *y_label, int log_y,
                  const tl_svg_series *s, size_t n_series)
 {
-    axis xa = {INFINITY, -INFINITY, 0}, ya = {INFINITY, -INFINITY, log_y};
+    axis xa = {INFINITY, -INFINITY, 0, 1}, ya = {INFINITY, -INFINITY, log_y, 1};
     for (size_t k = 0; k < n_series; k++)
         for (size_t i = 0; i < s[k].n; i++) {
             const double v[3] = {s[k].y[i], s[k].lo ? s[k].lo[i] : NAN, s[k].hi ? s[k].hi[i] : NAN};
@@ -180,7 +182,7 @@ int tl_svg_lines(FILE *f, const char *title, const char *x_label, const char *y_
 int tl_svg_boxes(FILE *f, const char *title, const char *y_label, const char *series_label[2], const tl_svg_box *b,
                  size_t n_boxes)
 {
-    axis ya = {INFINITY, -INFINITY, 0};
+    axis ya = {INFINITY, -INFINITY, 0, 1};
     size_t n_max = 1;
     for (size_t i = 0; i < n_boxes; i++) {
         n_max = b[i].n > n_max ? b[i].n : n_max;
@@ -196,7 +198,7 @@ int tl_svg_boxes(FILE *f, const char *title, const char *y_label, const char *se
     if (!scratch)
         return TL_ENOMEM;
     axis_fit(&ya);
-    double w = ML + MR + 34.0 * (double)n_boxes + 20, y0 = H - MB, y1 = MT;
+    double w = fmax(600, ML + MR + 34.0 * (double)n_boxes + 20), y0 = H - MB, y1 = MT;
     header(f, w, title);
     axes(f, w, NULL, &ya, NULL, y_label);
     for (size_t i = 0; i < n_boxes; i++) {
@@ -216,7 +218,9 @@ int tl_svg_boxes(FILE *f, const char *title, const char *y_label, const char *se
             if (isfinite(b[i].v[j]))
                 fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
                         x + (double)((int)(j % 9) - 4) * 1.5, map(&ya, b[i].v[j], y0, y1), c);
-        label(f, x + 4, y0 + 12, "end", -50, 10, b[i].label);
+        if (b[i].label && b[i].label[0]) /* under the box, or between a pair */
+            label(f, i + 1 < n_boxes && !(b[i + 1].label && b[i + 1].label[0]) ? x + 17 : x, y0 + 16, "middle", 0,
+                  10, b[i].label);
     }
     free(scratch);
     for (int k = 0; k < 2; k++)
