@@ -440,8 +440,8 @@ int tl_eval_run(const tl_scenario *sc, const char *name, const tl_eval_cfg *cfg,
     int rc = tl__eval_zones_load(&z, err);
     if (rc != TL_OK)
         return rc;
-    static run_state s; /* ~1 MB of per-record caches: not on the stack */
-    rc = setup_launches(sc, z, &r, err);
+    run_state *s = malloc(sizeof *s); /* per-record caches: off the stack */
+    rc = s ? setup_launches(sc, z, &r, err) : tl_err_set(err, TL_ENOMEM, "eval: out of memory");
     if (rc != TL_OK)
         goto fail;
     r.n_rows = (size_t)r.runs * r.n_launches * N_PL;
@@ -453,16 +453,18 @@ int tl_eval_run(const tl_scenario *sc, const char *name, const tl_eval_cfg *cfg,
         goto fail;
     }
     for (int run = 0; run < r.runs; run++) {
-        rc = one_run(sc, z, &r, run, &s, err);
+        rc = one_run(sc, z, &r, run, s, err);
         if (rc != TL_OK)
             goto fail;
         if (cfg->progress)
             cfg->progress(cfg->ctx, run + 1, r.runs);
     }
+    free(s);
     tl__eval_zones_destroy(z);
     *out = r;
     return TL_OK;
 fail:
+    free(s);
     tl__eval_zones_destroy(z);
     tl_eval_result_free(&r);
     return rc;

@@ -459,9 +459,14 @@ void tl_eval_json(const tl_eval_result *r, FILE *f)
     double *scratch = v + n;
     char nat[32];
     nations_list(r, nat, sizeof nat);
-    fprintf(f, "{\"scenario\": \"%s\", \"seed\": %llu, \"runs\": %d, \"nations\": \"%s\", \"statistic\": \"median\", "
-               "\"launches\": [",
-            r->scenario, (unsigned long long)r->seed, r->runs, nat);
+    fputs("{\"scenario\": \"", f);
+    for (const char *p = r->scenario; *p; p++)
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if ((unsigned char)*p >= 0x20)
+            fputc(*p, f);
+    fprintf(f, "\", \"seed\": %llu, \"runs\": %d, \"nations\": \"%s\", \"statistic\": \"median\", \"launches\": [",
+            (unsigned long long)r->seed, r->runs, nat);
     for (size_t l = 0; l < r->n_launches; l++) {
         const tl_eval_launch *L = &r->launch[l];
         fprintf(f, "%s{\"id\": \"%s\", \"class\": \"%s\", \"truth_zone\": \"%s\", \"flight_s\": %.1f, \"nations\": [",
