@@ -134,15 +134,15 @@ static void load_srbm(void)
 /* Every field equal (doubles bit for bit, so NANs match); config and run not compared. */
 static void assert_same_row(const tl_eval_row *a, const tl_eval_row *b)
 {
-    const double da[] = {a->first_track_s, a->final_err_m, a->final_dt_s, a->final_sma_m,
-                         a->decision_s, a->decision_lead_s, a->first_alert_s};
-    const double db[] = {b->first_track_s, b->final_err_m, b->final_dt_s, b->final_sma_m,
-                         b->decision_s, b->decision_lead_s, b->first_alert_s};
+    const double da[] = {a->first_track_s, a->final_err_m,     a->final_dt_s,   a->final_sma_m,
+                         a->decision_s,    a->decision_lead_s, a->first_alert_s};
+    const double db[] = {b->first_track_s, b->final_err_m,     b->final_dt_s,   b->final_sma_m,
+                         b->decision_s,    b->decision_lead_s, b->first_alert_s};
     assert_memory_equal(da, db, sizeof da);
-    const int ia[] = {a->launch, a->nation, a->has_pred, a->final_inside, a->verdict, a->decides,
-                      a->verdict_ok, a->alerts, a->false_alert, a->missed_alert};
-    const int ib[] = {b->launch, b->nation, b->has_pred, b->final_inside, b->verdict, b->decides,
-                      b->verdict_ok, b->alerts, b->false_alert, b->missed_alert};
+    const int ia[] = {a->launch,  a->nation,     a->has_pred, a->final_inside, a->verdict,
+                      a->decides, a->verdict_ok, a->alerts,   a->false_alert,  a->missed_alert};
+    const int ib[] = {b->launch,  b->nation,     b->has_pred, b->final_inside, b->verdict,
+                      b->decides, b->verdict_ok, b->alerts,   b->false_alert,  b->missed_alert};
     assert_memory_equal(ia, ib, sizeof ia);
 }
 
@@ -172,11 +172,13 @@ static void test_shared_vs_alone(void **state)
         for (int k = 0; k < 3; k++)
             for (int c = 0; c < 2; c++) {
                 const tl_eval_row *w = row(&r, run, k, c);
-                printf("run %d %s %-6s first %.1f s, final error %.3f km (%s 95%%), verdict %d ok %d, "
-                       "decision %.1f s (lead %.1f s), alerts %d false %d missed %d\n",
-                       run, tl_eval_nation_name(k), c ? "shared" : "alone", w->first_track_s,
-                       w->final_err_m / 1e3, w->final_inside ? "in" : "out of", w->verdict, w->verdict_ok,
-                       w->decision_s, w->decision_lead_s, w->alerts, w->false_alert, w->missed_alert);
+                printf(
+                    "run %d %s %-6s first %.1f s, final error %.3f km (%s 95%%), verdict %d ok %d, "
+                    "decision %.1f s (lead %.1f s), alerts %d false %d missed %d\n",
+                    run, tl_eval_nation_name(k), c ? "shared" : "alone", w->first_track_s,
+                    w->final_err_m / 1e3, w->final_inside ? "in" : "out of", w->verdict,
+                    w->verdict_ok, w->decision_s, w->decision_lead_s, w->alerts, w->false_alert,
+                    w->missed_alert);
                 assert_int_equal(w->seed, 1000 + (uint64_t)run);
                 assert_true(isfinite(w->first_track_s) && w->first_track_s > 0);
                 assert_true(w->has_pred);
@@ -203,7 +205,8 @@ static void test_shared_vs_alone(void **state)
     /* another seed, other noise: the runs differ */
     assert_true(row(&r, 0, 0, 0)->final_err_m != row(&r, 1, 0, 0)->final_err_m);
     double scratch[2];
-    assert_true(tl_eval_quantile(jp_s, 2, 0.5, scratch) < tl_eval_quantile(jp_a, 2, 0.5, scratch) - 10);
+    assert_true(tl_eval_quantile(jp_s, 2, 0.5, scratch) <
+                tl_eval_quantile(jp_a, 2, 0.5, scratch) - 10);
 
     /* run 1 again on its own: seed 1001 as the first run of a 1-run evaluation */
     tl_eval_result r1;

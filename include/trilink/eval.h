@@ -35,9 +35,9 @@
 
 struct tl_scenario;
 
-#define TL_EVAL_MAX_RUNS 1000     /**< --runs cap (memory and time) */
+#define TL_EVAL_MAX_RUNS 1000 /**< --runs cap (memory and time) */
 #define TL_EVAL_MAX_LAUNCHES 16
-#define TL_EVAL_NATIONS 3         /**< JP, US, KR: tl_eval_nation_name(0..2) */
+#define TL_EVAL_NATIONS 3 /**< JP, US, KR: tl_eval_nation_name(0..2) */
 #define TL_EVAL_ALONE 0
 #define TL_EVAL_SHARED 1
 
@@ -45,10 +45,10 @@ struct tl_scenario;
 const char *tl_eval_nation_name(int k);
 
 typedef struct tl_eval_cfg {
-    int runs;               /**< 1..TL_EVAL_MAX_RUNS */
-    uint64_t seed;          /**< base seed: run r simulates with seed + r */
-    unsigned nations_mask;  /**< bit k: nation k takes part (sensors and sharing) */
-    double bin_s;           /**< impact-error sampling after launch, s (10), 1..600 */
+    int runs;              /**< 1..TL_EVAL_MAX_RUNS */
+    uint64_t seed;         /**< base seed: run r simulates with seed + r */
+    unsigned nations_mask; /**< bit k: nation k takes part (sensors and sharing) */
+    double bin_s;          /**< impact-error sampling after launch, s (10), 1..600 */
     void (*progress)(void *ctx, int runs_done, int runs); /**< may be NULL */
     void *ctx;
 } tl_eval_cfg;
@@ -62,36 +62,36 @@ typedef struct tl_eval_launch {
     char cls[16];
     int64_t launch_t_ns, impact_t_ns;
     double impact_lat_rad, impact_lon_rad;
-    int truth_zone;                       /**< tl_zone_class of the true impact */
-    int overflies[TL_EVAL_NATIONS];       /**< truth ground track over the nation's territory */
-    size_t n_bins;                        /**< samples at 0, bin_s, ... <= flight time */
-    size_t bin_off;                       /**< offset of its bins in a series block */
+    int truth_zone;                 /**< tl_zone_class of the true impact */
+    int overflies[TL_EVAL_NATIONS]; /**< truth ground track over the nation's territory */
+    size_t n_bins;                  /**< samples at 0, bin_s, ... <= flight time */
+    size_t bin_off;                 /**< offset of its bins in a series block */
 } tl_eval_launch;
 
 /** One run x launch x nation x configuration. NAN: not reached / not applicable. */
 typedef struct tl_eval_row {
     int run;
     uint64_t seed;
-    int launch, nation, config;  /**< config: TL_EVAL_ALONE or TL_EVAL_SHARED */
-    double first_track_s;        /**< first system track, s after launch */
-    int has_pred;                /**< an impact prediction was made on the launch */
-    double final_err_m;          /**< latest prediction vs the true impact point */
-    double final_dt_s;           /**< its impact time minus the true one */
-    double final_sma_m;          /**< its 95% semi-major axis */
-    int final_inside;            /**< truth inside its 95% ellipse (0/1), -1 none */
-    int verdict;                 /**< tl_zone_class of the latest prediction, -1 none */
-    int decides;                 /**< 1 for JP and KR (a zone decision), 0 for the US */
-    int verdict_ok;              /**< nation-level class (territory/EEZ/outside) right */
-    double decision_s;           /**< right verdict reached and held, s after launch */
-    double decision_lead_s;      /**< the same, s before the true impact */
-    int alerts;                  /**< CAP Alerts issued on the launch */
-    double first_alert_s;        /**< first Alert, s after launch */
+    int launch, nation, config;    /**< config: TL_EVAL_ALONE or TL_EVAL_SHARED */
+    double first_track_s;          /**< first system track, s after launch */
+    int has_pred;                  /**< an impact prediction was made on the launch */
+    double final_err_m;            /**< latest prediction vs the true impact point */
+    double final_dt_s;             /**< its impact time minus the true one */
+    double final_sma_m;            /**< its 95% semi-major axis */
+    int final_inside;              /**< truth inside its 95% ellipse (0/1), -1 none */
+    int verdict;                   /**< tl_zone_class of the latest prediction, -1 none */
+    int decides;                   /**< 1 for JP and KR (a zone decision), 0 for the US */
+    int verdict_ok;                /**< nation-level class (territory/EEZ/outside) right */
+    double decision_s;             /**< right verdict reached and held, s after launch */
+    double decision_lead_s;        /**< the same, s before the true impact */
+    int alerts;                    /**< CAP Alerts issued on the launch */
+    double first_alert_s;          /**< first Alert, s after launch */
     int false_alert, missed_alert; /**< 0/1 (-1: the nation issues no alerts) */
 } tl_eval_row;
 
 typedef struct tl_eval_result {
     char scenario[256];
-    int64_t epoch_ns;    /**< the scenario's epoch, ns UTC */
+    int64_t epoch_ns; /**< the scenario's epoch, ns UTC */
     uint64_t seed;
     int runs;
     unsigned nations_mask;
@@ -115,7 +115,8 @@ void tl_eval_result_free(tl_eval_result *r); /**< NULL or zeroed: no-op */
 
 size_t tl_eval_row_index(const tl_eval_result *r, int run, size_t launch, int nation, int config);
 /** The impact-error series of one run, nation and configuration for a launch. */
-const double *tl_eval_series(const tl_eval_result *r, int run, size_t launch, int nation, int config);
+const double *tl_eval_series(const tl_eval_result *r, int run, size_t launch, int nation,
+                             int config);
 
 /** p-quantile (0 <= p <= 1) of the finite values of x[0..n), linear between order
  *  statistics (Hyndman & Fan type 7: h = (m-1)p over the m finite values sorted).
@@ -148,9 +149,9 @@ int tl_svg_lines(FILE *f, const char *title, const char *x_label, const char *y_
 /** A box plot: one box per group (10-90 whiskers, 25-75 box, median line) with the
  *  values as dots; colour by series (0 or 1, named in the legend). */
 typedef struct tl_svg_box {
-    const char *label;   /**< category under the box */
-    int series;          /**< 0 or 1 */
-    const double *v;     /**< values (NAN ignored) */
+    const char *label; /**< category under the box */
+    int series;        /**< 0 or 1 */
+    const double *v;   /**< values (NAN ignored) */
     size_t n;
 } tl_svg_box;
 

@@ -22,20 +22,21 @@
 
 static void eval_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: trilink eval [SCENARIO] [--runs N] [--seed S] [--out DIR] [--nations JP,US,KR]\n"
-            "                    [--bin S] [--json] [--quiet]\n"
-            "  SCENARIO       drill scenario (default scenarios/default.yaml)\n"
-            "  --runs N       Monte Carlo runs, 1..%d (default %d; about 15 s each on default.yaml)\n"
-            "  --seed S       base seed: run r simulates with seed S + r (default: the scenario's)\n"
-            "  --out DIR      output directory, created if missing (default state/eval)\n"
-            "  --nations L    nations taking part (default JP,US,KR; KR<->JP only through the US)\n"
-            "  --bin S        impact-error sampling after launch, 1..600 s (default 10)\n"
-            "  --json         print the headline figures as JSON on stdout\n"
-            "  --quiet        no progress on stderr\n"
-            "Writes summary.md, runs.csv, impact_error.csv, first_track.svg and\n"
-            "impact_error_<launch>_<nation>.svg into DIR. Definitions: docs/eval.md.\n",
-            TL_EVAL_MAX_RUNS, DEFAULT_RUNS);
+    fprintf(
+        f,
+        "usage: trilink eval [SCENARIO] [--runs N] [--seed S] [--out DIR] [--nations JP,US,KR]\n"
+        "                    [--bin S] [--json] [--quiet]\n"
+        "  SCENARIO       drill scenario (default scenarios/default.yaml)\n"
+        "  --runs N       Monte Carlo runs, 1..%d (default %d; about 15 s each on default.yaml)\n"
+        "  --seed S       base seed: run r simulates with seed S + r (default: the scenario's)\n"
+        "  --out DIR      output directory, created if missing (default state/eval)\n"
+        "  --nations L    nations taking part (default JP,US,KR; KR<->JP only through the US)\n"
+        "  --bin S        impact-error sampling after launch, 1..600 s (default 10)\n"
+        "  --json         print the headline figures as JSON on stdout\n"
+        "  --quiet        no progress on stderr\n"
+        "Writes summary.md, runs.csv, impact_error.csv, first_track.svg and\n"
+        "impact_error_<launch>_<nation>.svg into DIR. Definitions: docs/eval.md.\n",
+        TL_EVAL_MAX_RUNS, DEFAULT_RUNS);
 }
 
 static double mono_s(void)
@@ -54,7 +55,8 @@ static void on_progress(void *ctx, int done, int runs)
 {
     prog *p = ctx;
     if (!p->quiet)
-        fprintf(stderr, "trilink eval: run %d/%d done (%.1f s per run)\n", done, runs, (mono_s() - p->t0) / done);
+        fprintf(stderr, "trilink eval: run %d/%d done (%.1f s per run)\n", done, runs,
+                (mono_s() - p->t0) / done);
 }
 
 /* Integer option in [lo, hi]; prints the error naming the option. */
@@ -69,7 +71,8 @@ static int parse_int(const char *opt, const char *v, long long lo, long long hi,
     }
     if (x < lo || x > hi) {
         fprintf(stderr, "trilink eval: %s: must be %lld..%lld ('%s')%s\n", opt, lo, hi, v,
-                x > hi && !strcmp(opt, "--runs") ? "; each run costs ~15 s: split large studies" : "");
+                x > hi && !strcmp(opt, "--runs") ? "; each run costs ~15 s: split large studies"
+                                                 : "");
         return 0;
     }
     *out = x;
@@ -212,8 +215,8 @@ int tl_cmd_eval(int argc, char **argv)
     cfg.progress = on_progress;
     cfg.ctx = &pr;
     if (!quiet)
-        fprintf(stderr, "trilink eval: %s, %d runs from seed %llu, output in %s\n", scenario, cfg.runs,
-                (unsigned long long)cfg.seed, out);
+        fprintf(stderr, "trilink eval: %s, %d runs from seed %llu, output in %s\n", scenario,
+                cfg.runs, (unsigned long long)cfg.seed, out);
     tl_eval_result res;
     tl_err err;
     tl_err_clear(&err);
@@ -232,8 +235,8 @@ int tl_cmd_eval(int argc, char **argv)
     if (json)
         tl_eval_json(&res, stdout);
     if (!quiet)
-        fprintf(stderr, "trilink eval: %d runs in %.1f s (%.1f s per run); see %s/summary.md\n", res.runs,
-                mono_s() - pr.t0, (mono_s() - pr.t0) / res.runs, out);
+        fprintf(stderr, "trilink eval: %d runs in %.1f s (%.1f s per run); see %s/summary.md\n",
+                res.runs, mono_s() - pr.t0, (mono_s() - pr.t0) / res.runs, out);
     tl_eval_result_free(&res);
     return 0;
 }

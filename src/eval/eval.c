@@ -28,7 +28,10 @@
 
 static const char *const nation_code[TL_EVAL_NATIONS] = {"JP", "US", "KR"};
 
-const char *tl_eval_nation_name(int k) { return k >= 0 && k < TL_EVAL_NATIONS ? nation_code[k] : NULL; }
+const char *tl_eval_nation_name(int k)
+{
+    return k >= 0 && k < TL_EVAL_NATIONS ? nation_code[k] : NULL;
+}
 
 void tl_eval_cfg_default(tl_eval_cfg *cfg)
 {
@@ -56,11 +59,14 @@ typedef struct run_state {
     size_t next_bin[N_PL][TL_EVAL_MAX_LAUNCHES];
     int64_t streak_ns[N_PL][TL_EVAL_MAX_LAUNCHES]; /* right verdict since, 0: not right now */
     int64_t first_alert_ns[N_PL][TL_EVAL_MAX_LAUNCHES];
-    double *err;        /* this run's series blocks: [N_PL][bins_total] */
+    double *err; /* this run's series blocks: [N_PL][bins_total] */
     signed char *inside;
 } run_state;
 
-static int in_mask(const tl_eval_result *r, int k) { return (r->nations_mask >> k) & 1u; }
+static int in_mask(const tl_eval_result *r, int k)
+{
+    return (r->nations_mask >> k) & 1u;
+}
 
 /* Distance from an estimate to launch l's truth at the estimate's time (a track
  * coasting up to 30 s past the impact is compared with the impact point). */
@@ -94,7 +100,8 @@ static int match(const run_state *s, const tl_state_est *e)
 }
 
 /* Truth impact point inside the 95% ellipse (semi-axes a, b; a's azimuth orient). */
-static int inside_ellipse(double lat, double lon, double a, double b, double orient, double tlat, double tlon)
+static int inside_ellipse(double lat, double lon, double a, double b, double orient, double tlat,
+                          double tlon)
 {
     if (!(a > 0 && b > 0))
         return 0;
@@ -193,13 +200,13 @@ static void observe(run_state *s, int64_t t)
             const tl_eval_launch *L = &r->launch[l];
             cur_pred *c = &s->cur[pi][l];
             c->pred_t_ns = rec->pred_t_ns;
-            tl_geodesic_inverse(rec->impact_lat_rad, rec->impact_lon_rad, L->impact_lat_rad, L->impact_lon_rad,
-                                &c->err_m, NULL, NULL);
+            tl_geodesic_inverse(rec->impact_lat_rad, rec->impact_lon_rad, L->impact_lat_rad,
+                                L->impact_lon_rad, &c->err_m, NULL, NULL);
             c->dt_s = (double)(rec->impact_t_ns - L->impact_t_ns) / NS;
             c->sma_m = rec->ell_semi_major_m;
-            c->inside = inside_ellipse(rec->impact_lat_rad, rec->impact_lon_rad, rec->ell_semi_major_m,
-                                       rec->ell_semi_minor_m, rec->ell_orient_rad, L->impact_lat_rad,
-                                       L->impact_lon_rad);
+            c->inside = inside_ellipse(rec->impact_lat_rad, rec->impact_lon_rad,
+                                       rec->ell_semi_major_m, rec->ell_semi_minor_m,
+                                       rec->ell_orient_rad, L->impact_lat_rad, L->impact_lon_rad);
             c->zone = rec->zone_likely;
         }
         for (size_t l = 0; l < r->n_launches; l++) {
@@ -208,14 +215,17 @@ static void observe(run_state *s, int64_t t)
             size_t *b = &s->next_bin[pi][l];
             double *err = s->err + (size_t)pi * r->bins_total + L->bin_off;
             signed char *ins = s->inside + (size_t)pi * r->bins_total + L->bin_off;
-            for (; *b < L->n_bins && L->launch_t_ns + (int64_t)llround((double)*b * r->bin_s * 1e9) <= t; (*b)++) {
+            for (; *b < L->n_bins &&
+                   L->launch_t_ns + (int64_t)llround((double)*b * r->bin_s * 1e9) <= t;
+                 (*b)++) {
                 err[*b] = c->pred_t_ns ? c->err_m : NAN;
                 ins[*b] = c->pred_t_ns ? (signed char)c->inside : -1;
             }
             int k = pi / 2;
             if (t < L->launch_t_ns || tl__eval_decision(k, 0) < 0)
                 continue;
-            int ok = c->pred_t_ns && tl__eval_decision(k, c->zone) == tl__eval_decision(k, L->truth_zone);
+            int ok = c->pred_t_ns &&
+                     tl__eval_decision(k, c->zone) == tl__eval_decision(k, L->truth_zone);
             if (!ok)
                 s->streak_ns[pi][l] = 0;
             else if (!s->streak_ns[pi][l])
@@ -234,7 +244,13 @@ static void collect(run_state *s, tl_eval_result *r, int run, uint64_t seed)
         tl_pipeline *p = s->pl[pi];
         for (size_t i = 0; p && i < tl_pipeline_record_count(p); i++) {
             const tl_pipeline_record *rec = tl_pipeline_record_get(p, i);
-            int l = match(s, &rec->first_est);
+            /* the record's launch by its most settled estimate: a first estimate can be
+             * tens of km off (initiated on a few boost plots), or nearer a sister launch */
+            int l = rec->has_pred ? match(s, &rec->pred_est) : -1;
+            if (l < 0)
+                l = match(s, &rec->last_est);
+            if (l < 0)
+                l = match(s, &rec->first_est);
             if (l >= 0 && (!first[l] || rec->first_system_ns < first[l]))
                 first[l] = rec->first_system_ns;
             l = rec->has_pred ? match(s, &rec->pred_est) : -1;
@@ -272,7 +288,8 @@ static void collect(run_state *s, tl_eval_result *r, int run, uint64_t seed)
                 w->first_alert_s = (double)(s->first_alert_ns[pi][l] - L->launch_t_ns) / NS;
             if (w->decides) {
                 w->false_alert = alerts[l] > 0 && !own && !L->overflies[k];
-                w->missed_alert = own && !(s->first_alert_ns[pi][l] && s->first_alert_ns[pi][l] <= L->impact_t_ns);
+                w->missed_alert = own && !(s->first_alert_ns[pi][l] &&
+                                           s->first_alert_ns[pi][l] <= L->impact_t_ns);
             } else {
                 w->false_alert = w->missed_alert = -1;
             }
@@ -287,8 +304,8 @@ static void run_free(run_state *s)
     tl_sim_destroy(s->sim);
 }
 
-static int one_run(const tl_scenario *sc, const struct tl_zones *z, tl_eval_result *r, int run, run_state *s,
-                   tl_err *err)
+static int one_run(const tl_scenario *sc, const struct tl_zones *z, tl_eval_result *r, int run,
+                   run_state *s, tl_err *err)
 {
     double *err_blk = r->err_m + (size_t)run * N_PL * r->bins_total;
     signed char *ins_blk = r->inside + (size_t)run * N_PL * r->bins_total;
@@ -336,11 +353,13 @@ static int one_run(const tl_scenario *sc, const struct tl_zones *z, tl_eval_resu
     const tl_plot *plots;
     const tl_plot_truth *truth;
     size_t n;
-    for (long scan = 0; scan < 100000000L && tl_sim_next_scan(s->sim, &t, &plots, &truth, &n); scan++) {
+    for (long scan = 0; scan < 100000000L && tl_sim_next_scan(s->sim, &t, &plots, &truth, &n);
+         scan++) {
         for (size_t i = 0; i < n; i++)
             for (int k = 0; k < TL_EVAL_NATIONS; k++)
                 if (s->pl[2 * k] && !strcmp(plots[i].nation, nation_code[k])) {
-                    tl_pipeline_add_plot(s->pl[2 * k], &plots[i], NULL); /* rejects are counted by it */
+                    tl_pipeline_add_plot(s->pl[2 * k], &plots[i],
+                                         NULL); /* rejects are counted by it */
                     tl_pipeline_add_plot(s->pl[2 * k + 1], &plots[i], NULL);
                 }
         for (int pi = 0; pi < N_PL; pi++)
@@ -363,7 +382,8 @@ out:
 }
 
 /* Truth of the launches from a first simulation (flights do not depend on the seed). */
-static int setup_launches(const tl_scenario *sc, const struct tl_zones *z, tl_eval_result *r, tl_err *err)
+static int setup_launches(const tl_scenario *sc, const struct tl_zones *z, tl_eval_result *r,
+                          tl_err *err)
 {
     tl_sim *sim = NULL;
     int rc = tl_sim_create(sc, &sim, err);
@@ -390,7 +410,8 @@ static int setup_launches(const tl_scenario *sc, const struct tl_zones *z, tl_ev
         L->impact_lat_rad = ob.end_lat_deg * TL_DEG;
         L->impact_lon_rad = ob.end_lon_deg * TL_DEG;
         L->truth_zone = tl__eval_zone_of(z, L->impact_lat_rad, L->impact_lon_rad);
-        for (int64_t t = ob.start_t_ns; t < ob.end_t_ns; t += 2 * NS) { /* ground track over territory */
+        for (int64_t t = ob.start_t_ns; t < ob.end_t_ns;
+             t += 2 * NS) { /* ground track over territory */
             tl_truth_row a;
             if (!tl_sim_truth(sim, o, t, &a))
                 continue;
@@ -412,22 +433,27 @@ static int setup_launches(const tl_scenario *sc, const struct tl_zones *z, tl_ev
 
 size_t tl_eval_row_index(const tl_eval_result *r, int run, size_t launch, int nation, int config)
 {
-    return (((size_t)run * r->n_launches + launch) * TL_EVAL_NATIONS + (size_t)nation) * 2 + (size_t)config;
+    return (((size_t)run * r->n_launches + launch) * TL_EVAL_NATIONS + (size_t)nation) * 2 +
+           (size_t)config;
 }
 
-const double *tl_eval_series(const tl_eval_result *r, int run, size_t launch, int nation, int config)
+const double *tl_eval_series(const tl_eval_result *r, int run, size_t launch, int nation,
+                             int config)
 {
-    return r->err_m + ((size_t)run * N_PL + (size_t)(2 * nation + config)) * r->bins_total + r->launch[launch].bin_off;
+    return r->err_m + ((size_t)run * N_PL + (size_t)(2 * nation + config)) * r->bins_total +
+           r->launch[launch].bin_off;
 }
 
-int tl_eval_run(const tl_scenario *sc, const char *name, const tl_eval_cfg *cfg, tl_eval_result *out, tl_err *err)
+int tl_eval_run(const tl_scenario *sc, const char *name, const tl_eval_cfg *cfg,
+                tl_eval_result *out, tl_err *err)
 {
     if (cfg->runs < 1 || cfg->runs > TL_EVAL_MAX_RUNS)
         return tl_err_set(err, TL_EINVAL, "runs: must be 1..%d (%d)", TL_EVAL_MAX_RUNS, cfg->runs);
     if (!(cfg->bin_s >= 1 && cfg->bin_s <= 600))
         return tl_err_set(err, TL_EINVAL, "bin_s: must be 1..600 s (%g)", cfg->bin_s);
     if (!cfg->nations_mask || cfg->nations_mask > 7)
-        return tl_err_set(err, TL_EINVAL, "nations: a non-empty subset of JP, US, KR (mask %u)", cfg->nations_mask);
+        return tl_err_set(err, TL_EINVAL, "nations: a non-empty subset of JP, US, KR (mask %u)",
+                          cfg->nations_mask);
     tl_eval_result r;
     memset(&r, 0, sizeof r);
     snprintf(r.scenario, sizeof r.scenario, "%s", name ? name : sc->path);

@@ -46,13 +46,20 @@ typedef enum field { F_FIRST, F_ERR_KM, F_INSIDE, F_DECISION, F_LEAD, F_ALERT, F
 static double row_value(const tl_eval_row *w, field f)
 {
     switch (f) {
-    case F_FIRST: return w->first_track_s;
-    case F_ERR_KM: return w->final_err_m / 1e3;
-    case F_INSIDE: return w->final_inside < 0 ? NAN : w->final_inside;
-    case F_DECISION: return w->decision_s;
-    case F_LEAD: return w->decision_lead_s;
-    case F_ALERT: return w->first_alert_s;
-    case F_VERDICT_OK: return w->decides ? w->verdict_ok : NAN;
+    case F_FIRST:
+        return w->first_track_s;
+    case F_ERR_KM:
+        return w->final_err_m / 1e3;
+    case F_INSIDE:
+        return w->final_inside < 0 ? NAN : w->final_inside;
+    case F_DECISION:
+        return w->decision_s;
+    case F_LEAD:
+        return w->decision_lead_s;
+    case F_ALERT:
+        return w->first_alert_s;
+    case F_VERDICT_OK:
+        return w->decides ? w->verdict_ok : NAN;
     }
     return NAN;
 }
@@ -71,7 +78,8 @@ static void gather(const tl_eval_result *r, size_t l, int k, int cfg, field f, d
 static void gather_bin(const tl_eval_result *r, size_t l, int k, int cfg, size_t b, double *v)
 {
     for (int run = 0; run < r->runs; run++) {
-        double a = tl_eval_series(r, run, l, k, 0)[b] / 1e3, s = tl_eval_series(r, run, l, k, 1)[b] / 1e3;
+        double a = tl_eval_series(r, run, l, k, 0)[b] / 1e3,
+               s = tl_eval_series(r, run, l, k, 1)[b] / 1e3;
         v[run] = cfg == 0 ? a : cfg == 1 ? s : a - s;
     }
 }
@@ -102,7 +110,8 @@ static double mean_finite(const double *v, size_t n)
 }
 
 /* "median [p10, p90]" or "-". */
-static void cell(char *buf, size_t cap, const double *v, size_t n, double *scratch, const char *fmt1)
+static void cell(char *buf, size_t cap, const double *v, size_t n, double *scratch,
+                 const char *fmt1)
 {
     double q[3] = {tl_eval_quantile(v, n, 0.5, scratch), tl_eval_quantile(v, n, 0.1, scratch),
                    tl_eval_quantile(v, n, 0.9, scratch)};
@@ -123,7 +132,10 @@ static void num(FILE *f, const char *fmt, double v)
         fprintf(f, fmt, v);
 }
 
-static int take_part(const tl_eval_result *r, int k) { return (r->nations_mask >> k) & 1u; }
+static int take_part(const tl_eval_result *r, int k)
+{
+    return (r->nations_mask >> k) & 1u;
+}
 
 static void nations_list(const tl_eval_result *r, char *buf, size_t cap)
 {
@@ -138,9 +150,12 @@ static void nations_list(const tl_eval_result *r, char *buf, size_t cap)
 
 static int write_runs_csv(const tl_eval_result *r, FILE *f)
 {
-    fprintf(f, "run,seed,launch,class,nation,config,first_track_s,final_err_km,final_dt_s,final_sma95_km,"
-               "final_inside95,verdict,truth_zone,verdict_ok,decision_s,decision_lead_s,alerts,first_alert_s,"
-               "false_alert,missed_alert\n");
+    fprintf(
+        f,
+        "run,seed,launch,class,nation,config,first_track_s,final_err_km,final_dt_s,final_sma95_km,"
+        "final_inside95,verdict,truth_zone,verdict_ok,decision_s,decision_lead_s,alerts,first_"
+        "alert_s,"
+        "false_alert,missed_alert\n");
     for (size_t i = 0; i < r->n_rows; i++) {
         const tl_eval_row *w = &r->rows[i];
         const tl_eval_launch *L = &r->launch[w->launch];
@@ -155,7 +170,10 @@ static int write_runs_csv(const tl_eval_result *r, FILE *f)
         num(f, "%.2f", w->final_dt_s);
         fputc(',', f);
         num(f, "%.3f", w->final_sma_m / 1e3);
-        fprintf(f, ",%s,%s,%s,%s,", w->final_inside < 0 ? "" : w->final_inside ? "1" : "0",
+        fprintf(f, ",%s,%s,%s,%s,",
+                w->final_inside < 0 ? ""
+                : w->final_inside   ? "1"
+                                    : "0",
                 tl__eval_zone_name(w->verdict), tl__eval_zone_name(L->truth_zone),
                 w->decides ? (w->verdict_ok ? "1" : "0") : "");
         num(f, "%.1f", w->decision_s);
@@ -173,7 +191,8 @@ static int write_runs_csv(const tl_eval_result *r, FILE *f)
 
 static int write_impact_csv(const tl_eval_result *r, FILE *f, double *v, double *scratch)
 {
-    fprintf(f, "launch,nation,config,t_after_launch_s,runs_with_prediction,p10_km,p50_km,p90_km,inside95_fraction\n");
+    fprintf(f, "launch,nation,config,t_after_launch_s,runs_with_prediction,p10_km,p50_km,p90_km,"
+               "inside95_fraction\n");
     for (size_t l = 0; l < r->n_launches; l++)
         for (int k = 0; k < TL_EVAL_NATIONS; k++)
             for (int c = 0; take_part(r, k) && c < 2; c++)
@@ -182,8 +201,8 @@ static int write_impact_csv(const tl_eval_result *r, FILE *f, double *v, double 
                     size_t m = count_finite(v, (size_t)r->runs), in = 0;
                     for (int run = 0; run < r->runs; run++)
                         in += inside_at(r, run, l, k, c)[b] == 1;
-                    fprintf(f, "%s,%s,%s,%.0f,%zu,", r->launch[l].id, tl_eval_nation_name(k), cfg_name[c],
-                            (double)b * r->bin_s, m);
+                    fprintf(f, "%s,%s,%s,%.0f,%zu,", r->launch[l].id, tl_eval_nation_name(k),
+                            cfg_name[c], (double)b * r->bin_s, m);
                     num(f, "%.3f", tl_eval_quantile(v, (size_t)r->runs, 0.1, scratch));
                     fputc(',', f);
                     num(f, "%.3f", tl_eval_quantile(v, (size_t)r->runs, 0.5, scratch));
@@ -213,25 +232,35 @@ static int write_summary(const tl_eval_result *r, FILE *f, double *v, double *sc
     char nat[32], a[80], s[80], g[80], x[32], y[32];
     nations_list(r, nat, sizeof nat);
     fprintf(f, "# trilink eval: %s\n\n", r->scenario);
-    fprintf(f, "Seed %llu (run r simulates with seed %llu + r), %d runs, nations %s, impact error sampled every "
-               "%.0f s.\nReproduce: `trilink eval %s --runs %d --seed %llu --nations %s --out DIR`.\n\n",
-            (unsigned long long)r->seed, (unsigned long long)r->seed, r->runs, nat, r->bin_s, r->scenario, r->runs,
-            (unsigned long long)r->seed, nat);
-    fprintf(f, "ALONE: a nation's pipeline with its own sensors only. SHARED: the three pipelines exchanging "
-               "products (KR <-> US <-> JP, the US relaying). Cells: median [10th, 90th percentile] over the "
-               "runs where the figure exists; gain = alone - shared, paired per run (positive: sharing is "
-               "better). Definitions: docs/eval.md.\n\n");
-    fprintf(f, "## Launches (truth)\n\n| launch | class | launch s | flight s | impact lat, lon | truth zone | "
+    fprintf(
+        f,
+        "Seed %llu (run r simulates with seed %llu + r), %d runs, nations %s, impact error sampled "
+        "every "
+        "%.0f s.\nReproduce: `trilink eval %s --runs %d --seed %llu --nations %s --out DIR`.\n\n",
+        (unsigned long long)r->seed, (unsigned long long)r->seed, r->runs, nat, r->bin_s,
+        r->scenario, r->runs, (unsigned long long)r->seed, nat);
+    fprintf(
+        f,
+        "ALONE: a nation's pipeline with its own sensors only. SHARED: the three pipelines "
+        "exchanging "
+        "products (KR <-> US <-> JP, the US relaying). Cells: median [10th, 90th percentile] over "
+        "the "
+        "runs where the figure exists; gain = alone - shared, paired per run (positive: sharing is "
+        "better). Definitions: docs/eval.md.\n\n");
+    fprintf(f, "## Launches (truth)\n\n| launch | class | launch s | flight s | impact lat, lon | "
+               "truth zone | "
                "overflies |\n|---|---|---:|---:|---|---|---|\n");
     for (size_t l = 0; l < r->n_launches; l++) {
         const tl_eval_launch *L = &r->launch[l];
         fprintf(f, "| %s | %s | %.1f | %.1f | %.3f, %.3f | %s | %s%s%s |\n", L->id, L->cls,
                 (double)(L->launch_t_ns - r->epoch_ns) / 1e9,
                 (double)(L->impact_t_ns - L->launch_t_ns) / 1e9, L->impact_lat_rad / TL_DEG,
-                L->impact_lon_rad / TL_DEG, tl__eval_zone_name(L->truth_zone), L->overflies[0] ? "JP " : "",
-                L->overflies[2] ? "KR" : "", L->overflies[0] || L->overflies[2] ? "" : "-");
+                L->impact_lon_rad / TL_DEG, tl__eval_zone_name(L->truth_zone),
+                L->overflies[0] ? "JP " : "", L->overflies[2] ? "KR" : "",
+                L->overflies[0] || L->overflies[2] ? "" : "-");
     }
-    fprintf(f, "\n(launch s: after the scenario epoch.)\n\n## Time to first confirmed track (s after launch)\n\n"
+    fprintf(f, "\n(launch s: after the scenario epoch.)\n\n## Time to first confirmed track (s "
+               "after launch)\n\n"
                "| launch | nation | alone | shared | gain | tracked alone | tracked shared |\n"
                "|---|---|---|---|---|---:|---:|\n");
     for (size_t l = 0; l < r->n_launches; l++)
@@ -245,21 +274,26 @@ static int write_summary(const tl_eval_result *r, FILE *f, double *v, double *sc
                 if (c < 2)
                     m[c] = count_finite(v, n);
             }
-            fprintf(f, "| %s | %s | %s | %s | %s | %zu/%zu | %zu/%zu |\n", r->launch[l].id, tl_eval_nation_name(k),
-                    a, s, g, m[0], n, m[1], n);
+            fprintf(f, "| %s | %s | %s | %s | %s | %zu/%zu | %zu/%zu |\n", r->launch[l].id,
+                    tl_eval_nation_name(k), a, s, g, m[0], n, m[1], n);
         }
-    fprintf(f, "\n## Impact-point error (km) at fixed times after launch\n\n"
-               "The nation's latest impact prediction at that time vs the true impact point (great circle). "
-               "\"with prediction\": runs that had one; \"in 95%%\": of those, runs whose true impact lay inside "
-               "the predicted 95%% ellipse.\n\n"
-               "| launch | nation | t s | alone | shared | gain | with prediction alone/shared | in 95%% "
-               "alone/shared |\n|---|---|---:|---|---|---|---|---|\n");
+    fprintf(
+        f,
+        "\n## Impact-point error (km) at fixed times after launch\n\n"
+        "The nation's latest impact prediction at that time vs the true impact point (great "
+        "circle). "
+        "\"with prediction\": runs that had one; \"in 95%%\": of those, runs whose true impact lay "
+        "inside "
+        "the predicted 95%% ellipse.\n\n"
+        "| launch | nation | t s | alone | shared | gain | with prediction alone/shared | in 95%% "
+        "alone/shared |\n|---|---|---:|---|---|---|---|---|\n");
     for (size_t l = 0; l < r->n_launches; l++)
         for (int k = 0; k < TL_EVAL_NATIONS; k++)
             for (size_t i = 0; take_part(r, k) && i <= N_FIXED; i++) {
                 const tl_eval_launch *L = &r->launch[l];
                 size_t b = i < N_FIXED ? (size_t)llround(fixed_t_s[i] / r->bin_s) : L->n_bins;
-                if (i < N_FIXED && (b >= L->n_bins || fabs((double)b * r->bin_s - fixed_t_s[i]) > 1e-6))
+                if (i < N_FIXED &&
+                    (b >= L->n_bins || fabs((double)b * r->bin_s - fixed_t_s[i]) > 1e-6))
                     continue;
                 size_t m[2], in[2] = {0, 0};
                 for (int c = 0; c < 3; c++) {
@@ -272,21 +306,29 @@ static int write_summary(const tl_eval_result *r, FILE *f, double *v, double *sc
                         break;
                     m[c] = count_finite(v, n);
                     for (int run = 0; run < r->runs; run++)
-                        in[c] += i < N_FIXED ? inside_at(r, run, l, k, c)[b] == 1
-                                             : r->rows[tl_eval_row_index(r, run, l, k, c)].final_inside == 1;
+                        in[c] +=
+                            i < N_FIXED
+                                ? inside_at(r, run, l, k, c)[b] == 1
+                                : r->rows[tl_eval_row_index(r, run, l, k, c)].final_inside == 1;
                 }
-                snprintf(x, sizeof x, i < N_FIXED ? "%.0f" : "final", i < N_FIXED ? fixed_t_s[i] : 0.0);
-                fprintf(f, "| %s | %s | %s | %s | %s | %s | %zu/%zu | %zu/%zu |\n", L->id, tl_eval_nation_name(k), x,
-                        a, s, g, m[0], m[1], in[0], in[1]);
+                snprintf(x, sizeof x, i < N_FIXED ? "%.0f" : "final",
+                         i < N_FIXED ? fixed_t_s[i] : 0.0);
+                fprintf(f, "| %s | %s | %s | %s | %s | %s | %zu/%zu | %zu/%zu |\n", L->id,
+                        tl_eval_nation_name(k), x, a, s, g, m[0], m[1], in[0], in[1]);
             }
-    fprintf(f, "\n(final: the last prediction of the run, as `trilink demo` reports it.)\n\n"
-               "## Zone decision (JP: Japan's territory / EEZ / outside; KR: Korea's territory / waters / "
-               "outside)\n\n"
-               "Decision: the first time from which the nation's latest prediction put the launch in the "
-               "right class and kept it there to the end; lead: that time before the true impact.\n\n"
-               "| launch | nation | truth | right final verdict alone/shared | decision s alone | decision s "
-               "shared | lead s alone | lead s shared | first Alert s alone | first Alert s shared | false "
-               "alerts alone/shared | missed alone/shared |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(
+        f,
+        "\n(final: the last prediction of the run, as `trilink demo` reports it.)\n\n"
+        "## Zone decision (JP: Japan's territory / EEZ / outside; KR: Korea's territory / waters / "
+        "outside)\n\n"
+        "Decision: the first time from which the nation's latest prediction put the launch in the "
+        "right class and kept it there to the end; lead: that time before the true impact.\n\n"
+        "| launch | nation | truth | right final verdict alone/shared | decision s alone | "
+        "decision s "
+        "shared | lead s alone | lead s shared | first Alert s alone | first Alert s shared | "
+        "false "
+        "alerts alone/shared | missed alone/shared "
+        "|\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t l = 0; l < r->n_launches; l++)
         for (int k = 0; k < TL_EVAL_NATIONS; k++) {
             if (!take_part(r, k) || tl__eval_decision(k, 0) < 0)
@@ -309,21 +351,24 @@ static int write_summary(const tl_eval_result *r, FILE *f, double *v, double *sc
                 }
             }
             snprintf(y, sizeof y, "%s", tl__eval_zone_name(r->launch[l].truth_zone));
-            fprintf(f, "| %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %d/%d | %d/%d |\n", r->launch[l].id,
-                    tl_eval_nation_name(k), y, ok[0], ok[1], dec[0], dec[1], lead[0], lead[1], al[0], al[1], fa[0],
-                    fa[1], mi[0], mi[1]);
+            fprintf(f, "| %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %d/%d | %d/%d |\n",
+                    r->launch[l].id, tl_eval_nation_name(k), y, ok[0], ok[1], dec[0], dec[1],
+                    lead[0], lead[1], al[0], al[1], fa[0], fa[1], mi[0], mi[1]);
         }
-    fprintf(f, "\n## Plots\n\n- `first_track.svg`: time to first confirmed track, per launch and nation, alone "
+    fprintf(f, "\n## Plots\n\n- `first_track.svg`: time to first confirmed track, per launch and "
+               "nation, alone "
                "vs shared (box 25-75, whiskers 10-90, dots: runs)\n");
     for (size_t l = 0; l < r->n_launches; l++)
         for (int k = 0; k < TL_EVAL_NATIONS; k++)
             if (take_part(r, k))
-                fprintf(f, "- `impact_error_%s_%s.svg`: %s impact error vs time after launch, %s\n", r->launch[l].id,
-                        tl_eval_nation_name(k), r->launch[l].id, tl_eval_nation_name(k));
+                fprintf(f, "- `impact_error_%s_%s.svg`: %s impact error vs time after launch, %s\n",
+                        r->launch[l].id, tl_eval_nation_name(k), r->launch[l].id,
+                        tl_eval_nation_name(k));
     return ferror(f) ? TL_EIO : TL_OK;
 }
 
-static int plot_impact(const tl_eval_result *r, size_t l, int k, FILE *f, double *v, double *scratch)
+static int plot_impact(const tl_eval_result *r, size_t l, int k, FILE *f, double *v,
+                       double *scratch)
 {
     const tl_eval_launch *L = &r->launch[l];
     size_t nb = L->n_bins;
@@ -337,17 +382,26 @@ static int plot_impact(const tl_eval_result *r, size_t l, int k, FILE *f, double
         for (size_t b = 0; b < nb; b++) {
             gather_bin(r, l, k, c, b, v);
             for (int j = 0; j < 3; j++)
-                q[(size_t)(3 * c + j) * nb + b] = tl_eval_quantile(v, (size_t)r->runs, j == 0 ? 0.1 : j == 1 ? 0.5 : 0.9, scratch);
+                q[(size_t)(3 * c + j) * nb + b] = tl_eval_quantile(v, (size_t)r->runs,
+                                                                   j == 0   ? 0.1
+                                                                   : j == 1 ? 0.5
+                                                                            : 0.9,
+                                                                   scratch);
         }
-    tl_svg_series s[2] = {{"alone", x, q + 1 * nb, q, q + 2 * nb, nb}, {"shared", x, q + 4 * nb, q + 3 * nb, q + 5 * nb, nb}};
+    tl_svg_series s[2] = {{"alone", x, q + 1 * nb, q, q + 2 * nb, nb},
+                          {"shared", x, q + 4 * nb, q + 3 * nb, q + 5 * nb, nb}};
     char title[160];
-    snprintf(title, sizeof title, "%s (%s) at %s: impact-point error, median and 10-90%% over %d runs", L->id, L->cls,
+    snprintf(title, sizeof title,
+             "%s (%s) at %s: impact-point error, median and 10-90%% over %d runs", L->id, L->cls,
              tl_eval_nation_name(k), r->runs);
     int rc = tl_svg_lines(f, title, "time after launch (s)", "impact-point error (km)", 1, s, 2);
     if (rc == TL_EINVAL) { /* no prediction at all: an empty, still valid, picture */
-        fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-                   "version=\"1.1\" width=\"400\" height=\"60\"><text x=\"10\" y=\"30\">no impact prediction"
-                   "</text></svg>\n");
+        fprintf(
+            f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+            "version=\"1.1\" width=\"400\" height=\"60\"><text x=\"10\" y=\"30\">no impact "
+            "prediction"
+            "</text></svg>\n");
         rc = ferror(f) ? TL_EIO : TL_OK;
     }
     free(buf);
@@ -366,7 +420,8 @@ static int plot_first(const tl_eval_result *r, FILE *f)
         for (int k = 0; k < TL_EVAL_NATIONS; k++)
             for (int c = 0; take_part(r, k) && c < 2; c++) {
                 gather(r, l, k, c, F_FIRST, v + nb * n);
-                snprintf(lab[nb], sizeof lab[nb], "%s %s", c ? "" : r->launch[l].id, c ? "" : tl_eval_nation_name(k));
+                snprintf(lab[nb], sizeof lab[nb], "%s %s", c ? "" : r->launch[l].id,
+                         c ? "" : tl_eval_nation_name(k));
                 if (c)
                     lab[nb][0] = 0; /* one label under each alone/shared pair */
                 box[nb] = (tl_svg_box){lab[nb], c, v + nb * n, n};
@@ -374,11 +429,15 @@ static int plot_first(const tl_eval_result *r, FILE *f)
             }
     const char *series[2] = {"alone", "shared"};
     char title[160];
-    snprintf(title, sizeof title, "time to first confirmed track, %d runs (box 25-75%%, whiskers 10-90%%)", r->runs);
+    snprintf(title, sizeof title,
+             "time to first confirmed track, %d runs (box 25-75%%, whiskers 10-90%%)", r->runs);
     int rc = tl_svg_boxes(f, title, "s after launch", series, box, nb);
     if (rc == TL_EINVAL) {
-        fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-                   "version=\"1.1\" width=\"400\" height=\"60\"><text x=\"10\" y=\"30\">no track</text></svg>\n");
+        fprintf(
+            f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+            "version=\"1.1\" width=\"400\" height=\"60\"><text x=\"10\" y=\"30\">no "
+            "track</text></svg>\n");
         rc = ferror(f) ? TL_EIO : TL_OK;
     }
     free(v);
@@ -387,8 +446,8 @@ static int plot_first(const tl_eval_result *r, FILE *f)
 
 typedef enum out_kind { O_SUMMARY, O_RUNS, O_IMPACT, O_FIRST, O_PLOT } out_kind;
 
-static int write_one(const tl_eval_result *r, const char *dir, const char *name, out_kind kind, size_t l, int k,
-                     double *v, double *scratch, tl_err *err)
+static int write_one(const tl_eval_result *r, const char *dir, const char *name, out_kind kind,
+                     size_t l, int k, double *v, double *scratch, tl_err *err)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -423,10 +482,11 @@ int tl_eval_write(const tl_eval_result *r, const char *dir, tl_err *err)
     for (size_t l = 0; l < r->n_launches && rc == TL_OK; l++)
         for (int k = 0; k < TL_EVAL_NATIONS && rc == TL_OK; k++) {
             char name[80];
-            snprintf(name, sizeof name, "impact_error_%s_%s.svg", r->launch[l].id, tl_eval_nation_name(k));
+            snprintf(name, sizeof name, "impact_error_%s_%s.svg", r->launch[l].id,
+                     tl_eval_nation_name(k));
             for (char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '-' || *p == '.'))
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
                     *p = '_';
             if (take_part(r, k))
                 rc = write_one(r, dir, name, O_PLOT, l, k, v, scratch, err);
@@ -465,11 +525,15 @@ void tl_eval_json(const tl_eval_result *r, FILE *f)
             fprintf(f, "\\%c", *p);
         else if ((unsigned char)*p >= 0x20)
             fputc(*p, f);
-    fprintf(f, "\", \"seed\": %llu, \"runs\": %d, \"nations\": \"%s\", \"statistic\": \"median\", \"launches\": [",
+    fprintf(f,
+            "\", \"seed\": %llu, \"runs\": %d, \"nations\": \"%s\", \"statistic\": \"median\", "
+            "\"launches\": [",
             (unsigned long long)r->seed, r->runs, nat);
     for (size_t l = 0; l < r->n_launches; l++) {
         const tl_eval_launch *L = &r->launch[l];
-        fprintf(f, "%s{\"id\": \"%s\", \"class\": \"%s\", \"truth_zone\": \"%s\", \"flight_s\": %.1f, \"nations\": [",
+        fprintf(f,
+                "%s{\"id\": \"%s\", \"class\": \"%s\", \"truth_zone\": \"%s\", \"flight_s\": %.1f, "
+                "\"nations\": [",
                 l ? ", " : "", L->id, L->cls, tl__eval_zone_name(L->truth_zone),
                 (double)(L->impact_t_ns - L->launch_t_ns) / 1e9);
         int first = 1;

@@ -3,9 +3,15 @@
 #include "eval_int.h"
 #include "trilink/zones.h"
 
-int tl__eval_zones_load(struct tl_zones **out, tl_err *err) { return tl_zones_load_default(out, err); }
+int tl__eval_zones_load(struct tl_zones **out, tl_err *err)
+{
+    return tl_zones_load_default(out, err);
+}
 
-void tl__eval_zones_destroy(struct tl_zones *z) { tl_zones_destroy(z); }
+void tl__eval_zones_destroy(struct tl_zones *z)
+{
+    tl_zones_destroy(z);
+}
 
 int tl__eval_zone_of(const struct tl_zones *z, double lat_rad, double lon_rad)
 {
@@ -17,7 +23,9 @@ int tl__eval_zone_of(const struct tl_zones *z, double lat_rad, double lon_rad)
 
 const char *tl__eval_zone_name(int zone_class)
 {
-    return zone_class >= 0 && zone_class < TL_ZONE_COUNT ? tl_zone_class_name((tl_zone_class)zone_class) : "-";
+    return zone_class >= 0 && zone_class < TL_ZONE_COUNT
+               ? tl_zone_class_name((tl_zone_class)zone_class)
+               : "-";
 }
 
 int tl__eval_decision(int k, int zone_class)
