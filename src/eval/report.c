@@ -392,8 +392,8 @@ static int plot_impact(const tl_eval_result *r, size_t l, int k, FILE *f, double
                           {"shared", x, q + 4 * nb, q + 3 * nb, q + 5 * nb, nb}};
     char title[160];
     snprintf(title, sizeof title,
-             "%s (%s) at %s: impact-point error, median and 10-90%% over %d runs", L->id, L->cls,
-             tl_eval_nation_name(k), r->runs);
+             "%s (%s) at %s: impact-point error, median and 10-90%% of %d runs, seed %llu", L->id,
+             L->cls, tl_eval_nation_name(k), r->runs, (unsigned long long)r->seed);
     int rc = tl_svg_lines(f, title, "time after launch (s)", "impact-point error (km)", 1, s, 2);
     if (rc == TL_EINVAL) { /* no prediction at all: an empty, still valid, picture */
         fprintf(
@@ -429,8 +429,10 @@ static int plot_first(const tl_eval_result *r, FILE *f)
             }
     const char *series[2] = {"alone", "shared"};
     char title[160];
-    snprintf(title, sizeof title,
-             "time to first confirmed track, %d runs (box 25-75%%, whiskers 10-90%%)", r->runs);
+    snprintf(
+        title, sizeof title,
+        "time to first confirmed track, %d runs from seed %llu (box 25-75%%, whiskers 10-90%%)",
+        r->runs, (unsigned long long)r->seed);
     int rc = tl_svg_boxes(f, title, "s after launch", series, box, nb);
     if (rc == TL_EINVAL) {
         fprintf(
