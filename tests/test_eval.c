@@ -3,11 +3,12 @@
  *     and its properties (NANs ignored, monotone in p, the ends are min and max);
  *   - the SVG writer: a well-formed document (prolog, one root, balanced elements,
  *     escaped text), one polyline per unbroken run of points, a band per series;
- *   - on tests/data/eval/srbm.yaml (default.yaml's sensors, one SRBM from Wonsan):
- *     Japan's first track comes no later with sharing than alone in every run, and
- *     strictly earlier in the median (Korean radars, 400 km nearer, see the boost
- *     first: physics, radar horizon); the final impact prediction is near the truth
- *     and its zone right for every nation; with the US left out, JP and KR have no
+ *   - on tests/data/eval/srbm.yaml (default.yaml's sensors, one depressed SRBM from
+ *     Wonsan into Korea's waters): Japan's first track comes no later with sharing
+ *     than alone in every run, and strictly earlier in the median (Korean radars, 400 km
+ *     nearer, see the boost first: physics, radar horizon); the final impact prediction
+ *     is near the truth and its zone right for every nation; Korea warns before the
+ *     fall, Japan makes the right call; with the US left out, JP and KR have no
  *     link, so "shared" must equal "alone" field for field;
  *   - run r uses seed + r: a 1-run evaluation from seed + 1 reproduces run 1 of a
  *     2-run evaluation from seed exactly (determinism and seed derivation);
@@ -166,6 +167,7 @@ static void test_shared_vs_alone(void **state)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(rc, TL_OK);
     assert_int_equal(r.n_launches, 1);
+    assert_int_equal(r.launch[0].truth_zone, 4); /* kr_waters, zones.h on the true impact */
     assert_int_equal(r.n_rows, 2 * 3 * 2);
     double jp_a[2], jp_s[2];
     for (int run = 0; run < 2; run++) {
@@ -188,7 +190,8 @@ static void test_shared_vs_alone(void **state)
                 if (w->decides) {
                     assert_true(w->verdict_ok);
                     assert_true(w->decision_lead_s > 0);
-                    assert_int_equal(w->missed_alert, 0); /* open sea: nothing to miss */
+                    assert_int_equal(w->missed_alert, 0); /* KR: its waters, warned in time */
+                    assert_int_equal(w->false_alert, 0);
                 }
             }
         jp_a[run] = row(&r, run, 0, 0)->first_track_s;

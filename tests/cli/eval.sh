@@ -1,6 +1,6 @@
 #!/bin/sh
 # eval.sh — `trilink eval` from the command line on tests/data/eval/srbm.yaml (one
-# SRBM, default.yaml's sensors; one run costs ~10 s of CPU): the output files exist
+# SRBM, default.yaml's sensors; one run costs ~2.5 s of CPU): the output files exist
 # and have the documented shape, every SVG passes `xmllint --noout`, --json is one
 # JSON object, two evaluations with the same seed give byte-identical files (other
 # seeds and --nations: tests/test_eval.c), and bad
@@ -38,8 +38,8 @@ expect2 "unknown option" "unknown option" "$s" --frobnicate 1
 # two evaluations, same seed
 "$bin" eval "$s" --runs 1 --seed 77 --out "$tmp/a" --json --quiet >"$tmp/a.json" || bad "eval a: exit $?"
 "$bin" eval "$s" --runs 1 --seed 77 --out "$tmp/b" --quiet || bad "eval b: exit $?"
-for f in summary.md runs.csv impact_error.csv first_track.svg impact_error_S1_JP.svg impact_error_S1_US.svg \
-         impact_error_S1_KR.svg; do
+for f in summary.md runs.csv impact_error.csv first_track.svg impact_error_S2_JP.svg impact_error_S2_US.svg \
+         impact_error_S2_KR.svg; do
     [ -s "$tmp/a/$f" ] || bad "$f missing or empty"
     cmp -s "$tmp/a/$f" "$tmp/b/$f" || bad "$f differs between two evaluations with seed 77"
 done
@@ -49,7 +49,7 @@ done
 head -1 "$tmp/a/runs.csv" | grep -q '^run,seed,launch,class,nation,config,first_track_s,final_err_km,' || bad "runs.csv header"
 awk -F, 'NR > 1 && $2 != 77' "$tmp/a/runs.csv" | grep -q . && bad "runs.csv: seed column is not 77"
 grep -q 'Seed 77' "$tmp/a/summary.md" || bad "summary.md does not state the seed"
-grep -q '^| S1 | JP |' "$tmp/a/summary.md" || bad "summary.md: no S1/JP row"
+grep -q '^| S2 | JP |' "$tmp/a/summary.md" || bad "summary.md: no S2/JP row"
 head -1 "$tmp/a/impact_error.csv" | grep -qx 'launch,nation,config,t_after_launch_s,runs_with_prediction,p10_km,p50_km,p90_km,inside95_fraction' || bad "impact_error.csv header"
 grep -q '"seed": 77' "$tmp/a.json" || bad "--json: no seed"
 if command -v python3 >/dev/null 2>&1; then
