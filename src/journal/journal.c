@@ -323,7 +323,12 @@ static int64_t origin_id(tl_journal *j, const char *origin, int create)
     return id;
 }
 
-static int64_t row_id(int64_t oid, uint64_t seq) { return (oid << SEQ_BITS) | (int64_t)seq; }
+/* seq may be SEQ_LIMIT itself (a bound: the first row id of the next origin). */
+static int64_t row_id(int64_t oid, uint64_t seq)
+{
+    assert(seq <= SEQ_LIMIT);
+    return oid * (int64_t)SEQ_LIMIT + (int64_t)seq;
+}
 
 static int advance(tl_journal *j, const char *origin, uint64_t seq)
 {

@@ -101,6 +101,7 @@ struct tl_node {
     dds_entity_t ws;
     dds_entity_t deferred_gc; /* low_latency: "the poll thread takes the listener readers" */
     int deferred;
+    int closing; /* tl_node_destroy has begun: listeners take nothing more */
     int64_t last_inline_ns;
     uint64_t last_done[TL_NET_NATIONS_MAX]; /* last processed seq per origin */
     int n_held;
@@ -248,7 +249,10 @@ static void on_data_available(dds_entity_t rd, void *arg)
         return;
     }
     int64_t now = tl_node_now_ns();
-    if (n->deferred || now - n->last_inline_ns < BURST_GAP_NS) {
+    if (n->closing) {
+        /* nothing more: a product taken now could no longer be forwarded on a link
+         * already closed (it stays with the sender, which re-offers it) */
+    } else if (n->deferred || now - n->last_inline_ns < BURST_GAP_NS) {
         n->deferred = 1;
         dds_set_guardcondition(n->deferred_gc, true);
     } else {
@@ -476,6 +480,9 @@ void tl_node_destroy(tl_node *n)
 {
     if (!n)
         return;
+    lock(n);
+    n->closing = 1;
+    unlock(n);
     if (n->ws > 0)
         dds_delete(n->ws);
     if (n->deferred_gc > 0)

@@ -185,6 +185,16 @@ static void test_journal_bodies(void **state)
         assert_int_equal(tl_journal_scan(j, origins[o], 0, N, visit_exact, &r), N);
         assert_int_equal(r.bad, 0);
         assert_int_equal((int)tl_journal_last_seq(j, origins[o]), N);
+        /* newest first, from "no bound" (what a restarted node does), and from inside */
+        roundtrip d = {&want[o][N - 1], 0, 0};
+        assert_int_equal(tl_journal_scan_desc(j, origins[o], UINT64_MAX, 1, visit_exact, &d), 1);
+        assert_int_equal(d.bad, 0);
+        d = (roundtrip){&want[o][N / 2 - 1], 0, 0};
+        assert_int_equal(tl_journal_scan_desc(j, origins[o], N / 2 + 1, 1, visit_exact, &d), 1);
+        assert_int_equal(d.bad, 0);
+        roundtrip a = {&want[o][N - 1], 0, 0};
+        assert_int_equal(tl_journal_scan(j, origins[o], N - 1, 5, visit_exact, &a), 1);
+        assert_int_equal(tl_journal_scan(j, origins[o], UINT64_MAX, 5, visit_exact, &a), 0);
     }
     /* Sequences outside the journal's range are refused, naming the product. */
     tl_product big = prod("KR", 1ULL << 40);
