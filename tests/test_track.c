@@ -726,9 +726,38 @@ static void test_trackio_round_trip(void **state)
     tl_tracker_destroy(t);
 }
 
+/* The ballistic-coefficient prior is configuration: out-of-range values are refused
+ * with a message naming the field and the value; the default is accepted. */
+static void test_beta_prior_config(void **state)
+{
+    (void)state;
+    static const struct { double beta, sig; const char *field; } bad[] = {
+        {0.0, 0.5, "beta_prior_kg_m2"},   {1e6, 0.5, "beta_prior_kg_m2"},
+        {NAN, 0.5, "beta_prior_kg_m2"},   {8500.0, -1.0, "beta_prior_sigma_ln"},
+        {8500.0, NAN, "beta_prior_sigma_ln"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tl_tracker_config c;
+        tl_tracker_config_default(&c);
+        c.beta_prior_kg_m2 = bad[i].beta;
+        c.beta_prior_sigma_ln = bad[i].sig;
+        tl_tracker *t = NULL;
+        tl_err e;
+        assert_int_equal(tl_tracker_create(&c, &t, &e), TL_EINVAL);
+        assert_null(t);
+        assert_non_null(strstr(e.msg, bad[i].field));
+    }
+    tl_tracker_config c;
+    tl_tracker_config_default(&c);
+    tl_tracker *t = NULL;
+    assert_int_equal(tl_tracker_create(&c, &t, NULL), TL_OK);
+    tl_tracker_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_beta_prior_config),
         cmocka_unit_test(test_single_target),
         cmocka_unit_test(test_single_target_ukf),
         cmocka_unit_test(test_two_radars_one_track),
