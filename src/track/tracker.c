@@ -79,16 +79,16 @@ typedef struct cand {
  * hundreds of m/s with a covariance that does not say so */
 #define DUP_YOUNG_UPDATES 8
 /* thrust input estimate: smoothing time constant and bounds */
-#define THRUST_JERK_MPS3 1.0 /* 1-sigma error of the rocket law's thrust growth */
+#define THRUST_JERK_MPS3 1.0  /* 1-sigma error of the rocket law's thrust growth */
 #define THRUST_Q_RW 1.0       /* m^2/s^5: random walk of the thrust between updates */
 #define THRUST_PRIOR_SIG 20.0 /* m/s^2: 1-sigma of the prior (first stage to burnout) */
 #define THRUST_MAX_MPS2 150.0
 #define THRUST_OFF_MPS2 8.0
-#define DRAG_BETA_MIN 20.0    /* kg/m^2: light debris */
-#define DRAG_BETA_MAX 20000.0 /* heavy re-entry vehicles */
-#define DRAG_MIN_MPS2 2.0     /* estimate only where drag at DRAG_BETA_MIN exceeds this */
-#define DRAG_LN_Q 0.01        /* 1/s: drift of ln(beta) (Cd changes with Mach) */
-#define DRAG_LN_STEP 1.0      /* largest change of ln(beta) per update (debris: e^5 off) */
+#define DRAG_BETA_MIN 20.0     /* kg/m^2: light debris */
+#define DRAG_BETA_MAX 20000.0  /* heavy re-entry vehicles */
+#define DRAG_MIN_MPS2 2.0      /* estimate only where drag at DRAG_BETA_MIN exceeds this */
+#define DRAG_LN_Q 0.01         /* 1/s: drift of ln(beta) (Cd changes with Mach) */
+#define DRAG_LN_STEP 1.0       /* largest change of ln(beta) per update (debris: e^5 off) */
 #define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
 #define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
 #define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
