@@ -111,6 +111,8 @@ typedef struct tl_tracker_stats {
     uint64_t duplicates_removed; /**< younger confirmed tracks merged into an older one */
     uint64_t duplicates_shared;  /**< of those, found by the shared-plot track-to-track
                                       test (a pair sharing plots for several scans) */
+    uint64_t init_suppressed;    /**< unassigned radar plots inside a confirmed track's
+                                      gate, kept from starting a track */
     size_t tracks_live;
 } tl_tracker_stats;
 

@@ -1156,6 +1156,12 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
     }
 
     dup_pairs(t, n_edges);
+    /* radar plots inside a confirmed track's gate: not for initiation (below) */
+    for (size_t e = 0; e < n_edges; e++) {
+        uint32_t j = t->edges[e].col;
+        if (t->has_pos[j] && t->pool[t->row_slot[t->edges[e].row]].status == TL_TRACK_CONFIRMED)
+            t->has_pos[j] = 2;
+    }
 
     /* M-of-N bookkeeping, confirmation, deletion */
     t->dup_built = 0;
@@ -1202,6 +1208,16 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         if (!t->has_pos[j]) {
             if (t->meas[j].kind == TL_PLOT_IR)
                 add_cue(t, &t->meas[j]);
+            continue;
+        }
+        /* a plot that fell in a confirmed track's gate but went to no track is
+         * a second return near that object (a stage or RV flying with it, a
+         * false alarm): a track started from it is a copy of the confirmed one
+         * fed by the neighbour's plots, with the velocity of two plots of
+         * different objects (Blackman & Popoli 1999, sec. 6.3: initiate only
+         * from plots outside existing tracks' gates) */
+        if (t->has_pos[j] == 2) {
+            t->st.init_suppressed++;
             continue;
         }
         double P3[3][3], pos[3];
