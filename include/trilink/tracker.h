@@ -109,8 +109,6 @@ typedef struct tl_tracker_stats {
     uint64_t scans, tracks_initiated, tracks_confirmed, tracks_deleted, pool_full;
     uint64_t update_failures; /**< updates refused for losing positive definiteness */
     uint64_t duplicates_removed; /**< younger confirmed tracks merged into an older one */
-    uint64_t duplicates_shared;  /**< of those, found by the shared-plot track-to-track
-                                      test (a pair sharing plots for several scans) */
     uint64_t init_suppressed;    /**< unassigned radar plots inside a confirmed track's
                                       gate, kept from starting a track */
     size_t tracks_live;

@@ -155,11 +155,11 @@ int tl_cmd_track(int argc, char **argv)
             fprintf(stderr, " %s=%llu", tl_reject_name((tl_reject)r),
                     (unsigned long long)st.rejected[r]);
     fprintf(stderr,
-            "; tracks initiated %llu, confirmed %llu, deleted %llu (duplicates %llu, of them "
-            "by shared plots %llu); %lu rows\n",
+            "; tracks initiated %llu, confirmed %llu, deleted %llu (duplicates %llu); "
+            "initiation kept from %llu plots in confirmed gates; %lu rows\n",
             (unsigned long long)st.tracks_initiated, (unsigned long long)st.tracks_confirmed,
             (unsigned long long)st.tracks_deleted, (unsigned long long)st.duplicates_removed,
-            (unsigned long long)st.duplicates_shared, oc.rows);
+            (unsigned long long)st.init_suppressed, oc.rows);
     tl_tracker_destroy(t);
     tl_plotio_close(&rd);
     int io = oc.io_error;

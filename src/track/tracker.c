@@ -40,11 +40,6 @@ typedef struct trk {
     uint8_t n_opp;
     uint8_t status; /* tl_track_status; slots on the free list are DELETED */
     uint8_t was_midcourse, ir_cued, phase, touched;
-    /* track-to-track duplicate test (dup_pairs): the older confirmed track this
-     * one shares plots with, in how many scans in a row, and the verdict */
-    uint8_t dup_n, dup_kill;
-    int32_t dup_slot;
-    uint32_t dup_of;
     uint8_t thrust_off;  /* ballistic for a sustained time: boost is over */
     int64_t t_ballistic; /* since when the ballistic mode dominates (0: not) */
     /* thrust input estimate (input estimation, Bogler 1987): the THRUST mode
@@ -70,9 +65,6 @@ typedef struct cand {
 } cand;
 
 #define BOOST_BALLISTIC_SOJOURN_S 20.0
-/* track-to-track duplicates: scans in a row with a shared plot and agreeing
- * states before one of the pair is deleted */
-#define DUP_SCANS 3
 /* a confirmed track with fewer updates than this is a copy of an older confirmed
  * track when its position alone agrees: its velocity is still that of its
  * initiation (two plots, possibly of two close objects) and can be off by
@@ -909,68 +901,6 @@ static void drag_estimate(trk *k, int64_t now)
     k->t_thr = now;
 }
 
-/* Track-to-track duplicate test on the shared-plot history (Stone Soup's
- * deleter/merger stage): a radar plot assigned to confirmed track o that also fell
- * in the gate of confirmed track k, which got no plot this scan, while the two
- * states agree (same_object: position and velocity inside the 99.9% region of the
- * summed covariances), is one event for the pair, counted on the younger of the
- * two; DUP_SCANS events in a row mark a duplicate. A scan in which both tracks of
- * a pair get a plot of their own resets the count: two objects flying close
- * together (a salvo, a missile and its spent stage) each keep their tracks.
- * The older track is kept unless its position covariance is four times the
- * younger's (it is the one that went astray). */
-static void dup_pairs(tl_tracker *t, size_t n_edges)
-{
-    for (size_t e = 0; e < n_edges; e++) {
-        uint32_t j = t->edges[e].col;
-        int32_t rj = t->c2r[j];
-        if (!t->has_pos[j] || rj < 0 || (uint32_t)rj == t->edges[e].row)
-            continue;
-        int32_t so = t->row_slot[rj], sk = t->row_slot[t->edges[e].row];
-        trk *o = &t->pool[so], *k = &t->pool[sk];
-        if (o->touched != 2 || k->touched != 1 || o->status != TL_TRACK_CONFIRMED ||
-            k->status != TL_TRACK_CONFIRMED)
-            continue;
-        tl_state_est a, b;
-        tl_imm_combine(&k->imm, &a);
-        tl_imm_combine(&o->imm, &b);
-        if (!same_object(&a, &b, 2))
-            continue;
-        trk *young = k->id > o->id ? k : o, *old = young == k ? o : k;
-        int32_t s_old = young == k ? so : sk;
-        if (young->dup_of == old->id && young->dup_slot == s_old) {
-            if (young->dup_n < 255)
-                young->dup_n++;
-        } else {
-            young->dup_of = old->id;
-            young->dup_slot = s_old;
-            young->dup_n = 1;
-        }
-    }
-    for (size_t li = 0; li < t->n_live; li++) {
-        trk *k = &t->pool[t->live[li]];
-        if (!k->dup_n)
-            continue;
-        trk *o = &t->pool[k->dup_slot];
-        if (o->status != TL_TRACK_CONFIRMED || o->id != k->dup_of) {
-            k->dup_n = 0; /* the older one is gone */
-            continue;
-        }
-        if (k->touched == 2 && o->touched == 2) {
-            k->dup_n = 0; /* both got plots of their own: two objects */
-            continue;
-        }
-        if (k->dup_n >= DUP_SCANS) {
-            tl_state_est a, b;
-            tl_imm_combine(&k->imm, &a);
-            tl_imm_combine(&o->imm, &b);
-            double ta = a.P[0][0] + a.P[1][1] + a.P[2][2], tb = b.P[0][0] + b.P[1][1] + b.P[2][2];
-            (tb > 4.0 * ta ? o : k)->dup_kill = 1;
-            k->dup_n = 0;
-        }
-    }
-}
-
 /* Process one scan: n plots, same sensor, same time. */
 static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
 {
@@ -1155,7 +1085,6 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         }
     }
 
-    dup_pairs(t, n_edges);
     /* radar plots inside a confirmed track's gate: not for initiation (below) */
     for (size_t e = 0; e < n_edges; e++) {
         uint32_t j = t->edges[e].col;
@@ -1174,11 +1103,9 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             maybe_confirm(t, k);
         }
         /* duplicate check before the row goes out: a track confirmed this scan
-         * as a copy of an older one never reports as confirmed; a pair found
-         * by the shared-plot test loses its marked member */
-        if (k->dup_kill || (k->touched == 2 && is_duplicate(t, k, now))) {
+         * as a copy of an older one never reports as confirmed */
+        if (k->touched == 2 && is_duplicate(t, k, now)) {
             t->st.duplicates_removed++;
-            t->st.duplicates_shared += k->dup_kill;
             track_delete(t, li);
             continue;
         }
