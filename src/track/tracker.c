@@ -8,7 +8,8 @@
  * combined prediction. Initiation: two-point velocity differencing between an
  * unassigned plot and a stored one (corrected for gravity over the gap), or a
  * one-point start with a wide velocity prior when an IR line of sight from a GEO
- * satellite passes near the plot (IR-cued). Confirmation: M hits out of the first N
+ * satellite passes near the plot (IR-cued); a plot inside a confirmed track's gate
+ * starts nothing. Confirmation: M hits out of the first N
  * opportunities (scans by a sensor that has seen the track). Deletion: coasting
  * limits and failed M-of-N. Bar-Shalom et al. (2001) ch. 11; Blackman & Popoli,
  * "Design and Analysis of Modern Tracking Systems" (1999) ch. 6-7 for the
@@ -1141,8 +1142,9 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
          * a second return near that object (a stage or RV flying with it, a
          * false alarm): a track started from it is a copy of the confirmed one
          * fed by the neighbour's plots, with the velocity of two plots of
-         * different objects (Blackman & Popoli 1999, sec. 6.3: initiate only
-         * from plots outside existing tracks' gates) */
+         * different objects (the usual rule of GNN trackers: initiate only
+         * from plots outside confirmed tracks' gates; Blackman & Popoli 1999,
+         * ch. 6) */
         if (t->has_pos[j] == 2) {
             t->st.init_suppressed++;
             continue;
