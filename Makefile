@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test bench asan clean format
+.PHONY: all bootstrap configure build demo test bench eval asan clean format
 
 all: build
 
@@ -24,6 +24,11 @@ test: build
 
 bench: build
 	@scripts/bench $(BUILD)
+
+# Monte Carlo alone vs shared (docs/eval.md): EVAL_RUNS runs of default.yaml, ~15 s of CPU each.
+EVAL_RUNS ?= 20
+eval: build
+	@$(BUILD)/trilink eval scenarios/default.yaml --runs $(EVAL_RUNS) --out $(BUILD)/eval
 
 asan:
 	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTL_SANITIZE=ON -DTL_WERROR=ON -DCMAKE_BUILD_TYPE=Debug"

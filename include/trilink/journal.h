@@ -42,6 +42,13 @@ int tl_journal_commit(tl_journal *j, tl_err *err);
 /** Undo everything appended since tl_journal_begin (no-op outside a batch). */
 void tl_journal_rollback(tl_journal *j);
 
+/** 1 if the journal's previous holder did not close it (crash, kill, power loss). */
+int tl_journal_unclean(const tl_journal *j);
+
+/** Durably (fsynced) record that origin's sequence has reached seq, so that
+ *  tl_journal_last_seq() never returns less, whatever was lost since. */
+int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *err);
+
 /** Last processed sequence from origin (0 if none). */
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin);
 

@@ -25,6 +25,7 @@ int tl_cmd_cop(int argc, char **argv); /* cmd_cop.c */
 
 int tl_cmd_traj(int argc, char **argv); /* cmd_traj.c */
 int tl_cmd_demo(int argc, char **argv); /* cmd_demo.c */
+int tl_cmd_eval(int argc, char **argv); /* cmd_eval.c */
 
 /** Parse a finite double from s for option opt; prints an error naming opt and
  *  returns 0 on failure, 1 on success. */

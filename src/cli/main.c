@@ -22,6 +22,7 @@ static const tl_cli_command commands[] = {
     {"sim", tl_cmd_sim, "check or run a drill scenario (plots and truth)"},
     {"track", tl_cmd_track, "run the national tracker over plots.csv -> tracks.csv"},
     {"score", tl_cmd_score, "score tracks.csv against truth.csv (RMSE, NEES, OSPA...)"},
+    {"eval", tl_cmd_eval, "Monte Carlo: alone vs shared (first track, impact error, EEZ decision)"},
 #ifdef TL_HAVE_NET
     {"node", tl_cmd_node, "run a national node on the link (DDS Security)"},
     {"pki", tl_cmd_pki, "create / check the demonstration DDS Security PKI"},
