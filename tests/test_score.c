@@ -5,6 +5,7 @@
  * force over all permutations. */
 #include "tl_test.h"
 #include "trilink/dynamics.h"
+#include "trilink/flight.h"
 #include "trilink/geo.h"
 #include "trilink/score.h"
 
@@ -100,6 +101,56 @@ static void test_rmse_nees_closed_form(void **state)
     assert_near(ob[0].completeness, (double)n1 / (NT - 1 - 5), 1e-12);
     assert_near(ob[1].completeness, 1.0, 1e-12);
     assert_int_equal(ob[0].n_tracks, 1);
+}
+
+/* NEES per truth phase: one object whose truth is boost, then midcourse, then
+ * re-entry; a track 100 m off in x with a position sigma of 100, 50, 100/3 m in
+ * those phases has NEES exactly 1, 4 and 9 (velocity exact): the per-phase means
+ * must come out as those, the totals as the row-weighted mean. */
+static void test_nees_per_phase(void **state)
+{
+    (void)state;
+    ballistic(40, 130, 2000, 500, objs[0]);
+    size_t nt = 0, nk = 0;
+    for (int k = 0; k < NT; k++) {
+        tl_score_truth *t = &g_truth[nt++];
+        t->t_ns = T0 + k * NS;
+        snprintf(t->object_id, sizeof t->object_id, "M1");
+        memcpy(t->x_ecef, objs[0][k], sizeof t->x_ecef);
+        t->phase = k < 30 ? TL_PHASE_BOOST : k < 70 ? TL_PHASE_MIDCOURSE : TL_PHASE_TERMINAL;
+    }
+    static const double sp[3] = {100.0, 50.0, 100.0 / 3.0};
+    size_t n[3] = {0};
+    for (int k = 0; k < NT; k++) {
+        int ph = k < 30 ? 0 : k < 70 ? 1 : 2;
+        tl_score_track *r = &g_tracks[nk++];
+        memset(r, 0, sizeof *r);
+        r->t_ns = T0 + k * NS;
+        r->id = 7;
+        memcpy(r->x_ecef, objs[0][k], sizeof r->x_ecef);
+        r->x_ecef[0] += 100.0;
+        set_P(r, sp[ph], 10.0);
+        n[ph]++;
+    }
+    tl_score_result res;
+    tl_score_object ob[2];
+    assert_int_equal(tl_score_run(g_truth, nt, g_tracks, nk, NULL, &res, ob, 2, NULL, NULL),
+                     TL_OK);
+    printf("# score per phase: anees boost %.4f (%zu rows), midcourse %.4f (%zu), re-entry "
+           "%.4f (%zu)\n",
+           res.anees_phase[TL_SCORE_PHASE_BOOST], res.n_nees_phase[TL_SCORE_PHASE_BOOST],
+           res.anees_phase[TL_SCORE_PHASE_MIDCOURSE], res.n_nees_phase[TL_SCORE_PHASE_MIDCOURSE],
+           res.anees_phase[TL_SCORE_PHASE_REENTRY], res.n_nees_phase[TL_SCORE_PHASE_REENTRY]);
+    for (int ph = 0; ph < TL_SCORE_PHASES; ph++) {
+        double want = (double)((ph + 1) * (ph + 1));
+        assert_int_equal(res.n_nees_phase[ph], n[ph]);
+        assert_near(res.anees_phase[ph], want, 1e-6);
+        assert_near(res.rmse_pos_phase_m[ph], 100.0, 1e-6);
+        assert_int_equal(ob[0].n_nees_phase[ph], n[ph]);
+        assert_near(ob[0].anees_phase[ph], want, 1e-6);
+    }
+    assert_near(res.anees, (n[0] * 1.0 + n[1] * 4.0 + n[2] * 9.0) / (n[0] + n[1] + n[2]), 1e-6);
+    assert_near(res.anees_mid, 4.0, 1e-6);
 }
 
 static void test_swap_break_false(void **state)
@@ -257,6 +308,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rmse_nees_closed_form),
+        cmocka_unit_test(test_nees_per_phase),
         cmocka_unit_test(test_swap_break_false),
         cmocka_unit_test(test_ospa_vs_brute_force),
     };

@@ -726,9 +726,90 @@ static void test_trackio_round_trip(void **state)
     tl_tracker_destroy(t);
 }
 
+/* A second return inside a confirmed track's gate (a spent stage separating from
+ * its missile at 0.3 m/s, 20 m away: far below the radar's cross-range error of a
+ * few hundred metres) must not start a second track: each scan the track takes one
+ * of the two plots and the other would otherwise pair with the next scan's
+ * leftover into a copy of the track. A second object 30 km away (outside the gate)
+ * still gets its own track. */
+static void test_second_return_in_gate(void **state)
+{
+    (void)state;
+    static scen s;
+    s.n_obj = 3;
+    double x[6];
+    state_at(40.0, 131.0, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 0, x, 0);
+    double u[3] = {x[3], x[4], x[5]}, vn = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    for (int a = 0; a < 3; a++) {
+        x[a] += 20.0 * u[a] / vn;
+        x[3 + a] += 0.3 * u[a] / vn;
+    }
+    fly(&s, 1, x, 0);
+    state_at(40.2, 131.2, 150e3, 2200.0, 600.0, 1800.0, x);
+    fly(&s, 2, x, 0);
+    size_t n = make_plots(&s, 0, 5, g_plots, g_obj, sizeof g_plots / sizeof g_plots[0]);
+    /* the stage separates at 40 s: its returns from then on */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (g_obj[i] != 1 || g_plots[i].t_ns >= T0_NS + 40 * NS) {
+            g_plots[m] = g_plots[i];
+            g_obj[m++] = g_obj[i];
+        }
+    tl_tracker *t = new_tracker();
+    watch w;
+    watch_init(&w, &s);
+    tl_tracker_set_callback(t, on_track, &w);
+    run(t, g_plots, m);
+    tl_tracker_stats st;
+    tl_tracker_stats_get(t, &st);
+    tl_track_report rep[8];
+    size_t nt = tl_tracker_tracks(t, rep, 8, 1);
+    printf("# second return in the gate: %zu confirmed tracks, %llu initiated, %llu plots kept "
+           "from initiation, %llu duplicates removed, worst error after 60 s %.0f m\n",
+           nt, (unsigned long long)st.tracks_initiated, (unsigned long long)st.init_suppressed,
+           (unsigned long long)st.duplicates_removed, w.worst_err_late);
+    assert_int_equal(nt, 2);                  /* the pair's one track and the far object's */
+    assert_int_equal(st.tracks_confirmed, 2); /* no copy ever confirmed */
+    assert_true(st.init_suppressed >= 100);   /* ~one leftover return per scan from 40 s */
+    assert_int_equal(w.n_obj_tracks[2], 1);
+    assert_true(w.worst_err_late < 300.0);
+    tl_tracker_destroy(t);
+}
+
+/* The ballistic-coefficient prior is configuration: out-of-range values are refused
+ * with a message naming the field and the value; the default is accepted. */
+static void test_beta_prior_config(void **state)
+{
+    (void)state;
+    static const struct { double beta, sig; const char *field; } bad[] = {
+        {0.0, 0.5, "beta_prior_kg_m2"},   {1e6, 0.5, "beta_prior_kg_m2"},
+        {NAN, 0.5, "beta_prior_kg_m2"},   {8500.0, -1.0, "beta_prior_sigma_ln"},
+        {8500.0, NAN, "beta_prior_sigma_ln"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tl_tracker_config c;
+        tl_tracker_config_default(&c);
+        c.beta_prior_kg_m2 = bad[i].beta;
+        c.beta_prior_sigma_ln = bad[i].sig;
+        tl_tracker *t = NULL;
+        tl_err e;
+        assert_int_equal(tl_tracker_create(&c, &t, &e), TL_EINVAL);
+        assert_null(t);
+        assert_non_null(strstr(e.msg, bad[i].field));
+    }
+    tl_tracker_config c;
+    tl_tracker_config_default(&c);
+    tl_tracker *t = NULL;
+    assert_int_equal(tl_tracker_create(&c, &t, NULL), TL_OK);
+    tl_tracker_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_beta_prior_config),
+        cmocka_unit_test(test_second_return_in_gate),
         cmocka_unit_test(test_single_target),
         cmocka_unit_test(test_single_target_ukf),
         cmocka_unit_test(test_two_radars_one_track),

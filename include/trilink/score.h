@@ -45,6 +45,11 @@ typedef struct tl_score_config {
 
 void tl_score_config_default(tl_score_config *c);
 
+/** Phases the scorer reports separately: the truth's tl_phase (flight.h) BOOST,
+ *  MIDCOURSE and TERMINAL (re-entry); rows of other phases count only in the totals. */
+enum { TL_SCORE_PHASE_BOOST = 0, TL_SCORE_PHASE_MIDCOURSE = 1, TL_SCORE_PHASE_REENTRY = 2,
+       TL_SCORE_PHASES = 3 };
+
 typedef struct tl_score_object {
     char object_id[TL_ID_LEN];
     int64_t t_first_ns;          /**< first truth sample (launch, when truth starts there) */
@@ -54,6 +59,10 @@ typedef struct tl_score_object {
     double completeness;         /**< share of its alive scans with a matched track */
     int n_tracks;                /**< distinct track ids matched to it */
     int breaks;                  /**< times its matched track id changed */
+    /** mean NEES (6-dof) of its rows by the truth phase at the row (TL_SCORE_PHASE_*),
+     *  0 where n_nees_phase is 0 */
+    double anees_phase[TL_SCORE_PHASES];
+    size_t n_nees_phase[TL_SCORE_PHASES];
 } tl_score_object;
 
 typedef struct tl_score_result {
@@ -65,6 +74,10 @@ typedef struct tl_score_result {
      * earlier truth sample) */
     double rmse_pos_mid_m, rmse_vel_mid_mps, anees_mid;
     size_t n_err_mid;
+    /** per truth phase (TL_SCORE_PHASE_*): mean NEES (6-dof), position RMSE and the
+     *  number of rows behind them (0: no rows, the means are then 0) */
+    double anees_phase[TL_SCORE_PHASES], rmse_pos_phase_m[TL_SCORE_PHASES];
+    size_t n_nees_phase[TL_SCORE_PHASES];
     double purity;        /**< mean over tracks of (rows on its main object / matched rows) */
     double completeness;  /**< mean over objects */
     int swaps;            /**< a track switching from one object to another */

@@ -66,6 +66,13 @@ typedef struct tl_tracker_config {
     double ir_cue_window_s;     /**< an IR line of sight cues radar plots this long */
     double ir_cue_dist_m;       /**< ... within this distance of the line of sight */
     tl_imm_config imm;          /**< filter (EKF or UKF) and the two IMM modes */
+    /** per-track ballistic coefficient, estimated in log space once a track is
+     *  unpowered: prior median (kg/m^2) and 1-sigma of ln(beta); the BALLISTIC and
+     *  REENTRY modes fly the estimate, BALLISTIC with its uncertainty as drag noise.
+     *  Defaults 8,500 kg/m^2 and 0.5: the geometric centre of the re-entry vehicles
+     *  of the flight presets (6,000-12,000), both inside 0.7 sigma */
+    double beta_prior_kg_m2;
+    double beta_prior_sigma_ln;
 } tl_tracker_config;
 
 /** Defaults sized for a national picture: 1,024 tracks, 4,096 buffered plots,
@@ -102,6 +109,8 @@ typedef struct tl_tracker_stats {
     uint64_t scans, tracks_initiated, tracks_confirmed, tracks_deleted, pool_full;
     uint64_t update_failures; /**< updates refused for losing positive definiteness */
     uint64_t duplicates_removed; /**< younger confirmed tracks merged into an older one */
+    uint64_t init_suppressed;    /**< unassigned radar plots inside a confirmed track's
+                                      gate, kept from starting a track */
     size_t tracks_live;
 } tl_tracker_stats;
 

@@ -1,6 +1,6 @@
 /* cmd_score.c — `trilink score`: score tracks.csv (docs/tracker.md) against the
  * drill generator's truth.csv (docs/formats.md) with score.h; a text summary or
- * --json (one object: totals, per object, OSPA per scan). */
+ * --json (one object: totals, NEES per truth phase, per object, OSPA per scan). */
 #include "cli.h"
 
 #include "trilink/error.h"
@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* JSON and text names of the scorer's phases (TL_SCORE_PHASE_*) */
+static const char *const phase_key[TL_SCORE_PHASES] = {"boost", "midcourse", "reentry"};
 
 static void score_usage(FILE *f)
 {
@@ -210,11 +213,18 @@ int tl_cmd_score(int argc, char **argv)
                "  \"rmse_pos_mid_m\": %.3f, \"rmse_vel_mid_mps\": %.4f, \"anees_mid\": %.4f, "
                "\"n_err_mid\": %zu,\n"
                "  \"purity\": %.4f, \"completeness\": %.4f, \"swaps\": %d, "
-               "\"false_tracks\": %d, \"ospa_mean_m\": %.3f,\n  \"objects\": [",
+               "\"false_tracks\": %d, \"ospa_mean_m\": %.3f,",
                res.n_objects, res.n_tracks, res.n_scans, res.rmse_pos_m, res.rmse_vel_mps,
                res.anees, res.n_err, res.rmse_pos_mid_m, res.rmse_vel_mid_mps, res.anees_mid,
                res.n_err_mid, res.purity, res.completeness, res.swaps, res.false_tracks,
                res.ospa_mean_m);
+        /* then per truth phase: anees_boost, anees_midcourse, anees_reentry, ... */
+        printf("\n  ");
+        for (int ph = 0; ph < TL_SCORE_PHASES; ph++)
+            printf("\"anees_%s\": %.4f, \"n_nees_%s\": %zu, \"rmse_pos_%s_m\": %.3f%s",
+                   phase_key[ph], res.anees_phase[ph], phase_key[ph], res.n_nees_phase[ph],
+                   phase_key[ph], res.rmse_pos_phase_m[ph], ph + 1 < TL_SCORE_PHASES ? ", " : ",");
+        printf("\n  \"objects\": [");
         for (size_t i = 0; i < no; i++) {
             const tl_score_object *o = &ob[i];
             printf("%s\n    {\"object_id\": \"%s\", \"t_first_ns\": %lld, "
@@ -225,9 +235,13 @@ int tl_cmd_score(int argc, char **argv)
             else
                 printf("null");
             printf(", \"rmse_pos_m\": %.3f, \"rmse_vel_mps\": %.4f, \"n_err\": %zu, "
-                   "\"completeness\": %.4f, \"n_tracks\": %d, \"breaks\": %d}",
+                   "\"completeness\": %.4f, \"n_tracks\": %d, \"breaks\": %d",
                    o->rmse_pos_m, o->rmse_vel_mps, o->n_err, o->completeness, o->n_tracks,
                    o->breaks);
+            for (int ph = 0; ph < TL_SCORE_PHASES; ph++)
+                printf(", \"anees_%s\": %.4f, \"n_nees_%s\": %zu", phase_key[ph],
+                       o->anees_phase[ph], phase_key[ph], o->n_nees_phase[ph]);
+            printf("}");
         }
         printf("\n  ]\n}\n");
     } else {
@@ -237,6 +251,11 @@ int tl_cmd_score(int argc, char **argv)
                res.rmse_pos_m, res.rmse_vel_mps, res.n_err, res.anees);
         printf("midcourse: RMSE position %.1f m  velocity %.2f m/s  (%zu samples)  ANEES %.2f\n",
                res.rmse_pos_mid_m, res.rmse_vel_mid_mps, res.n_err_mid, res.anees_mid);
+        printf("by truth phase: ANEES");
+        for (int ph = 0; ph < TL_SCORE_PHASES; ph++)
+            printf("  %s %.2f (%zu rows, RMSE %.1f m)", phase_key[ph], res.anees_phase[ph],
+                   res.n_nees_phase[ph], res.rmse_pos_phase_m[ph]);
+        printf("\n");
         printf("purity %.3f  completeness %.3f  swaps %d  false tracks %d  mean OSPA %.1f m\n",
                res.purity, res.completeness, res.swaps, res.false_tracks, res.ospa_mean_m);
         printf("%-24s %14s %10s %10s %8s %7s %7s\n", "object", "launch->track", "rmse_m",

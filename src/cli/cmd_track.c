@@ -154,9 +154,12 @@ int tl_cmd_track(int argc, char **argv)
         if (st.rejected[r])
             fprintf(stderr, " %s=%llu", tl_reject_name((tl_reject)r),
                     (unsigned long long)st.rejected[r]);
-    fprintf(stderr, "; tracks initiated %llu, confirmed %llu, deleted %llu; %lu rows\n",
+    fprintf(stderr,
+            "; tracks initiated %llu, confirmed %llu, deleted %llu (duplicates %llu); "
+            "initiation kept from %llu plots in confirmed gates; %lu rows\n",
             (unsigned long long)st.tracks_initiated, (unsigned long long)st.tracks_confirmed,
-            (unsigned long long)st.tracks_deleted, oc.rows);
+            (unsigned long long)st.tracks_deleted, (unsigned long long)st.duplicates_removed,
+            (unsigned long long)st.init_suppressed, oc.rows);
     tl_tracker_destroy(t);
     tl_plotio_close(&rd);
     int io = oc.io_error;

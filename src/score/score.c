@@ -53,6 +53,8 @@ typedef struct obj {
     int n_tracks, breaks;
     double se_pos, se_vel;
     size_t n_err;
+    double nees_ph[TL_SCORE_PHASES];
+    size_t n_nees_ph[TL_SCORE_PHASES];
 } obj;
 
 /* Truth of object o at t (cubic Hermite between samples). 0 if outside its span.
@@ -186,6 +188,8 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
     double se_pos = 0, se_vel = 0, nees = 0, ospa_sum = 0, cp = pow(cfg.ospa_c_m, cfg.ospa_p);
     size_t n_err = 0, n_nees = 0, n_scans = 0, n_mid = 0, n_nees_mid = 0;
     double se_pos_mid = 0, se_vel_mid = 0, nees_mid = 0;
+    double se_pos_ph[TL_SCORE_PHASES] = {0}, nees_ph[TL_SCORE_PHASES] = {0};
+    size_t n_ph[TL_SCORE_PHASES] = {0}, n_nees_ph[TL_SCORE_PHASES] = {0};
     int swaps = 0;
     for (size_t i = 0; i < n_tracks;) {
         int64_t t = tk[i].t_ns;
@@ -265,6 +269,12 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
                 se_vel_mid += ev;
                 n_mid++;
             }
+            /* TL_PHASE_BOOST, MIDCOURSE, TERMINAL are 0, 1, 2 (flight.h) */
+            int ph = tph[b] >= 0 && tph[b] < TL_SCORE_PHASES ? tph[b] : -1;
+            if (ph >= 0) {
+                se_pos_ph[ph] += ep;
+                n_ph[ph]++;
+            }
             double L[36], y[6];
             if (tl__chol(6, &r->P[0][0], 6, L, 6) == 0) {
                 memcpy(y, e, sizeof y);
@@ -277,6 +287,12 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
                 if (mid) {
                     nees_mid += q2;
                     n_nees_mid++;
+                }
+                if (ph >= 0) {
+                    nees_ph[ph] += q2;
+                    n_nees_ph[ph]++;
+                    o->nees_ph[ph] += q2;
+                    o->n_nees_ph[ph]++;
                 }
             }
         }
@@ -313,6 +329,11 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
     res->rmse_pos_mid_m = n_mid ? sqrt(se_pos_mid / n_mid) : 0.0;
     res->rmse_vel_mid_mps = n_mid ? sqrt(se_vel_mid / n_mid) : 0.0;
     res->anees_mid = n_nees_mid ? nees_mid / n_nees_mid : 0.0;
+    for (int ph = 0; ph < TL_SCORE_PHASES; ph++) {
+        res->n_nees_phase[ph] = n_nees_ph[ph];
+        res->anees_phase[ph] = n_nees_ph[ph] ? nees_ph[ph] / n_nees_ph[ph] : 0.0;
+        res->rmse_pos_phase_m[ph] = n_ph[ph] ? sqrt(se_pos_ph[ph] / n_ph[ph]) : 0.0;
+    }
     res->swaps = swaps;
     res->ospa_mean_m = n_scans ? ospa_sum / n_scans : 0.0;
     double pur = 0;
@@ -348,6 +369,11 @@ int tl_score_run(const tl_score_truth *truth, size_t n_truth, const tl_score_tra
             so->completeness = c;
             so->n_tracks = ob[o].n_tracks;
             so->breaks = ob[o].breaks;
+            for (int ph = 0; ph < TL_SCORE_PHASES; ph++) {
+                so->n_nees_phase[ph] = ob[o].n_nees_ph[ph];
+                so->anees_phase[ph] =
+                    ob[o].n_nees_ph[ph] ? ob[o].nees_ph[ph] / ob[o].n_nees_ph[ph] : 0.0;
+            }
         }
     }
     res->completeness = n_obj ? comp / n_obj : 0.0;

@@ -8,7 +8,8 @@
  * combined prediction. Initiation: two-point velocity differencing between an
  * unassigned plot and a stored one (corrected for gravity over the gap), or a
  * one-point start with a wide velocity prior when an IR line of sight from a GEO
- * satellite passes near the plot (IR-cued). Confirmation: M hits out of the first N
+ * satellite passes near the plot (IR-cued); a plot inside a confirmed track's gate
+ * starts nothing. Confirmation: M hits out of the first N
  * opportunities (scans by a sensor that has seen the track). Deletion: coasting
  * limits and failed M-of-N. Bar-Shalom et al. (2001) ch. 11; Blackman & Popoli,
  * "Design and Analysis of Modern Tracking Systems" (1999) ch. 6-7 for the
@@ -46,13 +47,14 @@ typedef struct trk {
      * predicts with a_thrust along the velocity; a_thrust follows the
      * along-track specific force seen between updates of that mode */
     double a_thrust;
-    double a_var;    /* mean square of (observed - predicted) thrust */
+    double a_var;    /* variance of a_thrust */
     double v_thr[3]; /* THRUST-mode velocity after the last update */
     int64_t t_thr;   /* its time (0: none yet) */
-    /* ballistic-coefficient estimate for the REENTRY mode (1/beta, 0: the
-     * configured nominal), from the deceleration seen between updates once
-     * unpowered; the same reference velocity and time as above */
-    double ib_drag;
+    /* ballistic-coefficient estimate in log space, lb = ln(1/beta) with
+     * variance lb_var (a scalar EKF from the deceleration seen between updates
+     * once unpowered; the same reference velocity and time as above); both
+     * unpowered modes fly it */
+    double lb, lb_var;
     int32_t next_free;
 } trk;
 
@@ -64,14 +66,22 @@ typedef struct cand {
 } cand;
 
 #define BOOST_BALLISTIC_SOJOURN_S 20.0
+/* a confirmed track with fewer updates than this is a copy of an older confirmed
+ * track when its position alone agrees: its velocity is still that of its
+ * initiation (two plots, possibly of two close objects) and can be off by
+ * hundreds of m/s with a covariance that does not say so */
+#define DUP_YOUNG_UPDATES 8
 /* thrust input estimate: smoothing time constant and bounds */
-#define THRUST_TAU_S 8.0
+#define THRUST_JERK_MPS3 1.0  /* 1-sigma error of the rocket law's thrust growth */
+#define THRUST_Q_RW 1.0       /* m^2/s^5: random walk of the thrust between updates */
+#define THRUST_PRIOR_SIG 20.0 /* m/s^2: 1-sigma of the prior (first stage to burnout) */
 #define THRUST_MAX_MPS2 150.0
 #define THRUST_OFF_MPS2 8.0
-#define DRAG_BETA_MIN 20.0    /* kg/m^2: light debris */
-#define DRAG_BETA_MAX 20000.0 /* heavy re-entry vehicles */
-#define DRAG_MIN_MPS2 2.0     /* estimate only where drag at DRAG_BETA_MIN exceeds this */
-#define DRAG_TAU_S 6.0
+#define DRAG_BETA_MIN 20.0     /* kg/m^2: light debris */
+#define DRAG_BETA_MAX 20000.0  /* heavy re-entry vehicles */
+#define DRAG_MIN_MPS2 2.0      /* estimate only where drag at DRAG_BETA_MIN exceeds this */
+#define DRAG_LN_Q 0.01         /* 1/s: drift of ln(beta) (Cd changes with Mach) */
+#define DRAG_LN_STEP 1.0       /* largest change of ln(beta) per update (debris: e^5 off) */
 #define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
 #define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
 #define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
@@ -186,6 +196,8 @@ void tl_tracker_config_default(tl_tracker_config *c)
     c->ir_cue_window_s = 20.0;
     c->ir_cue_dist_m = 20e3;
     tl_imm_config_default(&c->imm);
+    c->beta_prior_kg_m2 = 8500.0;
+    c->beta_prior_sigma_ln = 0.5;
 }
 
 size_t tl_tracker_bytes_per_track(void)
@@ -259,6 +271,13 @@ int tl_tracker_create(const tl_tracker_config *c, tl_tracker **out, tl_err *err)
                           c->confirm_n);
     if (c->reorder_window_ns < 0 || !c->imm.ops)
         return tl_err_set(err, TL_EINVAL, "tracker config: reorder_window_ns or filter");
+    if (!(c->beta_prior_kg_m2 >= DRAG_BETA_MIN && c->beta_prior_kg_m2 <= DRAG_BETA_MAX) ||
+        !(c->beta_prior_sigma_ln >= 0.0 && c->beta_prior_sigma_ln <= 5.0))
+        return tl_err_set(err, TL_EINVAL,
+                          "tracker config: beta_prior_kg_m2 %g not in %g..%g or "
+                          "beta_prior_sigma_ln %g not in 0..5",
+                          c->beta_prior_kg_m2, DRAG_BETA_MIN, DRAG_BETA_MAX,
+                          c->beta_prior_sigma_ln);
     tl_tracker *t = calloc(1, sizeof *t);
     if (!t)
         return tl_err_set(err, TL_ENOMEM, "tracker: out of memory");
@@ -423,6 +442,9 @@ static trk *track_new(tl_tracker *t, const tl_state_est *s, const double *mu, in
     k->status = TL_TRACK_TENTATIVE;
     k->t_first = k->t_last_upd = s->t_ns;
     k->sensor_mask = 1ull << sensor;
+    k->a_var = THRUST_PRIOR_SIG * THRUST_PRIOR_SIG; /* thrust unknown until seen */
+    k->lb = -log(t->cfg.beta_prior_kg_m2);
+    k->lb_var = t->cfg.beta_prior_sigma_ln * t->cfg.beta_prior_sigma_ln;
     k->next_free = -1;
     t->live[t->n_live++] = slot;
     t->st.tracks_initiated++;
@@ -692,11 +714,11 @@ static void dup_index_build(tl_tracker *t, int64_t now)
     t->dup_built = 1;
 }
 
-static int same_object(const tl_state_est *a, const tl_state_est *b)
+static int same_object(const tl_state_est *a, const tl_state_est *b, int n_blocks)
 {
     double dt = tl__dt_s(a->t_ns, b->t_ns);
     double margin = 0.5 * 10.0 * dt * dt, vmargin = 10.0 * fabs(dt);
-    for (int blk = 0; blk < 2; blk++) {
+    for (int blk = 0; blk < n_blocks; blk++) {
         double d[3], S[3][3], L[9];
         for (int u = 0; u < 3; u++) {
             int iu = 3 * blk + u;
@@ -754,7 +776,7 @@ static int is_duplicate(tl_tracker *t, const trk *k, int64_t now)
             continue;
         tl_state_est b;
         tl_imm_combine(&o->imm, &b);
-        if (same_object(&a, &b))
+        if (same_object(&a, &b, k->n_updates < DUP_YOUNG_UPDATES ? 1 : 2))
             return 1;
     }
     return 0;
@@ -776,7 +798,13 @@ static int below_ground(const trk *k, int64_t now)
 
 /* Input estimate of the thrust acceleration after an update: the change of the
  * THRUST mode's velocity since its previous update, less gravity and the
- * rotating-frame terms, projected on the thrust direction, smoothed. */
+ * rotating-frame terms, projected on the thrust direction, is the mean thrust
+ * over the interval (observation noise 2 u^T P_vv u / dt^2 from the mode's
+ * velocity covariance); a scalar Kalman filter carries the estimate a_thrust and
+ * its variance a_var between updates by the rocket law, with a random walk for
+ * the law's error (the net along-track force also grows as drag falls away) and
+ * a fading memory where the innovation says the thrust changed (cut-off,
+ * staging): the variance is raised to the innovation's excess over the noise. */
 static void thrust_estimate(trk *k, int64_t now, double ve)
 {
     const tl_state_est *m = &k->imm.mode[TL_IMM_THRUST];
@@ -784,71 +812,93 @@ static void thrust_estimate(trk *k, int64_t now, double ve)
         double dt = tl__dt_s(now, k->t_thr);
         if (!(dt > 0.5))
             return; /* keep the older reference: a longer baseline */
-        {
-            tl_dyn_model dm;
-            tl_dyn_model_default(&dm);
-            dm.flags &= ~(unsigned)TL_DYN_DRAG;
-            double g[3], u[3];
-            tl_dyn_accel(&dm, m->x, g);
-            tl__thrust_dir(m->x, u);
-            double a = 0.0; /* mean over the interval */
-            for (int i = 0; i < 3; i++)
-                a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
-            if (a > 0.0 && ve > 0.0) /* to the end of the interval: + a' dt / 2 */
-                a += 0.5 * a * a / ve * dt;
-            if (a < -THRUST_MAX_MPS2) /* unclamped below 0: the mean is 0 when coasting */
-                a = -THRUST_MAX_MPS2;
-            if (a > THRUST_MAX_MPS2)
-                a = THRUST_MAX_MPS2;
-            double pred =
-                k->a_thrust > 0.0 ? tl_thrust_acc_after(k->a_thrust, ve, dt) : k->a_thrust;
-            if (pred > THRUST_MAX_MPS2)
-                pred = THRUST_MAX_MPS2;
-            double w = dt / THRUST_TAU_S;
-            if (w > 1.0)
-                w = 1.0;
-            k->a_thrust = pred + w * (a - pred);
-            k->a_var += w * ((a - pred) * (a - pred) - k->a_var);
+        tl_dyn_model dm;
+        tl_dyn_model_default(&dm);
+        dm.flags &= ~(unsigned)TL_DYN_DRAG;
+        double g[3], u[3], pvv = 0.0;
+        tl_dyn_accel(&dm, m->x, g);
+        tl__thrust_dir(m->x, u);
+        double a = 0.0; /* mean over the interval */
+        for (int i = 0; i < 3; i++) {
+            a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
+            for (int j = 0; j < 3; j++)
+                pvv += u[i] * m->P[3 + i][3 + j] * u[j];
         }
+        if (a > 0.0 && ve > 0.0) /* to the end of the interval: + a' dt / 2 */
+            a += 0.5 * a * a / ve * dt;
+        if (a < -THRUST_MAX_MPS2) /* unclamped below 0: the mean is 0 when coasting */
+            a = -THRUST_MAX_MPS2;
+        if (a > THRUST_MAX_MPS2)
+            a = THRUST_MAX_MPS2;
+        double pred = k->a_thrust > 0.0 ? tl_thrust_acc_after(k->a_thrust, ve, dt) : k->a_thrust;
+        if (pred > THRUST_MAX_MPS2)
+            pred = THRUST_MAX_MPS2;
+        double grow = k->a_thrust > 0.0 ? pred / k->a_thrust : 1.0;
+        double var = k->a_var * grow * grow + THRUST_JERK_MPS3 * THRUST_JERK_MPS3 * dt * dt +
+                     THRUST_Q_RW * dt;
+        double R = 2.0 * pvv / (dt * dt), r = a - pred;
+        if (r * r > 9.0 * (var + R)) /* the thrust changed: forget the past */
+            var = r * r - R;
+        double K = var / (var + R);
+        k->a_thrust = pred + K * r;
+        k->a_var = (1.0 - K) * var;
     }
     memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
     k->t_thr = now;
 }
 
-/* Input estimate of the ballistic coefficient after an update of an unpowered
- * track: the REENTRY mode's deceleration along the velocity since the reference,
- * less gravity, over the dynamic pressure rho v^2 / 2 gives 1/beta; smoothed, only
- * where the drag at the lightest plausible beta is well above the noise. */
-static void drag_estimate(trk *k, int64_t now, double beta_nominal)
+/* Ballistic-coefficient estimate after an update of an unpowered track, in log
+ * space (beta spans 20 kg/m^2 debris to 20,000 kg/m^2 RVs; a relative error is
+ * what the drag noise needs): the combined estimate's velocity change since the
+ * reference, less gravity and the rotating-frame terms, along the velocity, is
+ * the drag deceleration a = -qdyn exp(lb), qdyn = rho v^2 / 2. A scalar EKF on
+ * lb: H = da/dlb = -qdyn exp(lb), observation noise from the velocity covariance
+ * of both ends (2 u^T P_vv u / dt^2, conservative: the two are correlated), a
+ * random-walk drift DRAG_LN_Q. Only where drag at DRAG_BETA_MIN would exceed
+ * DRAG_MIN_MPS2 (below ~90 km for a re-entering RV): above, the deceleration is
+ * noise and the prior stands. */
+static void drag_estimate(trk *k, int64_t now)
 {
-    const tl_state_est *m = &k->imm.mode[TL_IMM_REENTRY];
+    tl_state_est m;
+    tl_imm_combine(&k->imm, &m);
     if (k->t_thr) {
         double dt = tl__dt_s(now, k->t_thr);
         if (!(dt > 0.5))
             return;
         tl_geodetic g0;
-        tl_ecef_to_geodetic(m->x, &g0);
-        double v2 = m->x[3] * m->x[3] + m->x[4] * m->x[4] + m->x[5] * m->x[5];
+        tl_ecef_to_geodetic(m.x, &g0);
+        double v2 = m.x[3] * m.x[3] + m.x[4] * m.x[4] + m.x[5] * m.x[5];
         double qdyn = 0.5 * tl_atmo_density(g0.h_m) * v2;
         if (qdyn / DRAG_BETA_MIN > DRAG_MIN_MPS2) {
             tl_dyn_model dm;
             tl_dyn_model_default(&dm);
             dm.flags &= ~(unsigned)TL_DYN_DRAG;
-            double g[3], u[3], a = 0.0;
-            tl_dyn_accel(&dm, m->x, g);
-            tl__thrust_dir(m->x, u);
-            for (int i = 0; i < 3; i++)
-                a += ((m->x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
-            double ib = -a / qdyn, ib0 = k->ib_drag > 0.0 ? k->ib_drag : 1.0 / beta_nominal;
-            if (ib < 1.0 / DRAG_BETA_MAX)
-                ib = 1.0 / DRAG_BETA_MAX;
-            if (ib > 1.0 / DRAG_BETA_MIN)
-                ib = 1.0 / DRAG_BETA_MIN;
-            double w = dt / DRAG_TAU_S;
-            k->ib_drag = ib0 + (w < 1.0 ? w : 1.0) * (ib - ib0);
+            double g[3], u[3], a = 0.0, pvv = 0.0;
+            tl_dyn_accel(&dm, m.x, g);
+            tl__thrust_dir(m.x, u);
+            for (int i = 0; i < 3; i++) {
+                a += ((m.x[3 + i] - k->v_thr[i]) / dt - g[i]) * u[i];
+                for (int j = 0; j < 3; j++)
+                    pvv += u[i] * m.P[3 + i][3 + j] * u[j];
+            }
+            double var = k->lb_var + DRAG_LN_Q * dt;
+            double H = -qdyn * exp(k->lb), R = 2.0 * pvv / (dt * dt);
+            double S = H * H * var + R, Kg = var * H / S;
+            double step = Kg * (a - H); /* H is also the predicted deceleration */
+            if (step > DRAG_LN_STEP)
+                step = DRAG_LN_STEP;
+            if (step < -DRAG_LN_STEP)
+                step = -DRAG_LN_STEP;
+            double lb = k->lb + step;
+            if (lb > -log(DRAG_BETA_MIN))
+                lb = -log(DRAG_BETA_MIN);
+            if (lb < -log(DRAG_BETA_MAX))
+                lb = -log(DRAG_BETA_MAX);
+            k->lb = lb;
+            k->lb_var = (1.0 - Kg * H) * var;
         }
     }
-    memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
+    memcpy(k->v_thr, m.x + 3, sizeof k->v_thr);
     k->t_thr = now;
 }
 
@@ -939,20 +989,24 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             icb.motion[TL_IMM_THRUST].thrust_acc_mps2 = a0;
             /* the thrust's uncertainty scales with its size (burnout and
              * staging cut it to 0 or a fraction within a second) */
-            /* plus the estimate's own error: an exponential average with weight
-             * w of observations scattered by a_var has variance a_var w / (2 - w)
-             * (w = 2 s / THRUST_TAU_S, a typical revisit) */
-            double wr = 2.0 / THRUST_TAU_S;
-            double sa2 = THRUST_REL * a0 * THRUST_REL * a0 + k->a_var * wr / (2.0 - wr);
+            /* plus the estimate's own variance */
+            double sa2 = THRUST_REL * a0 * THRUST_REL * a0 + k->a_var;
             icb.motion[TL_IMM_THRUST].q_acc += sa2 * THRUST_CORR_S;
             ic = &icb;
         }
-        if (k->ib_drag > 0.0 && (active & (1u << TL_IMM_REENTRY))) {
+        /* the unpowered modes fly the track's ballistic coefficient; BALLISTIC
+         * with the estimate's relative uncertainty (sigma of ln beta) as drag
+         * noise, never below the configured floor */
+        if (active & (1u << TL_IMM_REENTRY)) {
             if (ic != &icb) {
                 icb = *ic;
                 ic = &icb;
             }
-            icb.motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = 1.0 / k->ib_drag;
+            double beta = exp(-k->lb), rel = sqrt(k->lb_var);
+            icb.motion[TL_IMM_REENTRY].dyn.beta_kg_m2 = beta;
+            icb.motion[TL_IMM_BALLISTIC].dyn.beta_kg_m2 = beta;
+            if (rel > icb.motion[TL_IMM_BALLISTIC].q_drag_rel)
+                icb.motion[TL_IMM_BALLISTIC].q_drag_rel = rel;
         }
         if (tl_imm_predict_active(ic, &k->imm, now, active) != TL_OK)
             continue;
@@ -1004,7 +1058,7 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         if (!k->thrust_off)
             thrust_estimate(k, now, t->imm_boost.motion[TL_IMM_THRUST].thrust_ve_mps);
         else
-            drag_estimate(k, now, t->cfg.imm.motion[TL_IMM_REENTRY].dyn.beta_kg_m2);
+            drag_estimate(k, now);
         tl_state_est c;
         tl_imm_combine(&k->imm, &c);
         /* BOOST while the THRUST mode dominates and the target climbs, until
@@ -1030,6 +1084,13 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
             else if (tl__dt_s(now, k->t_ballistic) > 30.0)
                 k->thrust_off = k->was_midcourse = 1;
         }
+    }
+
+    /* radar plots inside a confirmed track's gate: not for initiation (below) */
+    for (size_t e = 0; e < n_edges; e++) {
+        uint32_t j = t->edges[e].col;
+        if (t->has_pos[j] && t->pool[t->row_slot[t->edges[e].row]].status == TL_TRACK_CONFIRMED)
+            t->has_pos[j] = 2;
     }
 
     /* M-of-N bookkeeping, confirmation, deletion */
@@ -1075,6 +1136,17 @@ static void process_scan(tl_tracker *t, const tl_plot *plots, size_t n)
         if (!t->has_pos[j]) {
             if (t->meas[j].kind == TL_PLOT_IR)
                 add_cue(t, &t->meas[j]);
+            continue;
+        }
+        /* a plot that fell in a confirmed track's gate but went to no track is
+         * a second return near that object (a stage or RV flying with it, a
+         * false alarm): a track started from it is a copy of the confirmed one
+         * fed by the neighbour's plots, with the velocity of two plots of
+         * different objects (the usual rule of GNN trackers: initiate only
+         * from plots outside confirmed tracks' gates; Blackman & Popoli 1999,
+         * ch. 6) */
+        if (t->has_pos[j] == 2) {
+            t->st.init_suppressed++;
             continue;
         }
         double P3[3][3], pos[3];

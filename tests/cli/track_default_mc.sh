@@ -5,7 +5,10 @@
 # interpolated at the row's time) must lie inside the 95% band of a 20-run mean
 # of chi-square(6) values, chi2(120)/20 = [4.58, 7.61] (the same band as
 # test_filter); every missile tracked in every run, no swaps. Prints the
-# per-nation means (all rows, midcourse rows, RMSE). TL_MC_VERBOSE=1: per seed.
+# per-nation means (all rows, midcourse rows, RMSE). Per truth phase (boost,
+# midcourse, re-entry: score's anees_<phase>), the mean over the runs with rows in
+# that phase must lie inside the 95% band of a mean of that many runs, chi2(6n)/n
+# (Wilson-Hilferty quantiles). TL_MC_VERBOSE=1: per seed.
 set -eu
 BIN=${TL_BIN:?TL_BIN not set}
 SRC=${TL_SOURCE_DIR:?TL_SOURCE_DIR not set}
@@ -27,6 +30,10 @@ while [ $seed -le 20 ]; do
         nulls=$(grep -c '"t_to_first_confirmed_s": null' "$j" || true)
         echo "$n $seed $(json_num "$j" anees) $(json_num "$j" anees_mid) $(json_num "$j" rmse_pos_m)" \
             "$(json_num "$j" rmse_pos_mid_m) $(json_num "$j" swaps) $nulls" >>"$tmp/all"
+        for ph in boost midcourse reentry; do
+            [ "$(json_num "$j" n_nees_$ph)" = 0 ] ||
+                echo "$n $ph $(json_num "$j" anees_$ph)" >>"$tmp/phase"
+        done
     done
     rm -rf "$d"
     seed=$((seed + 1))
@@ -40,5 +47,18 @@ for n in JP KR US; do
                      n, NR, a, lo, hi, ok ? "inside" : "OUTSIDE", m/NR, r/NR, rm/NR, sw, un;
               exit !ok }' || fails=$((fails + 1))
 done
-[ $fails = 0 ] || { echo "FAIL: $fails nation(s) outside the NEES band or with swaps / untracked missiles" >&2; exit 1; }
+for n in JP KR US; do
+    for ph in boost midcourse reentry; do
+        grep "^$n $ph " "$tmp/phase" | awk -v n=$n -v ph=$ph '
+            { a += $3 }
+            END { if (NR == 0) { printf "%s %s: no rows\n", n, ph; exit 0 }
+                  a /= NR; d = 6 * NR; w = 2 / (9 * d); z = 1.959964;
+                  lo = d * (1 - w - z * sqrt(w))^3 / NR; hi = d * (1 - w + z * sqrt(w))^3 / NR;
+                  ok = (a >= lo && a <= hi);
+                  printf "%s %s: ANEES %.2f over %d runs (band [%.2f, %.2f]) %s\n", n, ph, a, NR, lo, hi,
+                         ok ? "inside" : "OUTSIDE";
+                  exit !ok }' || fails=$((fails + 1))
+    done
+done
+[ $fails = 0 ] || { echo "FAIL: $fails nation(s) or phase(s) outside the NEES band or with swaps / untracked missiles" >&2; exit 1; }
 echo ok
