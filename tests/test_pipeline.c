@@ -26,6 +26,7 @@
 #include "trilink/pipeline.h"
 #include "trilink/scenario.h"
 #include "trilink/sim.h"
+#include "trilink/zones.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +35,6 @@
 
 #define OVERFLIGHT_DURATION_S 1060 /* impact at 996 s, the close 10 s after it */
 
-/* zones.h cannot be included next to link.h (both name a tl_zone_verdict): the
- * pipeline classifies the truth with its own zone data; zone class values: */
-#define ZONE_JP_TERRITORY 1
-#define ZONE_JP_EEZ 2
-#define ZONE_KR_TERRITORY 3
-#define ZONE_KR_WATERS 4
 
 #define NS 1000000000LL
 #define N_PL 4 /* JP, US, KR, and JP without partners */
@@ -381,8 +376,8 @@ static void test_default_drill(void **state)
              * the warning with a final Update; Korea warns only for its own zones. */
             assert_true(ob->end_t_ns + 15 * NS < d.sc.epoch_ns + (int64_t)(d.sc.duration_s * NS));
             assert_int_equal(f->alert_active, 0);
-            int in_jp = d.truth_zone[o] == ZONE_JP_TERRITORY || d.truth_zone[o] == ZONE_JP_EEZ;
-            int in_kr = d.truth_zone[o] == ZONE_KR_TERRITORY || d.truth_zone[o] == ZONE_KR_WATERS;
+            int in_jp = d.truth_zone[o] == TL_ZONE_JP_TERRITORY || d.truth_zone[o] == TL_ZONE_JP_EEZ;
+            int in_kr = d.truth_zone[o] == TL_ZONE_KR_TERRITORY || d.truth_zone[o] == TL_ZONE_KR_WATERS;
             int mine = (k == 0 || k == 3) ? in_jp : k == 2 ? in_kr : 0;
             if (k != 1 && mine) {
                 assert_int_equal(f->alert_issued, 1);
@@ -442,7 +437,7 @@ static void test_far_launch_no_alert(void **state)
            jp->have, sec(&d, jp->first_system_ns), jp->alert_issued,
            jp->last ? tl_pipeline_zone_name(jp->last->zone_likely) : "-",
            tl_pipeline_zone_name(d.truth_zone[0]));
-    assert_true(d.truth_zone[0] != ZONE_JP_TERRITORY && d.truth_zone[0] != ZONE_JP_EEZ);
+    assert_true(d.truth_zone[0] != TL_ZONE_JP_TERRITORY && d.truth_zone[0] != TL_ZONE_JP_EEZ);
     assert_true(jp->have);
     assert_int_equal(jp->alert_issued, 0);
     assert_int_equal(jp->alert_active, 0);
@@ -479,7 +474,7 @@ static void test_overflight(void **state)
             continue;
         tl_geodetic g;
         tl_ecef_to_geodetic(a.x_ecef, &g);
-        if (tl_pipeline_zone_of(d.pl[0], g.lat_rad, g.lon_rad) == ZONE_JP_TERRITORY) {
+        if (tl_pipeline_zone_of(d.pl[0], g.lat_rad, g.lon_rad) == TL_ZONE_JP_TERRITORY) {
             if (!over_in)
                 over_in = t;
             over_out = t;
@@ -537,7 +532,7 @@ static void test_overflight(void **state)
     /* one Alert about the overflight (or Japan's territory) before the missile crosses */
     assert_int_equal(n_alert, 1);
     assert_true(t_alert > ob->start_t_ns && t_alert < over_in);
-    assert_true(alert_over || d.truth_zone[o] == ZONE_JP_TERRITORY);
+    assert_true(alert_over || d.truth_zone[o] == TL_ZONE_JP_TERRITORY);
     /* an Update or Cancel once it has passed, and no warning left active at the end */
     assert_true(t_after > 0);
     assert_int_equal(n_active, 0);

@@ -80,6 +80,15 @@ static void test_known_places(void **state)
     assert_class(24.2867, 153.9807, TL_ZONE_JP_TERRITORY); /* Minamitorishima */
     assert_class(40.0, 170.0, TL_ZONE_ELSEWHERE);          /* outside the data region */
     assert_class(30.0, 170.0, TL_ZONE_ELSEWHERE);
+    /* the coarse level shared on the wire (link.h zone_verdict): values are stable */
+    assert_int_equal(tl_zone_level_of(classify_deg(35.6812, 139.7671, NULL)), 3); /* Tokyo */
+    assert_int_equal(tl_zone_level_of(classify_deg(37.5665, 126.9780, NULL)), 3); /* Seoul */
+    assert_int_equal(tl_zone_level_of(TL_ZONE_JP_EEZ), TL_ZONE_LEVEL_EEZ);
+    assert_int_equal(tl_zone_level_of(TL_ZONE_KR_WATERS), 2);
+    assert_int_equal(tl_zone_level_of(TL_ZONE_OPEN_SEA), 1);
+    assert_int_equal(tl_zone_level_of(classify_deg(39.0194, 125.7533, NULL)), 0); /* DPRK land */
+    assert_int_equal(tl_zone_level_of(TL_ZONE_ELSEWHERE), TL_ZONE_LEVEL_UNKNOWN);
+    assert_int_equal(tl_zone_level_of((tl_zone_class)99), TL_ZONE_LEVEL_UNKNOWN);
 }
 
 /* Japanese Ministry of Defense press releases on DPRK launches give where the

@@ -1,6 +1,5 @@
 /* node_cop.h — the node's web COP: owns the tl_cop server and the picture it is fed
- * from the pipeline. Separate from the link code because cop.h (zones.h, alert.h)
- * and link.h cannot share a file; link state arrives as plain fields.
+ * from the pipeline. Separate from the link code; link state arrives as plain fields.
  */
 #ifndef TL_CLI_NODE_COP_H
 #define TL_CLI_NODE_COP_H

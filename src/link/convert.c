@@ -118,7 +118,7 @@ void tl__to_wire(const tl_product *p, tl__wire *w)
         break;
     }
     case TL_PROD_ALERT: {
-        const tl_alert *a = &p->u.alert;
+        const tl_alert_product *a = &p->u.alert;
         trilink_Alert *o = &w->u.alert;
         tl__hdr_to_wire(&p->hdr, &o->hdr, w->path);
         tl__strlcpy(o->alert_id, a->alert_id, sizeof o->alert_id);
@@ -188,7 +188,7 @@ int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const ch
     }
     case TL_PROD_ALERT: {
         const trilink_Alert *o = sample;
-        tl_alert *a = &p->u.alert;
+        tl_alert_product *a = &p->u.alert;
         tl__hdr_from_wire(&o->hdr, &p->hdr);
         tl__strlcpy(a->alert_id, o->alert_id, sizeof a->alert_id);
         tl__strlcpy(a->track_id, o->track_id, sizeof a->track_id);

@@ -184,7 +184,7 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
         }
         break;
     case TL_PROD_IMPACT:
-        if (p->u.impact.zone_verdict < 0 || p->u.impact.zone_verdict > TL_ZONE_TERRITORY ||
+        if (p->u.impact.zone_verdict < 0 || p->u.impact.zone_verdict > TL_ZONE_LEVEL_TERRITORY ||
             p->u.impact.impact_t_sigma_s < 0) {
             *detail = "impact zone_verdict or time sigma";
             return TL_REJ_BAD_FIELD;
@@ -192,7 +192,7 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
         break;
     case TL_PROD_ALERT:
         if (p->u.alert.severity < 0 || p->u.alert.severity > 3 || p->u.alert.zone_verdict < 0 ||
-            p->u.alert.zone_verdict > TL_ZONE_TERRITORY) {
+            p->u.alert.zone_verdict > TL_ZONE_LEVEL_TERRITORY) {
             *detail = "alert severity or zone_verdict";
             return TL_REJ_BAD_FIELD;
         }

@@ -430,22 +430,6 @@ static void hist_add(sysrec *r, int64_t t_ns, const tl_state_est *e, int phase)
 
 /* ---- prediction, zones, alerts --------------------------------------------- */
 
-static int link_verdict(int cls)
-{
-    switch (cls) {
-    case TL_ZONE_JP_TERRITORY:
-    case TL_ZONE_KR_TERRITORY:
-        return TL__LV_TERRITORY;
-    case TL_ZONE_JP_EEZ:
-    case TL_ZONE_KR_WATERS:
-        return TL__LV_EEZ;
-    case TL_ZONE_OPEN_SEA:
-        return TL__LV_OPEN_SEA;
-    default:
-        return TL__LV_UNKNOWN;
-    }
-}
-
 static void push_cap(tl_pipeline *p, const tl_alert_msg *m)
 {
     if (p->cap_n == N_CAPS) {
@@ -619,7 +603,7 @@ static void emit_alert(tl_pipeline *p, sysrec *r, const tl_alert_msg *mp)
     r->pub.alert_active = r->alert.active;
     snprintf(text, sizeof text, "%s %s: %s", tl_alert_type_name(m.type), m.identifier, headline);
     int sev = m.type == TL_ALERT_CANCEL ? 0 : m.p_territory >= 0.5 ? 3 : 2;
-    tl__plq_alert(p->q, m.identifier, sys_id, sev, link_verdict(m.cls_likely), m.t_impact_ns, text);
+    tl__plq_alert(p->q, m.identifier, sys_id, sev, (int)tl_zone_level_of(m.cls_likely), m.t_impact_ns, text);
     push_cap(p, &m);
     cop_alert(p, &m, sys_id, headline);
 }
@@ -735,7 +719,7 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
     pub->p_overflight = p_over;
     if (publish) {
         r->last_prod_ns = t_ns;
-        tl__plq_impact(p->q, sys_id, ip, link_verdict(v.cls_likely),
+        tl__plq_impact(p->q, sys_id, ip, (int)tl_zone_level_of(v.cls_likely),
                        tl_zone_class_name(v.cls_likely));
     }
     run_alert(p, r, &v, p_over, t_ns);

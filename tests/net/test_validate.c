@@ -143,7 +143,7 @@ static void test_wire_round_trip(void **state)
     kinds[2].kind = TL_PROD_IMPACT;
     kinds[2].hdr = kinds[0].hdr;
     kinds[2].u.impact.ellipse_semi_major_m = 9e3;
-    kinds[2].u.impact.zone_verdict = TL_ZONE_TERRITORY;
+    kinds[2].u.impact.zone_verdict = TL_ZONE_LEVEL_TERRITORY;
     snprintf(kinds[2].u.impact.zone_name, 32, "JP territory");
     memset(&kinds[3], 0, sizeof kinds[3]);
     kinds[3].kind = TL_PROD_ALERT;
