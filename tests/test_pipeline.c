@@ -43,6 +43,9 @@
 static const char *const pl_name[N_PL] = {"JP", "US", "KR", "JP"};
 static const char *const pl_label[N_PL] = {"JP", "US", "KR", "JP-alone"};
 
+#define COV_BINS 4 /* time to impact: > 300 s, 120-300 s, 60-120 s, < 60 s */
+static const char *const cov_bin_name[COV_BINS] = {">300s", "120-300s", "60-120s", "<60s"};
+
 typedef struct fig { /* one object as one pipeline saw it */
     int64_t first_system_ns, first_local_ns;
     int have;
@@ -72,6 +75,10 @@ typedef struct drill {
     uint64_t seq[3];
     int icbm;            /* index of the ICBM, -1 none */
     cont c[N_PL];
+    /* consistency of the impact predictions against the truth (JP, US, KR): per class
+     * (0 SRBM, 1 other) and time-to-impact bin, predictions made / truth inside 95% */
+    int64_t cov_seen[3][512];
+    int cov_n[2][COV_BINS], cov_in[2][COV_BINS];
     /* Japan's CAP messages, in order (the overflight case) */
     size_t n_jp;
     struct { int type, overflight; int64_t sent_ns; uint32_t stn; } jp[64];
@@ -140,6 +147,38 @@ static void deliver(drill *d, int from, tl_product *prod)
     for (int k = 0; k < 3; k++)
         if (to[k])
             assert_int_equal(tl_pipeline_add_product(d->pl[k], prod, NULL), TL_OK);
+}
+
+static int match(const drill *d, const tl_pipeline_record *r, int last);
+
+/* Every new impact prediction of JP, US and KR: is the true impact point inside its
+ * 95% ellipse (d2 <= 5.991 in the East-North plane at the predicted mean)? */
+static void coverage(drill *d)
+{
+    for (int k = 0; k < 3; k++) {
+        size_t nr = tl_pipeline_record_count(d->pl[k]);
+        for (size_t i = 0; i < nr && i < 512; i++) {
+            const tl_pipeline_record *r = tl_pipeline_record_get(d->pl[k], i);
+            if (!r->has_impact || r->pred_t_ns == d->cov_seen[k][i])
+                continue;
+            d->cov_seen[k][i] = r->pred_t_ns;
+            int o = match(d, r, 1);
+            if (o < 0 || strcmp(d->obj[o].kind, "missile"))
+                continue;
+            double tg = (double)(d->obj[o].end_t_ns - r->pred_t_ns) / NS;
+            int b = tg > 300 ? 0 : tg > 120 ? 1 : tg > 60 ? 2 : 3, c = strcmp(d->obj[o].cls, "srbm") != 0;
+            double s, az, e, n;
+            tl_geodesic_inverse(r->impact_lat_rad, r->impact_lon_rad, d->obj[o].end_lat_deg * TL_DEG,
+                                d->obj[o].end_lon_deg * TL_DEG, &s, &az, NULL);
+            e = s * sin(az);
+            n = s * cos(az);
+            const double(*C)[2] = r->impact_cov_en_m2;
+            double det = C[0][0] * C[1][1] - C[0][1] * C[1][0];
+            double d2 = det > 0 ? (C[1][1] * e * e - 2 * C[0][1] * e * n + C[0][0] * n * n) / det : INFINITY;
+            d->cov_n[c][b]++;
+            d->cov_in[c][b] += d2 <= 5.991464547107979;
+        }
+    }
 }
 
 static void drain(drill *d)
@@ -220,6 +259,7 @@ static void drill_run(drill *d, const char *yaml_text, size_t len, double durati
             assert_int_equal(tl_pipeline_step(d->pl[k], t, NULL), TL_OK);
         drain(d);
         follow(d, t);
+        coverage(d);
     }
     for (int k = 0; k < N_PL; k++)
         assert_int_equal(tl_pipeline_finish(d->pl[k], NULL), TL_OK);
@@ -409,6 +449,11 @@ static void test_default_drill(void **state)
         assert_int_equal(c->other_after, 0);
         assert_true(c->coast_scans > 0); /* the gap was there and was bridged */
     }
+    for (int c = 0; c < 2; c++)
+        for (int b = 0; b < COV_BINS; b++)
+            printf("impact predictions %-5s %-8s (JP, US, KR): %4d, truth inside the 95%% ellipse %5.1f%%\n",
+                   c ? "other" : "srbm", cov_bin_name[b], d.cov_n[c][b],
+                   d.cov_n[c][b] ? 100.0 * d.cov_in[c][b] / d.cov_n[c][b] : 0.0);
     printf("CAP documents: %zu (%zu malformed)\n", d.n_caps, d.n_caps_bad);
     assert_true(d.n_caps >= 1);
     assert_int_equal(d.n_caps_bad, 0);

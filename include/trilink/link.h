@@ -57,6 +57,9 @@ typedef struct tl_track_product {
     int n_sensors;
     char sensors[TL_TRACK_SENSORS_MAX][TL_ID_LEN];
     int dropped;               /**< 1: the track is dropped (explicit, never a DDS dispose) */
+    double beta_kg_m2;         /**< ballistic-coefficient estimate (re-entry drag), kg/m^2;
+                                    0: none (older peers send none) */
+    double beta_ln_sigma;      /**< its 1-sigma in ln(beta); > 0 when beta_kg_m2 > 0 */
 } tl_track_product;
 
 typedef struct tl_launch_estimate {

@@ -178,6 +178,23 @@ double tl_predict_min_energy_apogee(double range_m);
 int tl_est_propagate(const tl_dyn_model *m, const tl_state_est *in, int64_t t_ns, double q_m2_s3,
                      tl_state_est *out);
 
+/** Class of the minimum-energy ground range reachable with the state's inertial
+ *  energy (as tl_threat_pred.cls_energy, without propagating): SRBM .. ICBM. */
+tl_missile_class tl_predict_energy_class(const tl_state_est *est);
+
+/** Prior of an unknown re-entry body's ballistic coefficient for a class: the median
+ *  is the flight.h preset's beta_rv_kg_m2, the spread TL_PREDICT_BETA_PRIOR_LN_SIGMA in
+ *  ln(beta) (re-entry vehicles of one class differ in mass, shape and nose; see
+ *  docs/prediction.md). A class out of range gives the SRBM prior. */
+#define TL_PREDICT_BETA_PRIOR_LN_SIGMA 0.5
+void tl_predict_beta_prior(tl_missile_class cls, double *beta_kg_m2, double *ln_sigma);
+
+/** Set the ballistic coefficient the prediction flies with: median beta_kg_m2 (> 0;
+ *  drag on) and 1-sigma ln_sigma of ln(beta) (>= 0; > 0 samples it in the unscented
+ *  transform), i.e. model.beta_kg_m2 and beta_sigma_frac = exp(ln_sigma) - 1. A
+ *  non-positive or non-finite beta turns drag off. */
+void tl_predict_cfg_set_beta(tl_predict_cfg *cfg, double beta_kg_m2, double ln_sigma);
+
 /** Fill a 95% ellipse from an east/north covariance. */
 void tl_ground_ellipse_from_cov(const double cov_en_m2[2][2], tl_ground_ellipse *ell);
 

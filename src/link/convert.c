@@ -89,6 +89,8 @@ void tl__to_wire(const tl_product *p, tl__wire *w)
         o->sensors._buffer = w->sensors;
         o->sensors._release = false;
         o->dropped = t->dropped != 0;
+        o->beta_kg_m2 = t->beta_kg_m2;
+        o->beta_ln_sigma = t->beta_ln_sigma;
         break;
     }
     case TL_PROD_LAUNCH: {
@@ -158,6 +160,8 @@ int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const ch
         for (uint32_t i = 0; i < o->sensors._length; i++)
             tl__strlcpy(t->sensors[i], o->sensors._buffer[i], TL_ID_LEN);
         t->dropped = o->dropped;
+        t->beta_kg_m2 = o->beta_kg_m2;
+        t->beta_ln_sigma = o->beta_ln_sigma;
         break;
     }
     case TL_PROD_LAUNCH: {

@@ -122,6 +122,10 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
             *detail = "track covariance P";
             return TL_REJ_NOT_PD;
         }
+        if (!isfinite(t->beta_kg_m2) || !isfinite(t->beta_ln_sigma)) {
+            *detail = "track beta_kg_m2 or beta_ln_sigma";
+            return TL_REJ_NONFINITE;
+        }
         break;
     }
     case TL_PROD_LAUNCH: {
@@ -173,6 +177,10 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
         if (t->phase < 0 || t->phase > 5 || t->missile_class < -1 || t->missile_class > 4 ||
             t->quality < 0 || t->quality > 1 || t->n_sensors < 0 || t->n_sensors > TL_TRACK_SENSORS_MAX) {
             *detail = "track phase, class, quality or sensors";
+            return TL_REJ_BAD_FIELD;
+        }
+        if (t->beta_kg_m2 < 0 || (t->beta_kg_m2 > 0 && !(t->beta_ln_sigma > 0))) {
+            *detail = "track beta_kg_m2 (< 0) or beta_ln_sigma (<= 0 with a beta)";
             return TL_REJ_BAD_FIELD;
         }
         break;

@@ -39,6 +39,7 @@ typedef struct ptrack { /* one partner track, latest product */
     uint32_t num;
     int phase;
     tl_state_est est;
+    double beta_kg_m2, beta_ln_sigma; /* the partner's ballistic coefficient, 0: none */
     int64_t seen_ns;    /* pipeline clock when last refreshed */
 } ptrack;
 
@@ -58,6 +59,7 @@ typedef struct sysrec {
     double p_over;
     int64_t last_alert_in_ns;
     int lost_early;      /* lost long before its fall, unconfirmed: fed as cleared */
+    double beta_kg_m2, beta_ln_sigma; /* the system track's ballistic coefficient */
 } sysrec;
 
 struct tl_pipeline {
@@ -314,6 +316,8 @@ int tl__pl_partner_track(tl_pipeline *p, const tl__pl_ptrack *t, tl_err *err)
     }
     hit->est = t->est;
     hit->phase = t->phase;
+    hit->beta_kg_m2 = t->beta_kg_m2;
+    hit->beta_ln_sigma = t->beta_ln_sigma;
     hit->seen_ns = p->clock_ns;
     return TL_OK;
 }
@@ -624,7 +628,9 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
     r->last_pred_ns = t_ns;
     tl_threat_pred th;
     p->st.predictions++;
-    if (tl_predict_threat(&p->pcfg, &pub->last_est, &th, NULL) != TL_OK) {
+    tl_predict_cfg pc = p->pcfg; /* flown with the system track's ballistic coefficient */
+    tl_predict_cfg_set_beta(&pc, r->beta_kg_m2, r->beta_ln_sigma);
+    if (tl_predict_threat(&pc, &pub->last_est, &th, NULL) != TL_OK) {
         p->st.prediction_failures++;
         return;
     }
@@ -767,6 +773,8 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         snprintf(in->nation, sizeof in->nation, "%s", p->cfg.nation);
         in->track_id = l->r.id;
         in->est = l->r.est;
+        in->beta_kg_m2 = l->r.beta_kg_m2;
+        in->beta_ln_sigma = l->r.beta_ln_sigma;
     }
     int64_t stale = (int64_t)(p->cfg.partner_stale_s * 1e9);
     for (size_t i = 0; i < p->max_in && n < p->max_in; i++) {
@@ -782,6 +790,8 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         snprintf(in->nation, sizeof in->nation, "%s", x->origin);
         in->track_id = x->num;
         in->est = x->est;
+        in->beta_kg_m2 = x->beta_kg_m2;
+        in->beta_ln_sigma = x->beta_ln_sigma;
     }
     if (tl_fusion_update(p->fusion, t_ns, p->in, n, NULL) != TL_OK && tl_fusion_count(p->fusion) == 0)
         return;
@@ -811,6 +821,8 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         tl_pipeline_record *pub = &r->pub;
         pub->live = 1;
         pub->last_est = s->est;
+        r->beta_kg_m2 = s->beta_kg_m2;
+        r->beta_ln_sigma = s->beta_ln_sigma;
         pub->n_contrib = s->n_contrib;
         pub->coasting = s->coasting;
         snprintf(pub->best_nation, sizeof pub->best_nation, "%s", s->best_nation);

@@ -36,6 +36,7 @@ typedef struct tl__pl_ptrack {
     tl_state_est est;
     int phase;
     int dropped;
+    double beta_kg_m2, beta_ln_sigma; /* 0: none */
 } tl__pl_ptrack;
 
 int tl__pl_partner_track(tl_pipeline *p, const tl__pl_ptrack *t, tl_err *err);

@@ -80,6 +80,8 @@ void tl__plq_track(tl__plq *q, const char *nation, const tl_track_report *r, int
     for (int i = 0; i < t->n_sensors; i++)
         snprintf(t->sensors[i], TL_ID_LEN, "%s", r->sensors[i]);
     t->dropped = dropped;
+    t->beta_kg_m2 = r->beta_kg_m2;
+    t->beta_ln_sigma = r->beta_ln_sigma;
 }
 
 void tl__plq_launch(tl__plq *q, const char *sys_id, const tl_launch_pred *l)
@@ -158,5 +160,7 @@ int tl_pipeline_add_product(tl_pipeline *p, const struct tl_product *prod, tl_er
     t.est = prod->u.track.est;
     t.phase = prod->u.track.phase;
     t.dropped = prod->u.track.dropped;
+    t.beta_kg_m2 = prod->u.track.beta_kg_m2;
+    t.beta_ln_sigma = prod->u.track.beta_ln_sigma;
     return tl__pl_partner_track(p, &t, err);
 }

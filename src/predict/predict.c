@@ -208,6 +208,31 @@ static double energy_range(const double x[6])
     return 2.0 * asin(fmin(1.0, s)) * R_MEAN;
 }
 
+tl_missile_class tl_predict_energy_class(const tl_state_est *est)
+{
+    return tl_predict_class_of_range(energy_range(est->x));
+}
+
+void tl_predict_beta_prior(tl_missile_class cls, double *beta_kg_m2, double *ln_sigma)
+{
+    if ((int)cls < 0 || cls >= TL_CLASS_COUNT)
+        cls = TL_CLASS_SRBM;
+    *beta_kg_m2 = tl_missile_preset_get(cls)->beta_rv_kg_m2;
+    *ln_sigma = TL_PREDICT_BETA_PRIOR_LN_SIGMA;
+}
+
+void tl_predict_cfg_set_beta(tl_predict_cfg *c, double beta_kg_m2, double ln_sigma)
+{
+    if (!(beta_kg_m2 > 0) || !isfinite(beta_kg_m2)) {
+        c->model.beta_kg_m2 = 0.0;
+        c->beta_sigma_frac = 0.0;
+        return;
+    }
+    c->model.flags |= TL_DYN_DRAG;
+    c->model.beta_kg_m2 = beta_kg_m2;
+    c->beta_sigma_frac = ln_sigma > 0 && isfinite(ln_sigma) ? expm1(ln_sigma) : 0.0;
+}
+
 /* ---- sigma points ---------------------------------------------------------------- */
 
 typedef struct sigma_set {

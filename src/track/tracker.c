@@ -53,6 +53,8 @@ typedef struct trk {
      * configured nominal), from the deceleration seen between updates once
      * unpowered; the same reference velocity and time as above */
     double ib_drag;
+    double ib_var; /* mean square of the 1/beta observations' deviations (spread) */
+    int ib_n;      /* 1/beta observations so far */
     int32_t next_free;
 } trk;
 
@@ -72,6 +74,8 @@ typedef struct cand {
 #define DRAG_BETA_MAX 20000.0 /* heavy re-entry vehicles */
 #define DRAG_MIN_MPS2 2.0     /* estimate only where drag at DRAG_BETA_MIN exceeds this */
 #define DRAG_TAU_S 6.0
+#define DRAG_REPORT_N 3      /* 1/beta observations before the estimate is reported */
+#define DRAG_REL_FLOOR 0.3   /* reported relative 1-sigma of beta at least this */
 #define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
 #define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
 #define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
@@ -368,6 +372,14 @@ static void make_report(const tl_tracker *t, const trk *k, tl_track_report *r)
     r->t_confirmed_ns = k->t_confirmed;
     r->t_last_update_ns = k->t_last_upd;
     r->ir_cued = k->ir_cued;
+    if (k->ib_drag > 0.0 && k->ib_n >= DRAG_REPORT_N) {
+        /* the observations' own scatter (not reduced by the averaging: successive
+         * observations share the filter's velocity errors), relative: a 1-sigma in
+         * 1/beta is one in ln(beta); floored for the drag coefficient's change with Mach */
+        double rel = sqrt(k->ib_var) / k->ib_drag;
+        r->beta_kg_m2 = 1.0 / k->ib_drag;
+        r->beta_ln_sigma = rel > DRAG_REL_FLOOR ? rel : DRAG_REL_FLOOR;
+    }
     for (int s = 0; s < t->n_sensors; s++)
         if (k->sensor_mask & (1ull << s)) {
             if (r->n_sensors < TL_TRACK_MAX_SENSORS)
@@ -845,7 +857,11 @@ static void drag_estimate(trk *k, int64_t now, double beta_nominal)
             if (ib > 1.0 / DRAG_BETA_MIN)
                 ib = 1.0 / DRAG_BETA_MIN;
             double w = dt / DRAG_TAU_S;
-            k->ib_drag = ib0 + (w < 1.0 ? w : 1.0) * (ib - ib0);
+            w = w < 1.0 ? w : 1.0;
+            if (k->ib_n++ == 0) /* the nominal is a guess: start the spread at half of it */
+                k->ib_var = 0.25 * ib0 * ib0;
+            k->ib_var += w * ((ib - ib0) * (ib - ib0) - k->ib_var);
+            k->ib_drag = ib0 + w * (ib - ib0);
         }
     }
     memcpy(k->v_thr, m->x + 3, sizeof k->v_thr);
