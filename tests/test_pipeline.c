@@ -454,6 +454,10 @@ static void test_default_drill(void **state)
             printf("impact predictions %-5s %-8s (JP, US, KR): %4d, truth inside the 95%% ellipse %5.1f%%\n",
                    c ? "other" : "srbm", cov_bin_name[b], d.cov_n[c][b],
                    d.cov_n[c][b] ? 100.0 * d.cov_in[c][b] / d.cov_n[c][b] : 0.0);
+    for (size_t i = 0; i < d.n_jp; i++) /* Japan's messages: warning times, false alerts */
+        if (d.jp[i].type != 2)
+            printf("JP CAP %zu: %-6s stn %u at %.1f s\n", i, d.jp[i].type == 1 ? "Alert" : "Cancel",
+                   (unsigned)d.jp[i].stn, sec(&d, d.jp[i].sent_ns));
     printf("CAP documents: %zu (%zu malformed)\n", d.n_caps, d.n_caps_bad);
     assert_true(d.n_caps >= 1);
     assert_int_equal(d.n_caps_bad, 0);

@@ -161,6 +161,26 @@ typedef struct tl_track_sample {
 int tl_predict_ground_track(const tl_predict_cfg *cfg, const tl_state_est *est, double dt_s,
                             tl_track_sample *out, size_t cap, size_t *n_out, tl_err *err);
 
+#define TL_PREDICT_MAX_SAMPLES 64 /**< most sampled trajectories per call */
+
+/** Sampled ground tracks for an overflight probability: n_tracks trajectories drawn from
+ *  the estimate's distribution N(x, P) (and ln(beta) when cfg.beta_sigma_frac > 0), in
+ *  antithetic pairs (x + d, x - d) from a deterministic generator seeded with `seed` (so
+ *  a run replays), each flown like tl_predict_ground_track and sampled every dt_s until
+ *  it meets the ground. Only the part of each flight at or above min_h_m is written (the
+ *  points where it crosses min_h_m interpolated in; a flight is above it in one piece
+ *  from its state on), so the tracks test the object's passage over an area in flight,
+ *  not its fall. Track k occupies out[k * cap .. k * cap + n_pts[k]); n_pts[k] may be 0
+ *  (a flight never above min_h_m). Heights are kept in h_m.
+ *  @retval TL_OK
+ *  @retval TL_EINVAL n_tracks 0 or > TL_PREDICT_MAX_SAMPLES, dt_s <= 0, cap < 2, bad
+ *          state (err says)
+ *  @retval TL_ENOTPD covariance not positive definite
+ *  @retval TL_ENOCONV the integrator gave up */
+int tl_predict_sampled_tracks(const tl_predict_cfg *cfg, const tl_state_est *est,
+                              size_t n_tracks, uint64_t seed, double dt_s, double min_h_m,
+                              tl_geodetic *out, size_t cap, size_t *n_pts, tl_err *err);
+
 /** Osculating elements of a state (no propagation). */
 void tl_predict_orbit(const tl_state_est *est, tl_orbit_elements *out);
 

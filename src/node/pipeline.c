@@ -22,6 +22,9 @@
 #define HIST_DT0_NS (5 * NS_PER_S)
 #define HOLD_SMA_M 100e3             /* an impact prediction this tight is established */
 #define CLOSE_AFTER_NS (10 * NS_PER_S) /* alerts close this long after the impact time */
+#define N_ENS 32              /* sampled trajectories for the overflight probability */
+#define N_ENS_PTS 256         /* points per sampled trajectory */
+#define OVERFLIGHT_MIN_H_M 50e3 /* overflight: over the territory at or above this height */
 
 typedef struct ltrack { /* one local tracker track */
     int used;
@@ -85,6 +88,7 @@ struct tl_pipeline {
     int n_alerts;
     tl_track_sample gt[N_GT];
     tl_geodetic gpts[N_GT];
+    tl_geodetic *ens; /* N_ENS sampled trajectories of N_ENS_PTS points (overflight) */
     int64_t clock_ns, last_fusion_ns;
     int fused_once;
     tl_pipeline_stats st;
@@ -136,6 +140,7 @@ void tl_pipeline_destroy(tl_pipeline *p)
     free(p->in);
     free(p->rec);
     free(p->caps);
+    free(p->ens);
     free(p);
 }
 
@@ -197,7 +202,8 @@ int tl_pipeline_create(const tl_pipeline_cfg *cfg, tl_pipeline **out, tl_err *er
     p->rec = calloc(cfg->max_records, sizeof *p->rec);
     p->caps = calloc(N_CAPS, sizeof *p->caps);
     p->q = tl__plq_create(cfg->max_out);
-    if (!p->lt || !p->pt || !p->in || !p->rec || !p->caps || !p->q) {
+    p->ens = calloc((size_t)N_ENS * N_ENS_PTS, sizeof *p->ens);
+    if (!p->lt || !p->pt || !p->in || !p->rec || !p->caps || !p->q || !p->ens) {
         rc = tl_err_set(err, TL_ENOMEM, "pipeline: out of memory");
         goto fail;
     }
@@ -692,25 +698,28 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
         pub->p_zone[i] = v.p[i];
     pub->p_jp = v.p_jp;
     pub->p_kr = v.p_kr;
-    /* Overflight of the protected territory by the predicted ground track of the mean. */
+    /* Ground track of the mean (the picture's predicted path). Overflight probability:
+     * the share of N_ENS trajectories sampled from the estimate's distribution (with the
+     * ballistic coefficient's spread) that pass over the protected territory at or above
+     * OVERFLIGHT_MIN_H_M (below it the object is falling: the zone risk's business). */
     double p_over = 0;
-    size_t n = 0;
-    if (tl_predict_ground_track(&p->pcfg, &pub->last_est, p->cfg.overflight_dt_s, p->gt, N_GT, &n,
+    size_t n = 0, nk[N_ENS];
+    unsigned mask = p->cfg.alert_nation == TL_ALERT_NATION_KR ? TL_ZONE_BIT(TL_ZONE_KR_TERRITORY)
+                                                              : TL_ZONE_MASK_JP_TERRITORY;
+    if (p->cfg.alert_nation != TL_PIPELINE_NO_ALERTS &&
+        tl_predict_sampled_tracks(&pc, &pub->last_est, N_ENS, pub->stn, p->cfg.overflight_dt_s,
+                                  OVERFLIGHT_MIN_H_M, p->ens, N_ENS_PTS, nk, NULL) == TL_OK) {
+        const tl_geodetic *trk[N_ENS];
+        for (int k = 0; k < N_ENS; k++)
+            trk[k] = p->ens + (size_t)k * N_ENS_PTS;
+        if (tl_zones_overflight_probability(p->cfg.zones, trk, nk, NULL, N_ENS, mask, 0, &p_over,
+                                            NULL) != TL_OK)
+            p_over = 0;
+    }
+    r->overflies = p_over > 0.5;
+    if (tl_predict_ground_track(&pc, &pub->last_est, p->cfg.overflight_dt_s, p->gt, N_GT, &n,
                                 NULL) == TL_OK &&
         n > 0) {
-        for (size_t i = 0; i < n; i++) {
-            p->gpts[i].lat_rad = p->gt[i].lat_rad;
-            p->gpts[i].lon_rad = p->gt[i].lon_rad;
-            p->gpts[i].h_m = 0;
-        }
-        /* Not the last sample: falling into the territory is the zone risk's business. */
-        size_t m = n > 1 ? n - 1 : n;
-        unsigned mask = p->cfg.alert_nation == TL_ALERT_NATION_KR ? TL_ZONE_BIT(TL_ZONE_KR_TERRITORY)
-                                                                  : TL_ZONE_MASK_JP_TERRITORY;
-        tl_overflight of;
-        if (tl_zones_track_overflies(p->cfg.zones, p->gpts, m, mask, 0, &of, NULL) == TL_OK)
-            p_over = of.overflies ? 1.0 : 0.0;
-        r->overflies = p_over > 0.5;
         r->n_pred = 0;
         size_t stride = n / TL_COP_MAX_PREDICTED + 1;
         for (size_t i = 0; i < n && r->n_pred < TL_COP_MAX_PREDICTED; i += stride) {
