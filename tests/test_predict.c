@@ -311,6 +311,81 @@ static void test_impact_consistency_uncertain_beta(void **state)
     assert_true(in_without < 0.85 * n); /* ignoring beta is overconfident */
 }
 
+/* Coverage by class and phase, as the node predicts: the re-entry body's ballistic
+ * coefficient is unknown, drawn per run from the class prior (tl_predict_beta_prior:
+ * median the flight.h preset, 1-sigma 0.5 in ln beta); the truth is flown from burnout
+ * with it by fine RK4 (0.1 s) and estimates truth + N(0, P) are taken at four times
+ * before impact. "Before": flown without drag (the node's configuration until now);
+ * "after": flown with the class prior and its spread in the UT. Each cell is a binomial
+ * count: 95% +/- 3 sd is asserted for "after" (TL_LONG=1: 500 runs per class). */
+static void test_coverage_by_class_and_phase(void **state)
+{
+    (void)state;
+    const int n = env_long() ? 500 : 120;
+    struct {
+        const burnout *b;
+        tl_missile_class cls;
+        double tgo[4];
+    } cl[2] = {{&CASES[3], TL_CLASS_SRBM, {150, 90, 45, 15}},
+               {&CASES[0], TL_CLASS_ICBM, {900, 240, 90, 30}}};
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 2026);
+    for (int c = 0; c < 2; c++) {
+        double beta0, lns;
+        tl_predict_beta_prior(cl[c].cls, &beta0, &lns);
+        tl_predict_cfg before, after;
+        tl_predict_cfg_default(&before); /* no drag: beta 0 */
+        tl_predict_cfg_default(&after);
+        tl_predict_cfg_set_beta(&after, beta0, lns);
+        double x0[6], xi[6];
+        make_state(cl[c].b, x0);
+        double tf0 = truth_impact(&after.model, x0, xi);
+        int in_b[4] = {0}, in_a[4] = {0};
+        double sma[4] = {0}, miss[4] = {0};
+        for (int k = 0; k < n; k++) {
+            tl_dyn_model truth = after.model;
+            truth.beta_kg_m2 = beta0 * exp(lns * tl_test_normal(&r));
+            double x[6], xs[4][6];
+            memcpy(x, x0, sizeof x);
+            int next = 0;
+            double t = 0;
+            const double dt = 0.1;
+            for (int i = 0; i < 1000000 && height(x) > 0; i++) {
+                while (next < 4 && t >= tf0 - cl[c].tgo[next])
+                    memcpy(xs[next++], x, sizeof x);
+                tl_dyn_rk4_step(&truth, x, dt);
+                t += dt;
+            }
+            double ximp[6];
+            truth_impact(&truth, xs[0], ximp); /* fine crossing from the first state */
+            for (int b = 0; b < next; b++) {
+                tl_state_est e = {.t_ns = T0_NS};
+                int term = cl[c].tgo[b] <= 45;
+                track_cov(e.P, term ? 60.0 : 100.0, term ? 6.0 : 3.0, &r);
+                sample(&r, xs[b], e.P, e.x);
+                tl_impact_pred pb, pa;
+                assert_int_equal(tl_predict_impact(&before, &e, &pb, NULL), TL_OK);
+                assert_int_equal(tl_predict_impact(&after, &e, &pa, NULL), TL_OK);
+                in_b[b] += d2_in_ellipse_ecef(&pb.ell, &pb.point, ximp) <= TL_CHI2_2_95;
+                in_a[b] += d2_in_ellipse_ecef(&pa.ell, &pa.point, ximp) <= TL_CHI2_2_95;
+                sma[b] += pa.ell.semi_major_m / n;
+                miss[b] += dist_m(&pa.point, ximp) / n;
+            }
+        }
+        double sd = sqrt(0.95 * 0.05 / n);
+        for (int b = 0; b < 4; b++) {
+            print_message("%s %4.0f s before impact, %d runs: inside the 95%% ellipse %5.1f%% before"
+                          " (no drag), %5.1f%% after (prior beta %.0f, ln-sigma %.1f; mean 95%% "
+                          "semi-major %.2f km, mean miss %.2f km)\n",
+                          cl[c].b->name, cl[c].tgo[b], n, 100.0 * in_b[b] / n, 100.0 * in_a[b] / n,
+                          beta0, lns, sma[b] / 1e3, miss[b] / 1e3);
+            double fa = (double)in_a[b] / n;
+            assert_true(fa >= 0.95 - 3 * sd && fa <= 0.95 + 3 * sd);
+        }
+        assert_true(in_b[3] < 0.8 * n); /* terminal without drag: overconfident */
+    }
+}
+
 /* ---- launch point, class, loft against flights of flight.h ---------------------------- */
 
 typedef struct flight_case {
@@ -599,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_impact_noise_free),
         cmocka_unit_test(test_impact_consistency),
         cmocka_unit_test(test_impact_consistency_uncertain_beta),
+        cmocka_unit_test(test_coverage_by_class_and_phase),
         cmocka_unit_test(test_launch_and_threat_vs_flights),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_ground_track),
