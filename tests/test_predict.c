@@ -13,6 +13,7 @@
 #include "tl_test.h"
 #include "trilink/flight.h"
 #include "trilink/predict.h"
+#include "trilink/zones.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -386,6 +387,97 @@ static void test_coverage_by_class_and_phase(void **state)
     }
 }
 
+/* Sampled trajectories for the overflight probability. A state heading for northern
+ * Honshu (40N 126E, 150 km, 3050 m/s, 35 deg, azimuth 80) whose flight comes down through
+ * 50 km near the coast, with 1 km / 20 m/s uncertainty: the share of the 32 sampled
+ * trajectories over Japanese territory at or above 50 km must agree with an independent
+ * Monte Carlo (400 states drawn by this test's generator, each flown by
+ * tl_predict_ground_track sampled every 1 s, cut at 50 km here and walked by
+ * tl_zones_track_overflies)
+ * within 3 sd of the difference (0.27). With a tiny covariance every sampled track is
+ * the mean ground track above 50 km. */
+static void test_sampled_tracks_overflight(void **state)
+{
+    (void)state;
+    tl_zones *z = NULL;
+    tl_err err;
+    assert_int_equal(tl_zones_load_default(&z, &err), TL_OK);
+    burnout b = {"honshu", 40.0, 126.0, 150e3, 3050.0, 35.0, 80.0};
+    tl_state_est e = {.t_ns = T0_NS};
+    make_state(&b, e.x);
+    small_cov(e.P, 1000.0, 20.0);
+    tl_predict_cfg c;
+    tl_predict_cfg_default(&c);
+    tl_predict_cfg_set_beta(&c, 10000.0, 0.5);
+    const double hmin = 50e3, dt = 20.0;
+    static tl_geodetic ens[32 * 256];
+    size_t np[32];
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 32, 7, dt, hmin, ens, 256, np, &err), TL_OK);
+    const tl_geodetic *trk[32];
+    for (int k = 0; k < 32; k++) {
+        trk[k] = ens + k * 256;
+        assert_true(np[k] >= 2);
+        for (size_t i = 0; i < np[k]; i++)
+            assert_true(trk[k][i].h_m >= hmin - 1.0);
+    }
+    double p_ens = -1;
+    assert_int_equal(tl_zones_overflight_probability(z, trk, np, NULL, 32, TL_ZONE_MASK_JP_TERRITORY,
+                                                     0, &p_ens, &err),
+                     TL_OK);
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 99);
+    const int n = 400;
+    int over = 0;
+    static tl_track_sample gt[2048];
+    static tl_geodetic cut[2048];
+    for (int k = 0; k < n; k++) {
+        tl_state_est s = e;
+        sample(&r, e.x, e.P, s.x);
+        tl_predict_cfg ck = c;
+        ck.model.beta_kg_m2 = 10000.0 * exp(0.5 * tl_test_normal(&r));
+        size_t ng = 0, m = 0;
+        assert_int_equal(tl_predict_ground_track(&ck, &s, 1.0, gt, 2048, &ng, NULL), TL_OK);
+        for (size_t i = 0; i < ng; i++)
+            if (gt[i].h_m >= hmin)
+                cut[m++] = (tl_geodetic){gt[i].lat_rad, gt[i].lon_rad, gt[i].h_m};
+        tl_overflight o = {0};
+        if (m > 0)
+            assert_int_equal(
+                tl_zones_track_overflies(z, cut, m, TL_ZONE_MASK_JP_TERRITORY, 0, &o, NULL), TL_OK);
+        over += o.overflies;
+    }
+    double p_mc = (double)over / n;
+    print_message("overflight of Japan above 50 km: sampled (32) %.3f, Monte Carlo (%d) %.3f\n",
+                  p_ens, n, p_mc);
+    assert_true(p_mc > 0.15 && p_mc < 0.85); /* a case that is neither 0 nor 1 */
+    assert_true(fabs(p_ens - p_mc) < 0.27);
+    /* tiny covariance: each sampled track is the mean ground track above 50 km */
+    small_cov(e.P, 1e-3, 1e-5);
+    c.beta_sigma_frac = 0;
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 4, 7, dt, hmin, ens, 256, np, &err), TL_OK);
+    size_t ng = 0;
+    assert_int_equal(tl_predict_ground_track(&c, &e, dt, gt, 512, &ng, NULL), TL_OK);
+    size_t j = 0;
+    for (size_t i = 0; i < ng; i++) {
+        if (gt[i].h_m < hmin)
+            continue;
+        while (j < np[1] && fabs(ens[256 + j].h_m - hmin) < 1e-6) /* crossing points */
+            j++;
+        assert_true(j < np[1]);
+        tl_geodetic a = {gt[i].lat_rad, gt[i].lon_rad, gt[i].h_m};
+        double pa[3];
+        tl_geodetic_to_ecef(&a, pa);
+        assert_true(dist_m(&ens[256 + j], pa) < 10.0);
+        j++;
+    }
+    /* bad input */
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 0, 7, dt, hmin, ens, 256, np, &err), TL_EINVAL);
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 65, 7, dt, hmin, ens, 256, np, &err), TL_EINVAL);
+    assert_non_null(strstr(err.msg, "n_tracks"));
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 4, 7, -1, hmin, ens, 256, np, &err), TL_EINVAL);
+    tl_zones_destroy(z);
+}
+
 /* ---- launch point, class, loft against flights of flight.h ---------------------------- */
 
 typedef struct flight_case {
@@ -675,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_impact_consistency),
         cmocka_unit_test(test_impact_consistency_uncertain_beta),
         cmocka_unit_test(test_coverage_by_class_and_phase),
+        cmocka_unit_test(test_sampled_tracks_overflight),
         cmocka_unit_test(test_launch_and_threat_vs_flights),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_ground_track),

@@ -336,7 +336,9 @@ static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, d
 {
     double q = f->cfg.q_m2_s3;
     tl_dyn_model m = f->cfg.model;
-    if (f->cfg.drag && beta > 0) {
+    const double rc = 6356752.314245 + DRAG_CEILING_M; /* polar radius + ceiling */
+    double r2 = in->x[0] * in->x[0] + in->x[1] * in->x[1] + in->x[2] * in->x[2];
+    if (f->cfg.drag && beta > 0 && r2 < rc * rc) { /* else above the ceiling everywhere */
         tl_geodetic g;
         tl_ecef_to_geodetic(in->x, &g);
         if (g.h_m < DRAG_CEILING_M) {
