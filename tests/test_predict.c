@@ -315,7 +315,8 @@ static void test_impact_consistency_uncertain_beta(void **state)
 /* Coverage by class and phase, as the node predicts: the re-entry body's ballistic
  * coefficient is unknown, drawn per run from the class prior (tl_predict_beta_prior:
  * median the flight.h preset, 1-sigma 0.5 in ln beta); the truth is flown from burnout
- * with it by fine RK4 (0.1 s) and estimates truth + N(0, P) are taken at four times
+ * with it by RK4 (0.1 s; the ground crossing by truth_impact's 0.02 s steps and bisection)
+ * and estimates truth + N(0, P) are taken at four times
  * before impact. "Before": flown without drag (the node's configuration until now);
  * "after": flown with the class prior and its spread in the UT. Each cell is a binomial
  * count: 95% +/- 3 sd is asserted for "after" (TL_LONG=1: 500 runs per class). */
@@ -346,7 +347,7 @@ static void test_coverage_by_class_and_phase(void **state)
         for (int k = 0; k < n; k++) {
             tl_dyn_model truth = after.model;
             truth.beta_kg_m2 = beta0 * exp(lns * tl_test_normal(&r));
-            double x[6], xs[4][6];
+            double x[6], prev[6], xs[4][6];
             memcpy(x, x0, sizeof x);
             int next = 0;
             double t = 0;
@@ -354,11 +355,12 @@ static void test_coverage_by_class_and_phase(void **state)
             for (int i = 0; i < 1000000 && height(x) > 0; i++) {
                 while (next < 4 && t >= tf0 - cl[c].tgo[next])
                     memcpy(xs[next++], x, sizeof x);
+                memcpy(prev, x, sizeof x);
                 tl_dyn_rk4_step(&truth, x, dt);
                 t += dt;
             }
             double ximp[6];
-            truth_impact(&truth, xs[0], ximp); /* fine crossing from the first state */
+            truth_impact(&truth, prev, ximp); /* the crossing, from the last state above ground */
             for (int b = 0; b < next; b++) {
                 tl_state_est e = {.t_ns = T0_NS};
                 int term = cl[c].tgo[b] <= 45;
