@@ -12,8 +12,9 @@
  * Prints one JSON object per line. Three processes (fork): US relay, KR publisher,
  * JP receiver (this process). Set TL_BENCH_QUICK=1 for a short smoke run, and
  * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only).
- * The relay run is done twice: nodes in the default poll-loop mode (link_relay_*)
- * and in low_latency mode, products taken in DDS listeners (link_relay_lowlat_*). */
+ * The relay run is done twice: nodes in the default mode, products taken in DDS
+ * listeners (link_relay_*), and in poll-loop mode, products taken on the node's
+ * loop thread only (link_relay_poll_*, `trilink node --poll-loop`). */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -371,9 +372,9 @@ int main(void)
     signal(SIGTERM, on_term);
     lat_ns = calloc((size_t)n_lat, sizeof *lat_ns);
     double p50, p99, p99w, thr, lp50, lp99, lp99w, lthr;
-    low_latency = 0;
-    relay_run(&cfg, dir, &p50, &p99, &p99w, &thr);
     low_latency = 1;
+    relay_run(&cfg, dir, &p50, &p99, &p99w, &thr);
+    low_latency = 0;
     relay_run(&cfg, dir, &lp50, &lp99, &lp99w, &lthr);
 
     /* Baseline: ddsperf with the same governance, JP and US identities, 600-byte samples. */
@@ -416,13 +417,13 @@ int main(void)
     json("link_relay_p99_over_ddsperf_rtt_p99", "ratio", p99 / dp99);
     json("link_relay_p99_1s_median_over_ddsperf", "ratio", p99w / dp99);
     json("link_relay_throughput_over_ddsperf", "ratio", thr / dthr);
-    json("link_relay_lowlat_latency_p50", "us", lp50);
-    json("link_relay_lowlat_latency_p99", "us", lp99);
-    json("link_relay_lowlat_latency_p99_1s_median", "us", lp99w);
-    json("link_relay_lowlat_p99_1s_median_over_ddsperf", "ratio", lp99w / dp99);
-    json("link_relay_lowlat_throughput", "products/s", lthr);
-    json("link_relay_lowlat_p99_over_ddsperf_rtt_p99", "ratio", lp99 / dp99);
-    json("link_relay_lowlat_throughput_over_ddsperf", "ratio", lthr / dthr);
+    json("link_relay_poll_latency_p50", "us", lp50);
+    json("link_relay_poll_latency_p99", "us", lp99);
+    json("link_relay_poll_latency_p99_1s_median", "us", lp99w);
+    json("link_relay_poll_p99_1s_median_over_ddsperf", "ratio", lp99w / dp99);
+    json("link_relay_poll_throughput", "products/s", lthr);
+    json("link_relay_poll_p99_over_ddsperf_rtt_p99", "ratio", lp99 / dp99);
+    json("link_relay_poll_throughput_over_ddsperf", "ratio", lthr / dthr);
     snprintf(path, sizeof path, "rm -rf %s", dir);
     if (system(path) != 0)
         fprintf(stderr, "bench_link: could not remove %s\n", dir);

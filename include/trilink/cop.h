@@ -9,6 +9,8 @@
  *   GET /api/picture.geojson  tracks, flight paths, launch/impact points and their 95%
  *                             ellipses as an RFC 7946 FeatureCollection
  *   GET /metrics              Prometheus text exposition format 0.0.4
+ *   GET /api/zones.geojson    outer limits of JP's and KR's territorial sea and EEZ
+ *                             (tl_cop_zones_geojson), rendered once
  *   GET /  (and other files)  the page, static files from the web root (web/cop/dist)
  *
  * The renderers are plain functions, usable without a server (tests, journal, files).
@@ -40,6 +42,11 @@
 #define TL_COP_MAX_LINKS 8
 #define TL_COP_MAX_REFS 16     /**< references per alert (as TL_ALERT_MAX_REFS) */
 #define TL_COP_ELLIPSE_RING 48 /**< vertices of a rendered ellipse polygon (plus closure) */
+#define TL_COP_MAX_PARTNER 64  /**< partners' launch/impact/alert products kept */
+#define TL_COP_PATH_MAX 8      /**< nations a product crossed (as TL_PATH_MAX) */
+#define TL_COP_ALERT_TEXT_LEN 256 /**< a partner alert's text (as the link's tl_alert.text) */
+#define TL_COP_ALERT_GRACE_NS (10LL * 1000000000LL) /**< an alert is out of force this long
+                                                         after its predicted impact time */
 
 /** CAP 1.2 msgType of an alert. */
 typedef enum tl_cop_msg_type {
@@ -117,7 +124,42 @@ typedef struct tl_cop_alert {
     char area_desc[TL_COP_TEXT_LEN];
     int has_circle; /**< area circle below is valid */
     double area_lat_rad, area_lon_rad, area_radius_m;
+    int64_t impact_t_ns; /**< predicted impact time the message was made for, 0 unknown */
 } tl_cop_alert;
+
+/** Kind of a partner's product shown in the picture (the link's Launch/Impact/Alert). */
+typedef enum tl_cop_prod_kind {
+    TL_COP_PROD_LAUNCH = 0, /**< LaunchEstimate: launch point and time */
+    TL_COP_PROD_IMPACT,     /**< ImpactPrediction: impact point, 95% ellipse, zone verdict */
+    TL_COP_PROD_ALERT       /**< Alert: the partner's warning message */
+} tl_cop_prod_kind;
+
+/** One product a partner nation shared, as received (newest per origin, track and kind).
+ *  The COP draws it as the partner's, never merged with the own picture. */
+typedef struct tl_cop_partner {
+    tl_cop_prod_kind kind;
+    char origin[TL_COP_NATION_LEN];                  /**< nation that made it */
+    char path[TL_COP_PATH_MAX][TL_COP_NATION_LEN];   /**< nations crossed, origin first, the
+                                                          neighbour it came from last */
+    int n_path;
+    uint64_t seq;            /**< origin's sequence number */
+    int64_t origin_t_ns;     /**< when the origin published it (its wall clock, ns UTC) */
+    int64_t received_t_ns;   /**< when this node received it (node wall clock, ns UTC) */
+    char track_id[TL_COP_ID_LEN]; /**< the origin's track id ("KR-S3") */
+    int64_t t_ns;            /**< launch: launch time; impact and alert: predicted impact
+                                  time (scenario clock); 0 unknown */
+    double t_sigma_s;        /**< 1-sigma of t_ns, NaN unknown */
+    int has_point;           /**< ell is valid (launch, impact) */
+    tl_cop_ellipse ell;      /**< launch point (95% circle from its covariance) or impact
+                                  point and 95% ellipse */
+    int zone_verdict;        /**< tl_zone_level (zones.h): 0 unknown, 1 open sea, 2 EEZ, 3 territory */
+    char zone_name[32];      /**< the origin's zone class name ("jp_eez"), may be empty */
+    /* alerts */
+    char alert_id[64];
+    tl_cop_msg_type msg_type; /**< Alert/Update/Cancel */
+    int severity;             /**< 0 info (a Cancel) .. 3 flash */
+    char text[TL_COP_ALERT_TEXT_LEN];
+} tl_cop_partner;
 
 /** State of one bilateral link as this node sees it. */
 typedef struct tl_cop_link {
@@ -141,6 +183,8 @@ typedef struct tl_cop_picture {
     int n_alerts;
     tl_cop_link links[TL_COP_MAX_LINKS];
     int n_links;
+    tl_cop_partner partners[TL_COP_MAX_PARTNER]; /**< partners' products, any order */
+    int n_partners;
 } tl_cop_picture;
 
 /** Empty picture: no tracks/alerts/links, clock_rate 1. */
@@ -149,6 +193,16 @@ void tl_cop_picture_init(tl_cop_picture *p);
 void tl_cop_track_init(tl_cop_track *t);
 
 const char *tl_cop_msg_type_name(tl_cop_msg_type m); /**< "Alert", "Update", "Cancel" */
+const char *tl_cop_prod_kind_name(tl_cop_prod_kind k); /**< "launch", "impact", "alert" */
+
+/** Whether own alert i is in force at the picture's scenario time: not a Cancel, not
+ *  superseded (no later message references it) and not past its impact time by more than
+ *  TL_COP_ALERT_GRACE_NS. 0 for an index out of range. */
+int tl_cop_alert_in_force(const tl_cop_picture *p, int i);
+/** Whether partner product i is an alert in force: the newest alert of its origin and
+ *  track (by origin time, then seq), not a Cancel and not past its impact time by more than
+ *  TL_COP_ALERT_GRACE_NS. 0 for other kinds or an index out of range. */
+int tl_cop_partner_alert_in_force(const tl_cop_picture *p, int i);
 
 /** Check a picture before rendering: counts within capacity, enums in range, finite
  *  clocks. Returns TL_OK or TL_EINVAL/TL_ERANGE with err naming the field and value. */
@@ -172,12 +226,37 @@ int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, si
  *  counterclockwise seen from above, as lon/lat radians; the caller closes the ring. */
 void tl_cop_ellipse_ring(const tl_cop_ellipse *e, int n, double lon_rad[], double lat_rad[]);
 
+/** Region and sampling of the zone outlines. */
+typedef struct tl_cop_outline_cfg {
+    double lat_min_rad, lat_max_rad, lon_min_rad, lon_max_rad; /**< box sampled */
+    double step_rad; /**< grid step; the crossings are then refined by bisection */
+} tl_cop_outline_cfg;
+
+/** Default box: 24-50N, 118-156E (the page's map and the EEZ around it), step 0.1 deg. */
+void tl_cop_outline_cfg_default(tl_cop_outline_cfg *cfg);
+
+/** Outer limits of Japan's and South Korea's maritime zones as the zones module
+ *  classifies them (zones.h: 12 nmi territorial sea, 200 nmi EEZ, median lines), as an
+ *  RFC 7946 FeatureCollection of MultiLineString features with properties.kind
+ *  "jp_eez" (limit of jp_territory + jp_eez), "jp_territorial_sea", "kr_waters",
+ *  "kr_territorial_sea". Traced by marching squares on the class grid; each crossing is
+ *  refined by bisection along its grid edge to step/4096. Lines (not polygons), so no
+ *  winding question; a limit that leaves the box is cut at its edge.
+ *  *out is malloc'd (caller frees), NUL-terminated, *len its length.
+ *  @retval TL_OK
+ *  @retval TL_EINVAL z or out NULL, box empty or out of range, step not in (0, 1 deg]
+ *  @retval TL_ENOMEM */
+int tl_cop_zones_geojson(const tl_zones *z, const tl_cop_outline_cfg *cfg, char **out,
+                         size_t *len, tl_err *err);
+
 /** Server configuration. */
 typedef struct tl_cop_config {
     const char *bind_addr; /**< IPv4 address to listen on; NULL = "127.0.0.1" */
     int port;              /**< TCP port, 0 = ephemeral (read it back with tl_cop_port) */
     const char *web_root;  /**< static files; NULL = <source tree>/web/cop/dist */
     int threads;           /**< worker threads, 0 = 4 */
+    const tl_zones *zones; /**< zone data for GET /api/zones.geojson (not owned, must outlive
+                                the server); NULL: tl_zones_load_default() on first request */
 } tl_cop_config;
 
 typedef struct tl_cop tl_cop;

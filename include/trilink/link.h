@@ -36,9 +36,13 @@ typedef enum tl_product_kind {
 
 /** Carried by every product. The node fills origin, seq, prev_seq, path and (unless
  *  the caller narrowed them) mask and marking at publish time. */
+/** Sequence numbers run from 1 to TL_SEQ_LIMIT - 1 (the journal keys rows by
+ *  origin and 40-bit sequence: 35 years at 1,000 products a second). */
+#define TL_SEQ_LIMIT (1ULL << 40)
+
 typedef struct tl_product_hdr {
     char origin[TL_NATION_LEN];
-    uint64_t seq;              /**< per origin, from 1, strictly increasing */
+    uint64_t seq;              /**< per origin, 1 .. TL_SEQ_LIMIT-1, strictly increasing */
     uint64_t prev_seq;         /**< hop chain (link-internal; see docs/network.md) */
     int64_t origin_time_ns;    /**< when the origin published it, ns UTC */
     uint32_t releasable_mask;  /**< bit i: nation i of the network config may receive it */

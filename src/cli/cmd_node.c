@@ -24,13 +24,15 @@ static void node_usage(FILE *f)
 {
     fprintf(f,
             "usage: trilink node --config FILE --nation X [--state DIR] [--pki DIR | --insecure]\n"
-            "                    [--duration S] [--verbose] [--low-latency] [--cop-port P] [--[no-]pipeline]\n"
+            "                    [--duration S] [--verbose] [--poll-loop] [--cop-port P] [--[no-]pipeline]\n"
             "                    [--inject-synthetic N [--inject-rate HZ] [--inject-kind K] [--inject-to LIST]\n"
             "                     [--inject-delay S]] [--inject-bad]\n"
             "  --state DIR   journal and health.json (default state/<nation>)\n"
             "  --pki DIR     PKI from `trilink pki init` (default pki); --insecure: no DDS Security\n"
             "  --duration S  stop after S seconds (default: run until SIGINT/SIGTERM)\n"
-            "  --low-latency take products on DDS threads (listeners) instead of the poll loop\n"
+            "  --poll-loop   take partners' products on the node's loop thread only (one more\n"
+            "                thread wake-up per hop); default: on the DDS thread that received\n"
+            "                them (listeners), handing bursts to the loop thread\n"
             "  --cop-port P  serve the web COP on 127.0.0.1:P (0: any free port; default off)\n"
             "  --pipeline / --no-pipeline  run the national pipeline or not (default: when\n"
             "                the config gives this nation a national plot domain)\n");
@@ -179,7 +181,7 @@ int tl_cmd_node(int argc, char **argv)
 {
     const char *config = NULL, *nation = NULL, *state = NULL, *pki = "pki", *kind_s = NULL, *to = NULL;
     double duration = 0, rate = 100, delay = 3, ninj = 0;
-    int insecure = 0, verbose = 0, bad = 0, skip_check = 0, low_latency = 0, pipeline = -1, cop_port = -1;
+    int insecure = 0, verbose = 0, bad = 0, skip_check = 0, low_latency = 1, pipeline = -1, cop_port = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help")) {
@@ -194,7 +196,10 @@ int tl_cmd_node(int argc, char **argv)
         } else if (!strcmp(a, "--inject-bad")) {
             bad = 1;
             continue;
-        } else if (!strcmp(a, "--low-latency")) {
+        } else if (!strcmp(a, "--poll-loop")) {
+            low_latency = 0;
+            continue;
+        } else if (!strcmp(a, "--low-latency")) { /* the default since listeners work with the pipeline */
             low_latency = 1;
             continue;
         } else if (!strcmp(a, "--skip-pki-check")) {
@@ -281,11 +286,6 @@ int tl_cmd_node(int argc, char **argv)
     tl_nodepipe *np = NULL;
     if (pipeline < 0)
         pipeline = tl_netconfig_national(&cfg, nation) != NULL;
-    if (pipeline && low_latency) {
-        /* the pipeline is single-threaded: partner products must arrive in the poll loop */
-        fprintf(stderr, "trilink node %s: --low-latency cannot be used with the pipeline (--no-pipeline)\n", nation);
-        return 2;
-    }
     if (pipeline && tl_nodepipe_create(&cfg, nation, state, cop_port, &np, &err)) {
         fprintf(stderr, "trilink node %s: pipeline: %s\n", nation, err.msg);
         return 1;

@@ -2,6 +2,7 @@
 #ifdef TL_HAVE_NET
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "trilink/pipeline.h"
 
 #define MAX_PLOTS_PER_TICK 4096
+#define INBOX_MAX (1 << 18) /* partner products waiting for the pipeline thread */
 #define NS 1000000000LL
 
 struct tl_nodepipe {
@@ -30,6 +32,13 @@ struct tl_nodepipe {
     double clock_rate;
     tl_pipeline_cap cap;
     tl_product batch[32]; /* one fusion cycle's products, published in one transaction */
+    /* Partners' products arrive on the link's threads (DDS listeners) and wait here
+     * for the pipeline's thread; the link holds its lock while it hands them over,
+     * so the hand-over never blocks. */
+    pthread_mutex_t inbox_mu;
+    tl_product *inbox, *inbox_spare;
+    size_t inbox_n, inbox_cap, spare_cap;
+    uint64_t inbox_overflow;
 };
 
 int tl_nodepipe_create(const tl_netconfig *cfg, const char *nation, const char *state_dir, int cop_port,
@@ -41,6 +50,7 @@ int tl_nodepipe_create(const tl_netconfig *cfg, const char *nation, const char *
     snprintf(np->nation, sizeof np->nation, "%s", nation);
     snprintf(np->state, sizeof np->state, "%s", state_dir);
     np->clock_rate = 1.0;
+    pthread_mutex_init(&np->inbox_mu, NULL);
     char dir[600];
     snprintf(dir, sizeof dir, "%s/cap", state_dir);
     mkdir(state_dir, 0755);
@@ -76,14 +86,56 @@ void tl_nodepipe_destroy(tl_nodepipe *np)
     tl_nodecop_stop(np->cop);
     tl_plotbus_close(np->bus);
     tl_pipeline_destroy(np->pl);
+    pthread_mutex_destroy(&np->inbox_mu);
+    free(np->inbox);
+    free(np->inbox_spare);
     free(np);
 }
 
+/* Any thread: queue a partner's product for the pipeline (copied). */
 void tl_nodepipe_product(tl_nodepipe *np, const tl_product *p)
 {
-    np->partner_in++;
-    if (tl_pipeline_add_product(np->pl, p, NULL) != TL_OK)
-        np->partner_refused++;
+    pthread_mutex_lock(&np->inbox_mu);
+    if (np->inbox_n == np->inbox_cap) {
+        size_t cap = np->inbox_cap ? 2 * np->inbox_cap : 256;
+        tl_product *q = cap <= INBOX_MAX ? realloc(np->inbox, cap * sizeof *q) : NULL;
+        if (!q) {
+            np->inbox_overflow++;
+            pthread_mutex_unlock(&np->inbox_mu);
+            fprintf(stderr, "trilink node %s: pipeline inbox full: %s/%llu not fused (it is journaled)\n",
+                    np->nation, p->hdr.origin, (unsigned long long)p->hdr.seq);
+            return;
+        }
+        np->inbox = q;
+        np->inbox_cap = cap;
+    }
+    np->inbox[np->inbox_n++] = *p;
+    pthread_mutex_unlock(&np->inbox_mu);
+}
+
+/* Pipeline thread: hand the queued partner products to the pipeline, in arrival
+ * order (the queue is swapped out under the lock, then processed without it). */
+static void take_inbox(tl_nodepipe *np)
+{
+    pthread_mutex_lock(&np->inbox_mu);
+    tl_product *mine = np->inbox;
+    size_t n = np->inbox_n, cap = np->inbox_cap;
+    np->inbox = np->inbox_spare;
+    np->inbox_cap = np->spare_cap;
+    np->inbox_n = 0;
+    np->partner_refused += np->inbox_overflow;
+    np->partner_in += np->inbox_overflow;
+    np->inbox_overflow = 0;
+    pthread_mutex_unlock(&np->inbox_mu);
+    for (size_t i = 0; i < n; i++) {
+        np->partner_in++;
+        if (tl_pipeline_add_product(np->pl, &mine[i], NULL) != TL_OK)
+            np->partner_refused++;
+        else if (np->cop)
+            tl_nodecop_partner(np->cop, &mine[i], tl_node_now_ns()); /* shown as the partner's */
+    }
+    np->inbox_spare = mine;
+    np->spare_cap = cap;
 }
 
 /* Write path atomically (tmp + rename) with the text from fill(). */
@@ -262,6 +314,7 @@ static void update_cop(tl_nodepipe *np, tl_node *n, int64_t now_ns)
 
 void tl_nodepipe_tick(tl_nodepipe *np, tl_node *n, int64_t now_ns)
 {
+    take_inbox(np);
     int got = np->bus ? tl_plotbus_take(np->bus, np->plots, MAX_PLOTS_PER_TICK) : 0;
     for (int i = 0; i < got; i++) {
         np->plots_in++;

@@ -122,6 +122,7 @@ int tl_cop_alert_from_msg(tl_cop_alert *out, const tl_alert_msg *m, const tl_ale
     int st = (int)cfg->status;
     snprintf(out->status, sizeof out->status, "%s", st >= 0 && st <= 2 ? status[st] : "Actual");
     out->sent_ns = m->sent_ns;
+    out->impact_t_ns = m->t_impact_ns;
     tl_cop_track_id(m->object_id, out->track_id);
     const char *who = m->nation == TL_ALERT_NATION_KR ? "Korea" : "Japan";
     if (type == TL_COP_MSG_CANCEL)

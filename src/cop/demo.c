@@ -185,6 +185,97 @@ static void demo_alert(tl_cop_alert *a, const char *id, const char *refs, tl_cop
     a->area_lat_rad = lat_deg * RAD, a->area_lon_rad = lon_deg * RAD, a->area_radius_m = radius_m;
 }
 
+/* A partner's product as this (JP) node received it: from origin through path (the
+ * nation that relayed it last), refreshed every 5 s of the demo clock. */
+static tl_cop_partner *demo_partner(tl_cop_picture *p, tl_cop_prod_kind kind, const char *origin,
+                                    const char *via, const char *track, double t_s,
+                                    double sent_s)
+{
+    tl_cop_partner *q = &p->partners[p->n_partners++];
+    memset(q, 0, sizeof *q);
+    q->kind = kind;
+    snprintf(q->origin, sizeof q->origin, "%s", origin);
+    snprintf(q->path[q->n_path++], sizeof q->path[0], "%s", origin);
+    if (via)
+        snprintf(q->path[q->n_path++], sizeof q->path[0], "%s", via);
+    double sent = sent_s >= 0.0 ? sent_s : 5.0 * floor(t_s / 5.0);
+    q->seq = (uint64_t)(sent * 3.0) + (uint64_t)kind + 1;
+    q->origin_t_ns = DEMO_EPOCH_NS + (int64_t)llround(sent * 1e9);
+    q->received_t_ns = q->origin_t_ns + (via ? 31 : 14) * NS / 1000;
+    snprintf(q->track_id, sizeof q->track_id, "%s", track);
+    q->t_sigma_s = NAN;
+    return q;
+}
+
+/* The partner's estimate of missile m: its own, a little off ours (other sensors). */
+static void demo_partner_estimate(tl_cop_picture *p, const demo_missile *m, tl_cop_prod_kind kind,
+                                  const char *origin, const char *via, const char *track,
+                                  double t_s, double dlat_deg, double scale)
+{
+    double tau = t_s - m->t0_s, azi;
+    if (tau < (kind == TL_COP_PROD_LAUNCH ? 25.0 : 40.0) || tau > m->flight_s + 60.0)
+        return;
+    double range = ground_range(m, &azi);
+    double settle = fmin(1.0, fmax(0.0, tau / (0.5 * m->flight_s)));
+    tl_cop_partner *q = demo_partner(p, kind, origin, via, track, t_s, -1.0);
+    q->has_point = 1;
+    if (kind == TL_COP_PROD_LAUNCH) {
+        q->t_ns = DEMO_EPOCH_NS + (int64_t)llround((m->t0_s + 6.0 * (1.0 - settle)) * 1e9);
+        q->t_sigma_s = 2.0 + 4.0 * (1.0 - settle);
+        double r = scale * (8000.0 - 5000.0 * settle);
+        q->ell = (tl_cop_ellipse){(m->lat0_deg + dlat_deg) * RAD, m->lon0_deg * RAD, r, r, 0.0};
+    } else {
+        double a = scale * (0.25 * range * (1.0 - settle) + 6000.0);
+        q->t_ns = DEMO_EPOCH_NS + (int64_t)llround((m->t0_s + m->flight_s) * 1e9);
+        q->t_sigma_s = 1.0 + 10.0 * (1.0 - settle);
+        q->ell = (tl_cop_ellipse){(m->lat1_deg + dlat_deg) * RAD, m->lon1_deg * RAD, a, a / 2.5,
+                                  azi};
+        int best = 0;
+        for (int z = 1; z < TL_ZONE_COUNT; z++)
+            if (m->p_end[z] > m->p_end[best])
+                best = z;
+        q->zone_verdict = (int)tl_zone_level_of((tl_zone_class)best);
+        snprintf(q->zone_name, sizeof q->zone_name, "%s", tl_zone_class_name((tl_zone_class)best));
+    }
+}
+
+static void demo_partner_alert(tl_cop_picture *p, const char *id, tl_cop_msg_type type,
+                               const char *track, double sent_s, double impact_s,
+                               const char *text)
+{
+    tl_cop_partner *q = demo_partner(p, TL_COP_PROD_ALERT, "KR", "US", track, sent_s, sent_s);
+    snprintf(q->alert_id, sizeof q->alert_id, "%s", id);
+    q->msg_type = type;
+    q->severity = type == TL_COP_MSG_CANCEL ? 0 : 2;
+    q->t_ns = DEMO_EPOCH_NS + (int64_t)llround(impact_s * 1e9);
+    q->zone_verdict = type == TL_COP_MSG_CANCEL ? 1 : 2;
+    snprintf(q->text, sizeof q->text, "%s", text);
+}
+
+/* What the partners shared: KR's products reach JP through the US (path KR>US), the US's
+ * directly. KR warns for Korea's zones: one SRBM warning that stands, one withdrawn. */
+static void demo_partners(double t_s, tl_cop_picture *p)
+{
+    demo_partner_estimate(p, &missiles[0], TL_COP_PROD_LAUNCH, "KR", "US", "KR-S1", t_s, 0.03, 1.3);
+    demo_partner_estimate(p, &missiles[0], TL_COP_PROD_IMPACT, "US", NULL, "US-S7", t_s, 0.10, 1.15);
+    demo_partner_estimate(p, &missiles[1], TL_COP_PROD_IMPACT, "KR", "US", "KR-S2", t_s, -0.12, 1.4);
+    demo_partner_estimate(p, &missiles[2], TL_COP_PROD_LAUNCH, "KR", "US", "KR-S3", t_s, -0.02, 1.0);
+    demo_partner_estimate(p, &missiles[2], TL_COP_PROD_IMPACT, "KR", "US", "KR-S3", t_s, 0.06, 1.2);
+    double imp2 = missiles[1].t0_s + missiles[1].flight_s, imp3 = missiles[2].t0_s + missiles[2].flight_s;
+    if (t_s >= 600.0 && t_s < imp2 + 60.0)
+        demo_partner_alert(p, "KR-ALERT-0007", TL_COP_MSG_ALERT, "KR-S2", 600.0, imp2,
+                           "Alert KR-ALERT-0007: Missile launch: P(Korea zones) 0.22, impact in "
+                           "360 s (kr_waters)");
+    if (t_s >= 610.0 && t_s < 700.0)
+        demo_partner_alert(p, "KR-ALERT-0008", TL_COP_MSG_ALERT, "KR-S3", 610.0, imp3,
+                           "Alert KR-ALERT-0008: Missile launch: P(Korea zones) 0.15, impact in "
+                           "290 s (kr_waters)");
+    if (t_s >= 700.0 && t_s < imp3 + 60.0)
+        demo_partner_alert(p, "KR-ALERT-0009", TL_COP_MSG_CANCEL, "KR-S3", 700.0, imp3,
+                           "Cancel KR-ALERT-0009: Cancelled: missile no longer expected to fall "
+                           "in Korea's zones");
+}
+
 void tl_cop_demo_picture(double t_s, tl_cop_picture *p)
 {
     tl_cop_picture_init(p);
@@ -215,6 +306,11 @@ void tl_cop_demo_picture(double t_s, tl_cop_picture *p)
                    900.0, "JP-0001",
                    "Impact inside Japan's EEZ, about 250 km west of Okushiri Island",
                    "Sea of Japan, west of Okushiri Island", 41.95, 136.6, 40e3);
+
+    double imp1 = missiles[0].t0_s + missiles[0].flight_s;
+    for (int i = 0; i < p->n_alerts; i++)
+        p->alerts[i].impact_t_ns = DEMO_EPOCH_NS + (int64_t)llround(imp1 * 1e9);
+    demo_partners(t_s, p);
 
     tl_cop_link *l = &p->links[p->n_links++];
     snprintf(l->name, sizeof l->name, "JP-US");

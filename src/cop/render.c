@@ -34,6 +34,61 @@ const char *tl_cop_msg_type_name(tl_cop_msg_type m)
     return m >= TL_COP_MSG_ALERT && m <= TL_COP_MSG_CANCEL ? names[m] : "unknown";
 }
 
+const char *tl_cop_prod_kind_name(tl_cop_prod_kind k)
+{
+    static const char *const names[] = {"launch", "impact", "alert"};
+    return k >= TL_COP_PROD_LAUNCH && k <= TL_COP_PROD_ALERT ? names[k] : "unknown";
+}
+
+/* Past its impact time by more than the grace at the picture's scenario time. */
+static int alert_expired(const tl_cop_picture *p, int64_t impact_t_ns)
+{
+    return impact_t_ns != 0 && p->scenario_t_ns >= impact_t_ns + TL_COP_ALERT_GRACE_NS;
+}
+
+int tl_cop_alert_in_force(const tl_cop_picture *p, int i)
+{
+    if (i < 0 || i >= p->n_alerts)
+        return 0;
+    const tl_cop_alert *a = &p->alerts[i];
+    if (a->msg_type == TL_COP_MSG_CANCEL || alert_expired(p, a->impact_t_ns))
+        return 0;
+    for (int j = 0; j < p->n_alerts; j++) {
+        const tl_cop_alert *b = &p->alerts[j];
+        if (j == i || b->sent_ns < a->sent_ns)
+            continue;
+        for (int k = 0; k < b->n_references && k < TL_COP_MAX_REFS; k++)
+            if (!strncmp(b->references[k], a->id, sizeof a->id))
+                return 0;
+    }
+    return 1;
+}
+
+/* Same origin and track (strings compared within their arrays). */
+static int same_partner_track(const tl_cop_partner *a, const tl_cop_partner *b)
+{
+    return !strncmp(a->origin, b->origin, sizeof a->origin) &&
+           !strncmp(a->track_id, b->track_id, sizeof a->track_id);
+}
+
+int tl_cop_partner_alert_in_force(const tl_cop_picture *p, int i)
+{
+    if (i < 0 || i >= p->n_partners || p->partners[i].kind != TL_COP_PROD_ALERT)
+        return 0;
+    const tl_cop_partner *a = &p->partners[i];
+    if (a->msg_type == TL_COP_MSG_CANCEL || alert_expired(p, a->t_ns))
+        return 0;
+    for (int j = 0; j < p->n_partners; j++) {
+        const tl_cop_partner *b = &p->partners[j];
+        if (j == i || b->kind != TL_COP_PROD_ALERT || !same_partner_track(a, b))
+            continue;
+        if (b->origin_t_ns > a->origin_t_ns ||
+            (b->origin_t_ns == a->origin_t_ns && b->seq > a->seq))
+            return 0; /* a newer message of the same chain */
+    }
+    return 1;
+}
+
 static int check_count(int n, int max, const char *field, tl_err *err)
 {
     if (n < 0 || n > max)
@@ -82,6 +137,21 @@ int tl_cop_picture_check(const tl_cop_picture *p, tl_err *err)
     for (int i = 0; i < p->n_tracks; i++)
         if ((rc = check_track(&p->tracks[i], i, err)))
             return rc;
+    if ((rc = check_count(p->n_partners, TL_COP_MAX_PARTNER, "n_partners", err)))
+        return rc;
+    for (int i = 0; i < p->n_partners; i++) {
+        const tl_cop_partner *q = &p->partners[i];
+        char field[64];
+        snprintf(field, sizeof field, "partners[%d].n_path", i);
+        if ((rc = check_count(q->n_path, TL_COP_PATH_MAX, field, err)))
+            return rc;
+        if ((int)q->kind < 0 || q->kind > TL_COP_PROD_ALERT)
+            return tl_err_set(err, TL_EINVAL, "cop picture: partners[%d].kind = %d unknown", i,
+                              (int)q->kind);
+        if ((int)q->msg_type < 0 || q->msg_type > TL_COP_MSG_CANCEL)
+            return tl_err_set(err, TL_EINVAL, "cop picture: partners[%d].msg_type = %d unknown",
+                              i, (int)q->msg_type);
+    }
     for (int i = 0; i < p->n_alerts; i++) {
         char field[64];
         snprintf(field, sizeof field, "alerts[%d].n_references", i);
@@ -268,7 +338,7 @@ static void put_track_json(tl__cop_out *o, const tl_cop_track *t)
     tl__cop_puts(o, "}");
 }
 
-static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a)
+static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a, int in_force)
 {
     tl__cop_puts(o, "{\"id\":");
     tl__cop_json_str(o, a->id, sizeof a->id);
@@ -297,6 +367,52 @@ static void put_alert_json(tl__cop_out *o, const tl_cop_alert *a)
         tl__cop_puts(o, "}");
     } else {
         tl__cop_puts(o, "null");
+    }
+    tl__cop_printf(o, ",\"impact_t_ns\":%lld,\"in_force\":%s}", (long long)a->impact_t_ns,
+                   in_force ? "true" : "false");
+}
+
+static void put_str_array(tl__cop_out *o, const char (*v)[TL_COP_NATION_LEN], int n)
+{
+    tl__cop_puts(o, "[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            tl__cop_puts(o, ",");
+        tl__cop_json_str(o, v[i], sizeof v[i]);
+    }
+    tl__cop_puts(o, "]");
+}
+
+/* One partner product: common header, then point/ellipse (launch, impact) or message. */
+static void put_partner_json(tl__cop_out *o, const tl_cop_partner *q, int in_force)
+{
+    tl__cop_printf(o, "{\"kind\":\"%s\",\"origin\":", tl_cop_prod_kind_name(q->kind));
+    tl__cop_json_str(o, q->origin, sizeof q->origin);
+    key(o, "path");
+    put_str_array(o, q->path, q->n_path);
+    tl__cop_printf(o, ",\"seq\":%llu,\"origin_t_ns\":%lld,\"received_t_ns\":%lld,\"track_id\":",
+                   (unsigned long long)q->seq, (long long)q->origin_t_ns,
+                   (long long)q->received_t_ns);
+    tl__cop_json_str(o, q->track_id, sizeof q->track_id);
+    tl__cop_printf(o, ",\"t_ns\":%lld", (long long)q->t_ns);
+    kv_num(o, "t_sigma_s", "%.3f", q->t_sigma_s);
+    key(o, "ellipse");
+    if (q->has_point && q->kind != TL_COP_PROD_ALERT)
+        put_ellipse(o, &q->ell);
+    else
+        tl__cop_puts(o, "null");
+    static const char *const verdicts[] = {"unknown", "open_sea", "eez", "territory"};
+    tl__cop_printf(o, ",\"zone_verdict\":\"%s\",\"zone_name\":",
+                   q->zone_verdict >= 0 && q->zone_verdict <= 3 ? verdicts[q->zone_verdict]
+                                                                : "unknown");
+    tl__cop_json_str(o, q->zone_name, sizeof q->zone_name);
+    if (q->kind == TL_COP_PROD_ALERT) {
+        key(o, "alert_id");
+        tl__cop_json_str(o, q->alert_id, sizeof q->alert_id);
+        tl__cop_printf(o, ",\"msg_type\":\"%s\",\"severity\":%d,\"text\":",
+                       tl_cop_msg_type_name(q->msg_type), q->severity);
+        tl__cop_json_str(o, q->text, sizeof q->text);
+        tl__cop_printf(o, ",\"in_force\":%s", in_force ? "true" : "false");
     }
     tl__cop_puts(o, "}");
 }
@@ -338,13 +454,19 @@ int tl_cop_picture_to_json(const tl_cop_picture *p, char *buf, size_t cap, size_
     for (int i = 0; i < p->n_alerts; i++) {
         if (i)
             tl__cop_puts(&o, ",");
-        put_alert_json(&o, &p->alerts[i]);
+        put_alert_json(&o, &p->alerts[i], tl_cop_alert_in_force(p, i));
     }
     tl__cop_puts(&o, "],\"links\":[");
     for (int i = 0; i < p->n_links; i++) {
         if (i)
             tl__cop_puts(&o, ",");
         put_link_json(&o, &p->links[i]);
+    }
+    tl__cop_puts(&o, "],\"partners\":[");
+    for (int i = 0; i < p->n_partners; i++) {
+        if (i)
+            tl__cop_puts(&o, ",");
+        put_partner_json(&o, &p->partners[i], tl_cop_partner_alert_in_force(p, i));
     }
     tl__cop_puts(&o, "]}\n");
     return tl__cop_out_end(&o, len);
@@ -430,6 +552,42 @@ static void put_estimate_features(tl__cop_out *o, int *nfeat, const tl_cop_track
     tl__cop_puts(o, "]}}");
 }
 
+/* A partner's launch or impact point and its ellipse, tagged with origin and path. */
+static void put_partner_features(tl__cop_out *o, int *nfeat, const tl_cop_partner *q)
+{
+    const tl_cop_ellipse *e = &q->ell;
+    if (q->kind == TL_COP_PROD_ALERT || !q->has_point || !point_ok(e->lat_rad, e->lon_rad))
+        return;
+    const char *what = tl_cop_prod_kind_name(q->kind);
+    for (int ell = 0; ell < 2; ell++) {
+        if (ell && !ellipse_drawable(e))
+            return;
+        char kind[48];
+        snprintf(kind, sizeof kind, "partner_%s_%s", what, ell ? "ellipse_95" : "point");
+        feature_begin(o, nfeat, kind, q->track_id, sizeof q->track_id);
+        tl__cop_puts(o, ",\"origin\":");
+        tl__cop_json_str(o, q->origin, sizeof q->origin);
+        tl__cop_puts(o, ",\"path\":");
+        put_str_array(o, q->path, q->n_path);
+        tl__cop_printf(o, ",\"t_ns\":%lld,\"origin_t_ns\":%lld", (long long)q->t_ns,
+                       (long long)q->origin_t_ns);
+        if (q->kind == TL_COP_PROD_IMPACT) {
+            tl__cop_puts(o, ",\"zone_name\":");
+            tl__cop_json_str(o, q->zone_name, sizeof q->zone_name);
+        }
+        tl__cop_puts(o, "},\"geometry\":");
+        if (ell) {
+            tl__cop_puts(o, "{\"type\":\"Polygon\",\"coordinates\":[");
+            put_ring(o, e);
+            tl__cop_puts(o, "]}}");
+        } else {
+            tl__cop_puts(o, "{\"type\":\"Point\",\"coordinates\":");
+            put_position(o, e->lat_rad, e->lon_rad, NAN);
+            tl__cop_puts(o, "}}");
+        }
+    }
+}
+
 int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
                               tl_err *err)
 {
@@ -466,6 +624,8 @@ int tl_cop_picture_to_geojson(const tl_cop_picture *p, char *buf, size_t cap, si
             put_estimate_features(&o, &nfeat, t, "impact", t->impact.t_ns, &t->impact.ell,
                                   &t->impact);
     }
+    for (int i = 0; i < p->n_partners; i++)
+        put_partner_features(&o, &nfeat, &p->partners[i]);
     tl__cop_puts(&o, "]}\n");
     return tl__cop_out_end(&o, len);
 }
@@ -527,6 +687,31 @@ static double link_value(const tl_cop_link *l, int family_index)
     }
 }
 
+static int same_origin(const tl_cop_partner *a, const tl_cop_partner *b)
+{
+    return !strncmp(a->origin, b->origin, sizeof a->origin);
+}
+
+/* Partner i is the first of its origin (and, with same_kind, of its kind too). */
+static int first_of_origin(const tl_cop_picture *p, int i, int same_kind)
+{
+    for (int j = 0; j < i; j++)
+        if (same_origin(&p->partners[j], &p->partners[i]) &&
+            (!same_kind || p->partners[j].kind == p->partners[i].kind))
+            return 0;
+    return 1;
+}
+
+/* name{nation="..",origin=".." (the caller adds more labels and the value) */
+static void partner_sample(tl__cop_out *o, const tl_cop_picture *p, const char *name,
+                           const char *origin, size_t origin_cap)
+{
+    sample_begin(o, p, name);
+    tl__cop_puts(o, ",origin=\"");
+    tl__cop_prom_str(o, origin, origin_cap);
+    tl__cop_puts(o, "\"");
+}
+
 int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, size_t *len,
                               tl_err *err)
 {
@@ -578,6 +763,39 @@ int tl_cop_picture_to_metrics(const tl_cop_picture *p, char *buf, size_t cap, si
             tl__cop_printf(&o, "\",zone=\"%s\"", tl_zone_class_name((tl_zone_class)z));
             sample_value(&o, t->impact.p_zone[z]);
         }
+    }
+
+    family(&o, "tl_cop_partner_products", "gauge",
+           "Partners' products in the picture, by origin nation and kind.");
+    for (int i = 0; i < p->n_partners; i++) {
+        const tl_cop_partner *q = &p->partners[i];
+        if (!first_of_origin(p, i, 1))
+            continue; /* one sample per (origin, kind), at its first product */
+        int n = 0;
+        for (int j = i; j < p->n_partners; j++)
+            n += p->partners[j].kind == q->kind && same_origin(&p->partners[j], q);
+        partner_sample(&o, p, "tl_cop_partner_products", q->origin, sizeof q->origin);
+        tl__cop_printf(&o, ",kind=\"%s\"", tl_cop_prod_kind_name(q->kind));
+        sample_value(&o, n);
+    }
+    family(&o, "tl_cop_alerts_in_force", "gauge",
+           "Alerts in force: own (origin = this nation) and partners'.");
+    int own = 0;
+    for (int i = 0; i < p->n_alerts; i++)
+        own += tl_cop_alert_in_force(p, i);
+    partner_sample(&o, p, "tl_cop_alerts_in_force", p->nation, sizeof p->nation);
+    sample_value(&o, own);
+    for (int i = 0; i < p->n_partners; i++) {
+        const tl_cop_partner *q = &p->partners[i];
+        /* one sample per partner origin with alerts (never a second series for this nation) */
+        if (q->kind != TL_COP_PROD_ALERT || !first_of_origin(p, i, 1) ||
+            !strncmp(q->origin, p->nation, sizeof q->origin))
+            continue;
+        int n = 0;
+        for (int j = i; j < p->n_partners; j++)
+            n += same_origin(&p->partners[j], q) && tl_cop_partner_alert_in_force(p, j);
+        partner_sample(&o, p, "tl_cop_alerts_in_force", q->origin, sizeof q->origin);
+        sample_value(&o, n);
     }
 
     for (int f = 0; f < (int)(sizeof link_families / sizeof link_families[0]); f++) {

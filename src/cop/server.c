@@ -38,6 +38,11 @@ struct tl_cop {
     uint64_t requests;      /* guarded by mu */
     size_t hint[DOC_COUNT]; /* guarded by mu: last document sizes, to size buffers */
     int port;
+    const tl_zones *zones; /* cfg->zones, or NULL: load the default data once */
+    pthread_mutex_t zmu;   /* guards the zone outline, rendered on first request */
+    char *zones_doc;
+    size_t zones_len;
+    int zones_rc;          /* TL_OK until a rendering failed (then 503, no retry) */
 };
 
 typedef int (*render_fn)(const tl_cop_picture *, char *, size_t, size_t *, tl_err *);
@@ -200,6 +205,36 @@ static int h_metrics(struct mg_connection *c, void *d)
     return handle_doc(c, d, DOC_METRICS);
 }
 
+/* The zone outline: independent of the picture, rendered once (~0.5 s) and kept. */
+static int h_zones(struct mg_connection *conn, void *cbdata)
+{
+    tl_cop *cop = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    int head = !strcmp(ri->request_method, "HEAD");
+    if (!head && strcmp(ri->request_method, "GET"))
+        return send_text(conn, 405, "Method Not Allowed", "only GET and HEAD\n");
+    pthread_mutex_lock(&cop->zmu);
+    if (!cop->zones_doc && cop->zones_rc == TL_OK) {
+        tl_err err;
+        tl_zones *own = NULL;
+        const tl_zones *z = cop->zones;
+        if (!z && (cop->zones_rc = tl_zones_load_default(&own, &err)) == TL_OK)
+            z = own;
+        if (z)
+            cop->zones_rc = tl_cop_zones_geojson(z, NULL, &cop->zones_doc, &cop->zones_len, &err);
+        tl_zones_destroy(own);
+    }
+    const char *doc = cop->zones_doc;
+    size_t len = cop->zones_len;
+    pthread_mutex_unlock(&cop->zmu);
+    if (!doc) /* immutable once set: safe to send after the unlock */
+        return send_text(conn, 503, "Service Unavailable", "zone data not available\n");
+    send_head(conn, 200, "OK", "application/geo+json; charset=utf-8", len);
+    if (!head)
+        mg_write(conn, doc, len);
+    return 200;
+}
+
 /* civetweb logs to stderr by default; the node's log has its own shape, keep it quiet. */
 static int quiet_log(const struct mg_connection *conn, const char *message)
 {
@@ -252,6 +287,8 @@ int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err)
     if (!cop)
         return tl_err_set(err, TL_ENOMEM, "cop: server state");
     pthread_mutex_init(&cop->mu, NULL);
+    pthread_mutex_init(&cop->zmu, NULL);
+    cop->zones = cfg ? cfg->zones : NULL;
     cop->cur = calloc(1, sizeof *cop->cur);
     if (!cop->cur) {
         rc = tl_err_set(err, TL_ENOMEM, "cop: empty picture");
@@ -297,10 +334,12 @@ int tl_cop_create(const tl_cop_config *cfg, tl_cop **out, tl_err *err)
     mg_set_request_handler(cop->ctx, "/api/picture$", h_json, cop);
     mg_set_request_handler(cop->ctx, "/api/picture.geojson$", h_geojson, cop);
     mg_set_request_handler(cop->ctx, "/metrics$", h_metrics, cop);
+    mg_set_request_handler(cop->ctx, "/api/zones.geojson$", h_zones, cop);
     *out = cop;
     return TL_OK;
 fail:
     snapshot_free(cop->cur);
+    pthread_mutex_destroy(&cop->zmu);
     pthread_mutex_destroy(&cop->mu);
     free(cop);
     return rc;
@@ -335,6 +374,8 @@ void tl_cop_destroy(tl_cop *cop)
     mg_stop(cop->ctx); /* joins the workers: no request holds a snapshot after this */
     mg_exit_library();
     snapshot_free(cop->cur);
+    free(cop->zones_doc);
+    pthread_mutex_destroy(&cop->zmu);
     pthread_mutex_destroy(&cop->mu);
     free(cop);
 }

@@ -1,12 +1,19 @@
 /* journal.c — the node's SQLite journal (WAL mode, synchronous=NORMAL: a commit
  * survives a process crash; the OS may lose the last transactions on power loss).
- * Every product is appended, with the origin's last processed sequence, in one
- * transaction before the node hands it on or forwards it. Product bodies are kept
- * as the core struct's bytes; the schema records that struct's size and refuses a
- * journal written by an incompatible build. Tables: products, rejected,
- * origin_state, meta (see docs/network.md). */
+ * Every product is appended in one transaction before the node hands it on.
+ *
+ * Layout (schema 2, docs/network.md): one B-tree per append. A product's rowid is
+ * (origin id << 40) | seq, so the table is ordered by origin then sequence, a
+ * duplicate (origin, seq) is a primary-key conflict, gap-fill scans are rowid range
+ * scans, and an append dirties one leaf page instead of a table page and an index
+ * page. Origin ids come from the `origins` table. Bodies are the core struct's
+ * bytes with runs of zero bytes squeezed out (most of a product is empty strings
+ * and unused sensor slots); the schema records that struct's size and refuses a
+ * journal written by an incompatible build. Tables: meta, origins, products,
+ * rejected, origin_state. */
 #include "trilink/journal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -15,6 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define SCHEMA_VERSION 2
+#define SEQ_BITS 40
+#define SEQ_LIMIT TL_SEQ_LIMIT /* sequences 1 .. 2^40-1 */
+_Static_assert(TL_SEQ_LIMIT == 1ULL << SEQ_BITS, "row ids hold 40-bit sequences");
+#define ORIGINS_MAX 64
 
 struct tl_journal {
     sqlite3 *db;
@@ -25,17 +38,22 @@ struct tl_journal {
     pthread_cond_t ckpt_cv;
     char path[600];
     sqlite3_stmt *ins, *rej, *adv, *last, *scan, *scan_desc;
-    sqlite3_stmt *begin, *commit, *rollback;
+    sqlite3_stmt *begin, *commit, *rollback, *org_ins, *org_get;
+    int n_origins; /* cache of the origins table */
+    char origin_name[ORIGINS_MAX][TL_NATION_LEN];
+    int64_t origin_id[ORIGINS_MAX];
+    unsigned char body[2 * sizeof(tl_product) + 16]; /* packing buffer */
 };
 
 static const char *const schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
+    "CREATE TABLE IF NOT EXISTS origins(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"
     "CREATE TABLE IF NOT EXISTS products(id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"
     " seq INTEGER NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, via TEXT,"
     " origin_time_ns INTEGER, recv_ns INTEGER, path TEXT, marking TEXT, mask INTEGER,"
-    " body BLOB NOT NULL, UNIQUE(origin, seq));"
+    " body BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS rejected(id INTEGER PRIMARY KEY, origin TEXT, seq INTEGER,"
     " kind TEXT, via TEXT, reason TEXT NOT NULL, detail TEXT, recv_ns INTEGER, body BLOB);"
     "CREATE TABLE IF NOT EXISTS origin_state(origin TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);";
@@ -92,11 +110,44 @@ void tl_journal_close(tl_journal *j)
     }
     pthread_mutex_destroy(&j->ckpt_mu);
     pthread_cond_destroy(&j->ckpt_cv);
-    sqlite3_stmt *all[] = {j->ins, j->rej, j->adv, j->last, j->scan, j->scan_desc, j->begin, j->commit, j->rollback};
+    sqlite3_stmt *all[] = {j->ins,   j->rej,    j->adv,      j->last,    j->scan,   j->scan_desc,
+                           j->begin, j->commit, j->rollback, j->org_ins, j->org_get};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(j->db);
     free(j);
+}
+
+/* The journal's layout: schema version and the product struct's size (bodies are
+ * struct bytes), set by the build that created it and checked by every later one. */
+static int check_meta(tl_journal *j, tl_err *err)
+{
+    const struct { const char *key; long long want; } keys[] = {
+        {"schema", SCHEMA_VERSION}, {"product_size", (long long)sizeof(tl_product)}};
+    sqlite3_stmt *st = NULL;
+    int rc = prep(j, "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM meta)", &st, err);
+    if (rc)
+        return rc;
+    int fresh = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0 &&
+                sqlite3_column_int64(st, 1) == 0;
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char q[160];
+        if (fresh) {
+            snprintf(q, sizeof q, "INSERT OR IGNORE INTO meta VALUES('%s', %lld);", keys[i].key, keys[i].want);
+            sqlite3_exec(j->db, q, NULL, NULL, NULL);
+        }
+        snprintf(q, sizeof q, "SELECT value FROM meta WHERE key='%s'", keys[i].key);
+        if ((rc = prep(j, q, &st, err)))
+            return rc;
+        long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        sqlite3_finalize(st);
+        if (v != keys[i].want)
+            return tl_err_set(err, TL_EIO,
+                              "%s: written by an incompatible build (%s %lld, expected %lld): move it aside",
+                              j->path, keys[i].key, v, keys[i].want);
+    }
+    return 0;
 }
 
 int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
@@ -123,31 +174,22 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
         sqlite3_free(msg);
         goto fail;
     }
-    /* Bodies are struct bytes: refuse a journal from a build with another layout. */
-    char q[160];
-    snprintf(q, sizeof q, "INSERT OR IGNORE INTO meta VALUES('product_size', %zu);", sizeof(tl_product));
-    sqlite3_exec(j->db, q, NULL, NULL, NULL);
-    sqlite3_stmt *st = NULL;
-    if ((rc = prep(j, "SELECT value FROM meta WHERE key='product_size'", &st, err)))
+    if ((rc = check_meta(j, err)))
         goto fail;
-    long long size = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (size != (long long)sizeof(tl_product)) {
-        rc = tl_err_set(err, TL_EIO, "%s: written by an incompatible build (product size %lld, expected %zu)",
-                        path, size, sizeof(tl_product));
-        goto fail;
-    }
-    if ((rc = prep(j, "INSERT INTO products(origin,seq,kind,status,via,origin_time_ns,recv_ns,path,marking,mask,body)"
-                      " VALUES(?,?,?,?,?,?,?,?,?,?,?)", &j->ins, err)) ||
+    if ((rc = prep(j, "INSERT INTO products(id,origin,seq,kind,status,via,origin_time_ns,recv_ns,path,marking,mask,body)"
+                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", &j->ins, err)) ||
         (rc = prep(j, "INSERT INTO rejected(origin,seq,kind,via,reason,detail,recv_ns,body) VALUES(?,?,?,?,?,?,?,?)",
                    &j->rej, err)) ||
         (rc = prep(j, "INSERT INTO origin_state VALUES(?1,?2) ON CONFLICT(origin) DO UPDATE SET"
                       " last_seq=max(last_seq, excluded.last_seq)", &j->adv, err)) ||
-        (rc = prep(j, "SELECT max(ifnull((SELECT max(seq) FROM products WHERE origin=?1), 0),"
+        (rc = prep(j, "SELECT max(ifnull((SELECT max(id) - ?2 FROM products WHERE id > ?2 AND id < ?3), 0),"
                       " ifnull((SELECT last_seq FROM origin_state WHERE origin=?1), 0))", &j->last, err)) ||
-        (rc = prep(j, "SELECT body FROM products WHERE origin=? AND seq>? ORDER BY seq ASC LIMIT ?", &j->scan, err)) ||
-        (rc = prep(j, "SELECT body FROM products WHERE origin=? AND seq<? ORDER BY seq DESC LIMIT ?", &j->scan_desc,
+        (rc = prep(j, "SELECT body FROM products WHERE id > ?1 AND id < ?2 ORDER BY id ASC LIMIT ?3", &j->scan,
                    err)) ||
+        (rc = prep(j, "SELECT body FROM products WHERE id < ?1 AND id > ?2 ORDER BY id DESC LIMIT ?3",
+                   &j->scan_desc, err)) ||
+        (rc = prep(j, "INSERT OR IGNORE INTO origins(name) VALUES(?)", &j->org_ins, err)) ||
+        (rc = prep(j, "SELECT id FROM origins WHERE name=?", &j->org_get, err)) ||
         (rc = prep(j, "BEGIN IMMEDIATE", &j->begin, err)) || (rc = prep(j, "COMMIT", &j->commit, err)) ||
         (rc = prep(j, "ROLLBACK", &j->rollback, err)))
         goto fail;
@@ -180,6 +222,87 @@ static void path_text(const tl_product_hdr *h, char *buf, size_t cap)
     }
 }
 
+/* Roll the open transaction back. Origin ids created in it are gone too, so the
+ * cache forgets them (they are looked up again). */
+static void rollback_tx(tl_journal *j)
+{
+    run(j->rollback);
+    j->n_origins = 0;
+}
+
+/* Body codec: the struct's bytes as chunks [u16 literal length][literal][u16 zero
+ * run], the zero runs (of 4 bytes or more) left out. Round trip is exact. */
+static size_t body_pack(const unsigned char *in, size_t n, unsigned char *out)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        size_t lit = i;
+        while (lit < n && !(lit + 4 <= n && !in[lit] && !in[lit + 1] && !in[lit + 2] && !in[lit + 3]))
+            lit++;
+        size_t z = lit;
+        while (z < n && !in[z])
+            z++;
+        size_t nl = lit - i, nz = z - lit;
+        assert(nl < 65536 && nz < 65536);
+        out[o++] = (unsigned char)(nl & 0xff);
+        out[o++] = (unsigned char)(nl >> 8);
+        memcpy(out + o, in + i, nl);
+        o += nl;
+        out[o++] = (unsigned char)(nz & 0xff);
+        out[o++] = (unsigned char)(nz >> 8);
+        i = z;
+    }
+    return o;
+}
+
+/* Inverse of body_pack; 0 on success, -1 if the bytes are not a body of n bytes. */
+static int body_unpack(const unsigned char *in, size_t len, unsigned char *out, size_t n)
+{
+    size_t i = 0, o = 0;
+    while (i < len) {
+        if (len - i < 2)
+            return -1;
+        size_t nl = (size_t)in[i] | (size_t)in[i + 1] << 8;
+        i += 2;
+        if (len - i < nl + 2 || n - o < nl)
+            return -1;
+        memcpy(out + o, in + i, nl);
+        o += nl;
+        i += nl;
+        size_t nz = (size_t)in[i] | (size_t)in[i + 1] << 8;
+        i += 2;
+        if (n - o < nz)
+            return -1;
+        memset(out + o, 0, nz);
+        o += nz;
+    }
+    return o == n ? 0 : -1;
+}
+
+/* The journal's id of an origin (cached); creates it when create is set and it is
+ * new (inside the caller's transaction). -1 if unknown and not created. */
+static int64_t origin_id(tl_journal *j, const char *origin, int create)
+{
+    for (int i = 0; i < j->n_origins; i++)
+        if (!strcmp(j->origin_name[i], origin))
+            return j->origin_id[i];
+    if (create) {
+        sqlite3_bind_text(j->org_ins, 1, origin, -1, SQLITE_TRANSIENT);
+        if (run(j->org_ins) != SQLITE_DONE)
+            return -1;
+    }
+    sqlite3_bind_text(j->org_get, 1, origin, -1, SQLITE_TRANSIENT);
+    int64_t id = sqlite3_step(j->org_get) == SQLITE_ROW ? sqlite3_column_int64(j->org_get, 0) : -1;
+    sqlite3_reset(j->org_get);
+    if (id > 0 && id < (1LL << (62 - SEQ_BITS)) && j->n_origins < ORIGINS_MAX) {
+        snprintf(j->origin_name[j->n_origins], TL_NATION_LEN, "%s", origin);
+        j->origin_id[j->n_origins++] = id;
+    }
+    return id;
+}
+
+static int64_t row_id(int64_t oid, uint64_t seq) { return (oid << SEQ_BITS) | (int64_t)seq; }
+
 static int advance(tl_journal *j, const char *origin, uint64_t seq)
 {
     sqlite3_bind_text(j->adv, 1, origin, -1, SQLITE_TRANSIENT);
@@ -196,33 +319,45 @@ int tl_journal_append(tl_journal *j, const tl_product *p, tl_journal_status st, 
                       tl_err *err)
 {
     char path[TL_PATH_MAX * TL_NATION_LEN + 8];
+    if (p->hdr.seq == 0 || p->hdr.seq >= SEQ_LIMIT)
+        return tl_err_set(err, TL_EINVAL, "journal: append %s/%llu: sequence outside 1..2^40-1", p->hdr.origin,
+                          (unsigned long long)p->hdr.seq);
     path_text(&p->hdr, path, sizeof path);
     if (!j->in_batch && run(j->begin) != SQLITE_DONE)
         return tl_err_set(err, TL_EIO, "journal: begin: %s", sqlite3_errmsg(j->db));
+    int64_t oid = origin_id(j, p->hdr.origin, 1);
+    if (oid < 0) {
+        int r = tl_err_set(err, TL_EIO, "journal: origin %s: %s", p->hdr.origin, sqlite3_errmsg(j->db));
+        if (!j->in_batch)
+            rollback_tx(j);
+        return r;
+    }
+    size_t body_len = body_pack((const unsigned char *)p, sizeof *p, j->body);
     sqlite3_stmt *s = j->ins;
-    sqlite3_bind_text(s, 1, p->hdr.origin, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)p->hdr.seq);
-    sqlite3_bind_text(s, 3, tl_product_kind_name(p->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, status_name(st), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, via ? via : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 6, p->hdr.origin_time_ns);
-    sqlite3_bind_int64(s, 7, recv_ns);
-    sqlite3_bind_text(s, 8, path, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 9, p->hdr.marking, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 10, p->hdr.releasable_mask);
-    sqlite3_bind_blob(s, 11, p, (int)sizeof *p, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 1, row_id(oid, p->hdr.seq));
+    sqlite3_bind_text(s, 2, p->hdr.origin, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)p->hdr.seq);
+    sqlite3_bind_text(s, 4, tl_product_kind_name(p->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, status_name(st), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, via ? via : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 7, p->hdr.origin_time_ns);
+    sqlite3_bind_int64(s, 8, recv_ns);
+    sqlite3_bind_text(s, 9, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 10, p->hdr.marking, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 11, p->hdr.releasable_mask);
+    sqlite3_bind_blob(s, 12, j->body, (int)body_len, SQLITE_STATIC);
     int rc = run(s);
     sqlite3_clear_bindings(s);
     if (rc == SQLITE_CONSTRAINT) { /* only this statement is undone */
         if (!j->in_batch)
-            run(j->rollback);
+            rollback_tx(j);
         return TL_ESTATE;
     }
     if (rc != SQLITE_DONE || (!j->in_batch && run(j->commit) != SQLITE_DONE)) {
         int r = tl_err_set(err, TL_EIO, "journal: append %s/%llu: %s", p->hdr.origin,
                            (unsigned long long)p->hdr.seq, sqlite3_errmsg(j->db));
         if (!j->in_batch)
-            run(j->rollback);
+            rollback_tx(j);
         return r;
     }
     return 0;
@@ -250,7 +385,7 @@ int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const
         (!j->in_batch && run(j->commit) != SQLITE_DONE)) {
         int r = tl_err_set(err, TL_EIO, "journal: reject: %s", sqlite3_errmsg(j->db));
         if (!j->in_batch)
-            run(j->rollback);
+            rollback_tx(j);
         return r;
     }
     return 0;
@@ -273,7 +408,7 @@ int tl_journal_commit(tl_journal *j, tl_err *err)
     j->in_batch = 0;
     if (run(j->commit) != SQLITE_DONE) {
         int r = tl_err_set(err, TL_EIO, "journal: commit: %s", sqlite3_errmsg(j->db));
-        run(j->rollback);
+        rollback_tx(j);
         return r;
     }
     return 0;
@@ -284,28 +419,36 @@ void tl_journal_rollback(tl_journal *j)
     if (!j->in_batch)
         return;
     j->in_batch = 0;
-    run(j->rollback);
+    rollback_tx(j);
 }
 
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin)
 {
+    int64_t oid = origin_id(j, origin, 0);
     sqlite3_bind_text(j->last, 1, origin, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(j->last, 2, oid > 0 ? row_id(oid, 0) : INT64_MAX);
+    sqlite3_bind_int64(j->last, 3, oid > 0 ? row_id(oid + 1, 0) : INT64_MAX);
     uint64_t v = sqlite3_step(j->last) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(j->last, 0) : 0;
     sqlite3_reset(j->last);
     return v;
 }
 
-static int scan(sqlite3_stmt *s, const char *origin, uint64_t seq, int max_n, tl_journal_visit_fn fn, void *user)
+/* Visit the bodies of rows strictly between lo and hi (row ids), at most max_n. */
+static int scan(tl_journal *j, sqlite3_stmt *s, int64_t a, int64_t b, int max_n, tl_journal_visit_fn fn,
+                void *user)
 {
     tl_product p;
     int n = 0, rc;
-    sqlite3_bind_text(s, 1, origin, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)(seq > INT64_MAX ? INT64_MAX : seq));
+    sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int64(s, 2, b);
     sqlite3_bind_int(s, 3, max_n);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 0) != (int)sizeof p)
+        const unsigned char *body = sqlite3_column_blob(s, 0);
+        int len = sqlite3_column_bytes(s, 0);
+        if (!body || body_unpack(body, (size_t)len, (unsigned char *)&p, sizeof p)) {
+            fprintf(stderr, "%s: a product body does not decode (skipped)\n", j->path);
             continue;
-        memcpy(&p, sqlite3_column_blob(s, 0), sizeof p);
+        }
         n++;
         if (fn(user, &p))
             break;
@@ -314,14 +457,22 @@ static int scan(sqlite3_stmt *s, const char *origin, uint64_t seq, int max_n, tl
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : TL_EIO;
 }
 
+static uint64_t clamp_seq(uint64_t seq) { return seq >= SEQ_LIMIT ? SEQ_LIMIT : seq; }
+
 int tl_journal_scan(tl_journal *j, const char *origin, uint64_t after_seq, int max_n, tl_journal_visit_fn fn,
                     void *user)
 {
-    return scan(j->scan, origin, after_seq, max_n, fn, user);
+    int64_t oid = origin_id(j, origin, 0);
+    if (oid <= 0)
+        return 0;
+    return scan(j, j->scan, row_id(oid, clamp_seq(after_seq)), row_id(oid + 1, 0), max_n, fn, user);
 }
 
 int tl_journal_scan_desc(tl_journal *j, const char *origin, uint64_t before_seq, int max_n,
                          tl_journal_visit_fn fn, void *user)
 {
-    return scan(j->scan_desc, origin, before_seq, max_n, fn, user);
+    int64_t oid = origin_id(j, origin, 0);
+    if (oid <= 0)
+        return 0;
+    return scan(j, j->scan_desc, row_id(oid, clamp_seq(before_seq)), row_id(oid, 0), max_n, fn, user);
 }

@@ -8,9 +8,11 @@
  * whose prev_seq is beyond what it has processed waits in a bounded hold buffer
  * while a gap-fill request ("everything from origin after N") goes to the sender,
  * which answers from its journal. Duplicates (seq already processed) are dropped.
- * Every product is journaled before it is handed to fusion or forwarded. A relay
- * forwards to every link the policy allows, never to a nation on the path, with
- * the source timestamp kept and its own participant ignored (ignore-local).
+ * An origin journals its products before it sends them; a receiver journals what
+ * it accepts before it hands it to fusion. A relay forwards to every link the
+ * policy allows, never to a nation on the path, with the source timestamp kept
+ * and its own participant ignored (ignore-local), and commits its own copy while
+ * the forwarded samples travel (batch_flush says why that loses nothing).
  *
  * Threads: tl_node_poll() waits on one waitset for the readers of all participants
  * and runs timers (heartbeats, link health, gap detection). With low_latency the
@@ -142,7 +144,8 @@ static dds_return_t write_slot(tl__link *l, int slot, const void *sample, dds_ti
 
 static void lock(tl_node *n) { pthread_mutex_lock(&n->mu); }
 
-static void unlock(tl_node *n)
+/* Send what the writers batched so far (the lock is held). */
+static void flush_writes(tl_node *n)
 {
     for (int li = 0; li < n->n_links; li++) {
         tl__link *l = &n->links[li];
@@ -152,6 +155,11 @@ static void unlock(tl_node *n)
                 l->unflushed &= ~(1u << s);
             }
     }
+}
+
+static void unlock(tl_node *n)
+{
+    flush_writes(n);
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -647,13 +655,6 @@ static void serve_gapfill(tl_node *n, tl__link *l, const trilink_GapFillRequest 
 
 /* ---- receiving ------------------------------------------------------------------ */
 
-/* Hand on what the batch journaled: to fusion (if releasable to us) and onwards. */
-static void act(tl_node *n, const tl__pending *a)
-{
-    if (a->mine && n->opts.on_product)
-        n->opts.on_product(n->opts.user, &a->p, n->links[a->link].peer);
-    fan_out(n, &a->p, a->link, a->src_ts);
-}
 
 static void batch_begin(tl_node *n)
 {
@@ -662,54 +663,81 @@ static void batch_begin(tl_node *n)
         n->in_batch = 1;
 }
 
-/* Commit the batch, then act on its products (journal first, always). */
+/* A pending product the journal did not take: not handed to fusion; the origin's
+ * chain rewinds so gap-fill fetches it again. */
+static void forget(tl_node *n, const tl__pending *a)
+{
+    int oi = tl_netconfig_nation(&n->cfg, a->p.hdr.origin);
+    if (oi >= 0 && n->last_done[oi] >= a->p.hdr.seq)
+        n->last_done[oi] = a->p.hdr.prev_seq;
+}
+
+/* Forward the batch's products, then journal and commit them, then hand ours to
+ * fusion. Forwarding does not wait for the relay's own journal: the relay's copy
+ * is not the source, the origin's is (an origin commits before it sends). If the
+ * relay dies before its commit, it fetches the products again from upstream by
+ * gap-fill and downstream drops them as duplicates; nothing reaches fusion, here
+ * or anywhere, that its origin has not journaled. */
 static void batch_flush(tl_node *n)
 {
     tl_err err;
     if (!n->in_batch)
         return;
     n->in_batch = 0;
+    uint64_t chain[TL_LINKS_MAX][TL_NET_NATIONS_MAX];
+    for (int li = 0; li < n->n_links; li++)
+        memcpy(chain[li], n->links[li].last_eligible, sizeof chain[li]);
+    for (int i = 0; i < n->n_pend; i++)
+        fan_out(n, &n->pend[i].p, n->pend[i].link, n->pend[i].src_ts);
+    flush_writes(n);
+    int64_t now = tl_node_now_ns();
+    uint32_t failed = 0; /* origins with a product the journal refused: the rest waits for gap-fill */
+    for (int i = 0; i < n->n_pend; i++) {
+        tl__pending *a = &n->pend[i];
+        tl__link *l = &n->links[a->link];
+        int oi = tl_netconfig_nation(&n->cfg, a->p.hdr.origin);
+        int rc = (failed >> oi) & 1 ? TL_EIO
+                                    : tl_journal_append(n->j, &a->p, a->mine ? TL_J_ACCEPTED : TL_J_TRANSIT, l->peer,
+                                                        now, &err);
+        if (rc == TL_ESTATE) { /* already journaled (before a restart): a duplicate */
+            l->h.dups_dropped++;
+            a->mine = 0;
+        } else if (rc) {
+            if (!((failed >> oi) & 1))
+                logf_(n, "%s (product not acknowledged; gap-fill will retry)", err.msg);
+            failed |= 1u << oi;
+            forget(n, a);
+            a->mine = 0;
+        } else if (n->opts.verbose)
+            logf_(n, "%s %s %s/%llu via %s", a->mine ? "accepted" : "transit", tl_product_kind_name(a->p.kind),
+                  a->p.hdr.origin, (unsigned long long)a->p.hdr.seq, l->peer);
+    }
     if (tl_journal_commit(n->j, &err)) {
-        /* Not journaled: do not act; forget them so gap-fill fetches them again. */
+        /* Not journaled: not handed to fusion. Forget them, and rewind the chains of
+         * what was forwarded (it is sent again after gap-fill). */
         logf_(n, "%s (%d products not acknowledged; gap-fill will retry)", err.msg, n->n_pend);
-        for (int i = 0; i < n->n_pend; i++) {
-            int oi = tl_netconfig_nation(&n->cfg, n->pend[i].p.hdr.origin);
-            if (oi >= 0 && n->last_done[oi] >= n->pend[i].p.hdr.seq)
-                n->last_done[oi] = n->pend[i].p.hdr.prev_seq;
-        }
+        for (int i = 0; i < n->n_pend; i++)
+            forget(n, &n->pend[i]);
+        for (int li = 0; li < n->n_links; li++)
+            memcpy(n->links[li].last_eligible, chain[li], sizeof chain[li]);
         n->n_pend = 0;
         return;
     }
     for (int i = 0; i < n->n_pend; i++)
-        act(n, &n->pend[i]);
+        if (n->pend[i].mine && n->opts.on_product)
+            n->opts.on_product(n->opts.user, &n->pend[i].p, n->links[n->pend[i].link].peer);
     n->n_pend = 0;
 }
 
 static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t ts, int64_t now)
 {
-    tl__link *l = &n->links[li];
+    (void)now;
     int oi = tl_netconfig_nation(&n->cfg, p->hdr.origin);
     uint32_t mask = p->hdr.releasable_mask & tl_netconfig_dests(&n->cfg, p->hdr.origin, p->kind, NULL);
-    int mine = (mask >> n->self_idx) & 1;
-    tl_err err;
-    int rc = tl_journal_append(n->j, p, mine ? TL_J_ACCEPTED : TL_J_TRANSIT, l->peer, now, &err);
-    if (rc == TL_ESTATE) {
-        l->h.dups_dropped++;
-        if (p->hdr.seq > n->last_done[oi])
-            n->last_done[oi] = p->hdr.seq;
-        return;
-    }
-    if (rc) {
-        logf_(n, "%s (product not acknowledged; gap-fill will retry)", err.msg);
-        return;
-    }
-    n->last_done[oi] = p->hdr.seq;
-    if (n->opts.verbose)
-        logf_(n, "%s %s %s/%llu via %s", mine ? "accepted" : "transit", tl_product_kind_name(p->kind),
-              p->hdr.origin, (unsigned long long)p->hdr.seq, l->peer);
+    n->last_done[oi] = p->hdr.seq; /* rewound by batch_flush if the journal refuses it */
     tl__pending *a = &n->pend[n->n_pend++];
     a->link = li;
-    a->mine = mine;
+    a->mine = (mask >> n->self_idx) & 1;
     a->src_ts = ts;
     a->p = *p;
     if (!n->in_batch || n->n_pend == PEND_MAX) {

@@ -220,7 +220,7 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
             return TL_REJ_NOT_RELEASABLE;
         }
     }
-    if (h->seq == 0 || h->prev_seq >= h->seq) {
+    if (h->seq == 0 || h->prev_seq >= h->seq || h->seq >= TL_SEQ_LIMIT) {
         *detail = "seq / prev_seq";
         return TL_REJ_BAD_SEQUENCE;
     }

@@ -476,6 +476,7 @@ static void cop_alert(tl_pipeline *p, const tl_alert_msg *m, const char *sys_id,
         snprintf(a->references[a->n_references++], sizeof a->references[0], "%s",
                  tl_alert_msg_ref_id(m, k));
     a->sent_ns = m->sent_ns;
+    a->impact_t_ns = m->t_impact_ns;
     (void)sys_id;
     snprintf(a->track_id, sizeof a->track_id, "T%06u", (unsigned)m->object_id);
     snprintf(a->headline, sizeof a->headline, "%s", headline);

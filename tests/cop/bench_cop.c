@@ -1,5 +1,6 @@
 /* bench_cop.c — cost of the COP at full capacity (64 system tracks with 240-point flight
- * paths, predicted paths, launch and impact ellipses; 32 alerts; 8 links): tl_cop_update
+ * paths, predicted paths, launch and impact ellipses; 32 alerts; 8 links; 64 partner
+ * products with their ellipses), and of tracing the zone limits once: tl_cop_update
  * (what the node pays), each document's rendering (paid by the first request after an
  * update), and the documents' sizes. Built into build/bench/
  * so `make bench` collects it. */
@@ -32,6 +33,12 @@ static void full_picture(tl_cop_picture *p)
     for (int i = p->n_links; i < TL_COP_MAX_LINKS; i++)
         p->links[i] = p->links[0];
     p->n_links = TL_COP_MAX_LINKS;
+    int n0 = p->n_partners; /* the demo's own partner products, repeated */
+    for (int i = n0; i < TL_COP_MAX_PARTNER && n0 > 0; i++) {
+        p->partners[i] = p->partners[i % n0];
+        snprintf(p->partners[i].track_id, sizeof p->partners[i].track_id, "KR-S%d", i + 1);
+    }
+    p->n_partners = n0 > 0 ? TL_COP_MAX_PARTNER : 0;
 }
 
 int main(void)
@@ -79,6 +86,20 @@ int main(void)
     printf("{\"name\": \"cop_update_full_picture\", \"unit\": \"ms\", \"value\": %.4f}\n",
            (now_s() - t0) / iters * 1e3);
     tl_cop_destroy(cop);
+    /* the zone limits, rendered once per server on the first request */
+    tl_zones *z = NULL;
+    if (tl_zones_load_default(&z, &err) == TL_OK) {
+        char *doc = NULL;
+        size_t len = 0;
+        t0 = now_s();
+        if (tl_cop_zones_geojson(z, NULL, &doc, &len, &err) != TL_OK)
+            return 1;
+        printf("{\"name\": \"cop_zone_limits_render\", \"unit\": \"ms\", \"value\": %.1f}\n",
+               (now_s() - t0) * 1e3);
+        printf("{\"name\": \"cop_zone_limits_size\", \"unit\": \"bytes\", \"value\": %zu}\n", len);
+        free(doc);
+        tl_zones_destroy(z);
+    }
     free(buf);
     free(p);
     return 0;

@@ -4,6 +4,9 @@
 //   node check.cjs geojson   -> @placemarkio/check-geojson, plus closure and RFC 7946
 //                               counterclockwise winding of every polygon ring
 //   node check.cjs strings   -> JSON.parse; prints the UTF-8 hex of the hostile strings
+//   node check.cjs partners  -> JSON.parse; one line per partner product and per own alert
+//   node check.cjs outline   -> check-geojson on the zone limits; every geometry a
+//                               MultiLineString; prints "kind lines points" per feature
 // Exit 0 when the document passes, 1 (with the reason on stderr) when it does not.
 'use strict';
 const path = require('path');
@@ -45,6 +48,26 @@ if (mode === 'json') {
     }
   }
   console.log(Object.keys(kinds).sort().map((k) => `${k}=${kinds[k]}`).join(' '));
+} else if (mode === 'partners') {
+  const p = JSON.parse(text);
+  for (const q of p.partners) {
+    const e = q.ellipse;
+    console.log(`${q.kind} ${q.origin} ${q.path.join('>')} ${q.track_id} ` +
+      (q.kind === 'alert' ? `${q.alert_id} ${q.msg_type} in_force=${q.in_force}`
+        : `ring=${e && e.ring ? e.ring.length : 0} ${e && e.lat_deg !== null ? e.lat_deg.toFixed(6) + ',' + e.lon_deg.toFixed(6) : '-'}` +
+        ` a=${e ? e.semi_major_m : '-'} b=${e ? e.semi_minor_m : '-'} o=${e ? e.orient_deg : '-'} rx=${q.received_t_ns}`));
+  }
+  for (const a of p.alerts) console.log(`own ${a.id} ${a.msg_type} in_force=${a.in_force}`);
+} else if (mode === 'outline') {
+  const { check } = webRequire('@placemarkio/check-geojson');
+  let fc;
+  try { fc = check(text); } catch (e) { fail(`check-geojson: ${JSON.stringify(e.issues || e.message)}`); }
+  for (const f of fc.features) {
+    if (f.geometry.type !== 'MultiLineString') fail(`${f.properties.kind}: ${f.geometry.type}`);
+    const pts = f.geometry.coordinates.reduce((n, l) => n + l.length, 0);
+    for (const l of f.geometry.coordinates) if (l.length < 2) fail(`${f.properties.kind}: a line of ${l.length} point`);
+    console.log(`${f.properties.kind} ${f.geometry.coordinates.length} ${pts}`);
+  }
 } else if (mode === 'strings') {
   const p = JSON.parse(text);
   const t = p.tracks[0], a = p.alerts[0], l = p.links[0];

@@ -2,7 +2,9 @@
 # page_dom.sh — the COP page end to end: headless Chromium loads the bundled page from
 # `trilink cop --demo` on loopback, runs its script against /api/picture, and the DOM it
 # leaves must show what the picture holds (three tracks with countdowns and verdicts,
-# launch and impact ellipses, Japan highlighted, the alerts and both link badges).
+# launch and impact ellipses, Japan highlighted, the alerts and both link badges), the
+# partners' ellipses with origin, path and age, their alert in force (ring and table row),
+# the zone limits from /api/zones.geojson, and the link health table.
 set -eu
 bin=${TL_BIN:?}
 src=${TL_SOURCE_DIR:?}
@@ -58,4 +60,45 @@ runs=$("$bin" cop --demo --dump json --start 800 | node -e '
   console.log(n);')
 expect 'class="path-seg"' "$runs" "flight path segments (one per phase run)"
 grep -q '>JP EEZ<' "$tmp/dom.html" || fail "verdict rows"
+
+# partners' products, counted from the JSON independently: each drawn with its origin and path
+"$bin" cop --demo --dump json --start 800 | node -e '
+  const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  for (const q of p.partners) {
+    if (q.kind === "alert") { if (q.in_force) console.log(`ALERT ${q.origin} ${q.track_id}`); continue; }
+    if (q.ellipse && q.ellipse.ring) console.log(`ELL ${q.kind} ${q.origin} ${q.path.join("&gt;")} ${q.track_id}`);
+  }
+  console.log(`OWN ${p.alerts.filter((a) => a.in_force).length}`);' >"$tmp/partners.txt"
+nell=0
+while read -r what kind origin path track; do
+    case $what in
+    ELL)
+        nell=$((nell + 1))
+        grep -q "class=\"pell $kind\"[^>]*data-origin=\"$origin\" data-path=\"$path\" data-track=\"$track\"" "$tmp/dom.html" ||
+            fail "partner $kind ellipse of $origin $track (path $path) not drawn"
+        grep -q "class=\"pmark $kind\"[^>]*data-origin=\"$origin\" data-path=\"$path\" data-track=\"$track\"" "$tmp/dom.html" ||
+            fail "partner $kind marker of $origin $track not drawn"
+        # its own label, or its cluster's (same path and kind within 30 px)
+        grep -q -e ">$path $kind $track · [0-9]* s<" -e ">$path $kind ×[0-9]* · [0-9]* s<" "$tmp/dom.html" ||
+            fail "label '$path $kind $track · age' missing"
+        ;;
+    ALERT) # kind=origin, origin=track here
+        grep -q "class=\"palert-ring\"[^>]*data-origin=\"$kind\" data-track=\"$origin\"" "$tmp/dom.html" ||
+            fail "alert ring of $kind $origin not drawn"
+        grep -q "class=\"aa-row partner\" data-origin=\"$kind\"" "$tmp/dom.html" || fail "partner alert row $kind"
+        ;;
+    esac
+done <"$tmp/partners.txt"
+[ "$nell" -ge 3 ] || fail "the demo should hold partner ellipses, found $nell in the JSON"
+expect 'class="pell [a-z]*"' "$nell" "partner ellipses"
+expect 'class="palert-ring"' "$(grep -c '^ALERT' "$tmp/partners.txt")" "partner alert rings"
+expect 'class="aa-row own"' "$(sed -n 's/^OWN //p' "$tmp/partners.txt")" "own alerts in force"
+expect 'class="aa-row partner"' "$(grep -c '^ALERT' "$tmp/partners.txt")" "partner alerts in force"
+# the zone limits from /api/zones.geojson, each a drawn path
+for k in jp_eez jp_territorial_sea kr_waters kr_territorial_sea; do
+    grep -q "class=\"zone-limit $k\" data-kind=\"$k\" d=\"M[0-9]" "$tmp/dom.html" || fail "zone limit $k not drawn"
+done
+# link health table: one row per link
+expect 'class="lt-row up"' 1 "link table up row"
+expect 'class="lt-row down"' 1 "link table down row"
 echo "page_dom: ok"

@@ -326,13 +326,45 @@ static void test_create_errors(void **state)
     free(p);
 }
 
+/* The zone limits: served once, byte-equal to tl_cop_zones_geojson on the default data
+ * (the server loads it itself: cfg.zones is NULL here); HEAD; other methods refused. */
+static void test_zones(void **state)
+{
+    fixture *f = *state;
+    reply r;
+    request(f->port, "GET", "/api/zones.geojson", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strcasestr(r.head, "Content-Type: application/geo+json"));
+    assert_int_equal(content_length(&r), (long)r.body_len);
+    tl_zones *z;
+    tl_err err;
+    assert_int_equal(tl_zones_load_default(&z, &err), TL_OK);
+    char *doc;
+    size_t len;
+    assert_int_equal(tl_cop_zones_geojson(z, NULL, &doc, &len, &err), TL_OK);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, doc, len);
+    assert_non_null(strstr(doc, "\"kind\":\"jp_eez\""));
+    free(r.body);
+    request(f->port, "HEAD", "/api/zones.geojson", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(content_length(&r), (long)len);
+    assert_int_equal(r.body_len, 0);
+    free(r.body);
+    request(f->port, "POST", "/api/zones.geojson", &r);
+    assert_int_equal(r.status, 405);
+    free(r.body);
+    free(doc);
+    tl_zones_destroy(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         /* in this order: test_documents expects the server fresh */
         cmocka_unit_test(test_documents),          cmocka_unit_test(test_static_and_errors),
         cmocka_unit_test(test_survives_malformed), cmocka_unit_test(test_concurrent_updates),
-        cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_create_errors),      cmocka_unit_test(test_zones),
     };
     /* one server for the group: civetweb's mg_stop takes ~2 s after serving a request */
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -242,9 +242,13 @@ static void test_geojson_valid(void **state)
     int st = node_check("geojson", geo, out, sizeof out);
     if (st != 0)
         fail_msg("GeoJSON rejected:\n%.600s", geo);
-    /* three tracks in flight, each with a path, prediction, launch and impact */
+    /* three tracks in flight, each with a path, prediction, launch and impact; the
+     * partners' estimates of the fixture: US and KR impacts for all three, KR launches
+     * for two (alerts have no geometry) */
     assert_string_equal(out, "flight_path=3 impact_ellipse_95=3 impact_point=3 launch_ellipse_95=3 "
-                             "launch_point=3 predicted_path=3 track=3\n");
+                             "launch_point=3 partner_impact_ellipse_95=3 partner_impact_point=3 "
+                             "partner_launch_ellipse_95=2 partner_launch_point=2 predicted_path=3 "
+                             "track=3\n");
     free(geo);
     free(p);
 }

@@ -11,7 +11,7 @@ pick_domains
 write_config "$C" $D1 $D2
 "$TL_BIN" pki init "$WORK/pki" --config "$C" > /dev/null || fail "pki init"
 common="--config $C --pki $WORK/pki --duration 40"
-start US $common --nation US --state "$WORK/us" --low-latency   # the relay takes products in DDS listeners
+start US $common --nation US --state "$WORK/us" --poll-loop   # this relay takes products on its loop thread (JP, KR: listeners, the default)
 start JP $common --nation JP --state "$WORK/jp"
 start KRa $common --nation KR --state "$WORK/kr" --inject-bad --inject-synthetic 30 --inject-rate 20 --inject-delay 4
 

@@ -72,6 +72,7 @@ static void test_each_reason(void **state)
     p = good(); snprintf(p.hdr.origin, sizeof p.hdr.origin, "XX"); assert_int_equal(check(&p), TL_REJ_UNKNOWN_ORIGIN);
     p = good(); p.hdr.seq = 0;                         assert_int_equal(check(&p), TL_REJ_BAD_SEQUENCE);
     p = good(); p.hdr.prev_seq = 7;                    assert_int_equal(check(&p), TL_REJ_BAD_SEQUENCE);
+    p = good(); p.hdr.seq = TL_SEQ_LIMIT;              assert_int_equal(check(&p), TL_REJ_BAD_SEQUENCE);
     p = good(); p.hdr.path_len = 1;                    assert_int_equal(check(&p), TL_REJ_BAD_PATH); /* not via US */
     p = good(); snprintf(p.hdr.path[0], TL_NATION_LEN, "JP"); assert_int_equal(check(&p), TL_REJ_BAD_PATH);
     p = good(); p.hdr.releasable_mask = 1u << tl_netconfig_nation(&cfg, "US");

@@ -2,6 +2,10 @@
 // trilink.cop/1, docs/cop.md) once a second and draws it on an SVG map of the region
 // (d3-geo; land from Natural Earth 50m via world-atlas, bundled: no network but the node).
 // Every string from the picture goes through textContent, never innerHTML.
+// Partners' products (their launch and impact estimates and alerts, received over the
+// link) are drawn dashed in the partner's colour, labelled origin and path (KR>US) and age,
+// apart from the own fused picture. The outer limits of JP's and KR's territorial sea and
+// EEZ come once from /api/zones.geojson (traced from the node's zones module).
 import { geoConicConformal, geoPath, geoGraticule, geoCircle } from 'd3-geo';
 import { feature, mesh } from 'topojson-client';
 import world from 'world-atlas/countries-50m.json';
@@ -17,6 +21,11 @@ const ZONES = [
   ['kp_land', 'DPRK land', '#bf5af2'], ['other_land', 'Other land', '#9d7be0'],
   ['open_sea', 'Open sea', '#5e8fb8'], ['elsewhere', 'Outside region', '#8e9aab']];
 const ZONE_COLOR = Object.fromEntries(ZONES.map(([k, , c]) => [k, c]));
+// Partners' products in the colour of their origin nation (own products keep the zone colours).
+const NATION_COLOR = { JP: '#7fa7d9', US: '#9bb7ff', KR: '#5fd3a8' };
+const nationColor = (n) => NATION_COLOR[n] || '#e0a0ff';
+const LIMITS = { jp_eez: 'JP EEZ limit', jp_territorial_sea: 'JP 12 nmi', kr_waters: 'KR waters limit',
+  kr_territorial_sea: 'KR 12 nmi' };
 const REGION = { type: 'MultiPoint', coordinates: [[122.5, 32], [146, 46], [122.5, 46], [146, 32]] };
 const CITIES = [['Pyongyang', 125.75, 39.03], ['Seoul', 126.98, 37.57], ['Tokyo', 139.69, 35.69],
   ['Sapporo', 141.35, 43.06], ['Busan', 129.08, 35.18], ['Vladivostok', 131.89, 43.12]];
@@ -38,7 +47,7 @@ const h = (tag, cls, parent, text) => {
   return e;
 };
 
-const state = { picture: null, fetchedAt: 0, selected: null, lastOk: 0 };
+const state = { picture: null, fetchedAt: 0, selected: null, lastOk: 0, zones: null };
 
 // ---------------------------------------------------------------- map
 const svg = $('map');
@@ -68,8 +77,33 @@ function drawBase() {
     el('circle', { class: 'city', cx: x, cy: y, r: 2.2 }, base);
     el('text', { class: 'city-label', x: x + 5, y: y - 4, text: name }, base);
   }
-  layers = { areas: el('g', {}, svg), ell: el('g', {}, svg), paths: el('g', {}, svg), marks: el('g', {}, svg) };
+  layers = { zones: el('g', { id: 'zone-limits' }, svg), areas: el('g', {}, svg), pell: el('g', { id: 'partners' }, svg),
+    ell: el('g', {}, svg), paths: el('g', {}, svg), marks: el('g', {}, svg), pmarks: el('g', {}, svg) };
+  drawZones();
   if (state.picture) drawDynamic(state.picture);
+}
+
+// The outer limits of the zones, as lines (no polygon winding to get wrong).
+function drawZones() {
+  if (!layers || !state.zones) return;
+  layers.zones.textContent = '';
+  for (const f of state.zones.features || []) {
+    const kind = f.properties && f.properties.kind;
+    if (!LIMITS[kind] || !f.geometry) continue;
+    const d = path(f.geometry);
+    if (d) el('path', { class: `zone-limit ${kind}`, 'data-kind': kind, d }, layers.zones);
+  }
+}
+
+async function loadZones() {
+  for (let attempt = 0; attempt < 5 && !state.zones; attempt++) {
+    try {
+      const r = await fetch('api/zones.geojson');
+      if (r.ok) state.zones = await r.json();
+    } catch (e) { /* retried below */ }
+    if (!state.zones) await new Promise((res) => setTimeout(res, 2000));
+  }
+  drawZones();
 }
 
 const hasPoint = (o) => o.lat_deg !== null && o.lon_deg !== null;
@@ -78,7 +112,7 @@ const hasPoint = (o) => o.lat_deg !== null && o.lon_deg !== null;
 const d3Polygon = (ring) => ({ type: 'Polygon', coordinates: [ring.slice().reverse()] });
 
 function drawDynamic(pic) {
-  for (const g of Object.values(layers)) g.textContent = '';
+  for (const [k, g] of Object.entries(layers)) if (k !== 'zones') g.textContent = ''; // limits stay
   const labels = [];
   for (const a of activeAlerts(pic.alerts)) {
     if (!a.area_circle) continue;
@@ -125,7 +159,53 @@ function drawDynamic(pic) {
       g.addEventListener('click', () => select(t.id));
     }
   }
+  drawPartners(pic, labels);
   placeLabels(labels);
+}
+
+const pathText = (q) => (q.path.length ? q.path.join('>') : q.origin);
+// Age of a partner product: node clock now minus the origin's publication time.
+const ageS = (q) => (Number(state.picture.node_t_ns) + (performance.now() - state.fetchedAt) * NS_PER_MS - Number(q.origin_t_ns)) / 1e9;
+const fmtAge = (s) => (s < 0 ? '0 s' : s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(0)} min`);
+
+// Partners' launch and impact estimates (dashed, nation colour, hollow markers) and a ring
+// around the impact estimate of every partner alert in force. Labels name path, kind, the
+// origin's track and age ("KR>US impact KR-S2 · 4 s"); estimates of one path and kind
+// within 30 px share one label ("KR>US launch ×2 · 4 s"), each marker keeping its details
+// in a tooltip.
+function drawPartners(pic, labels) {
+  const alerting = new Set(pic.partners.filter((q) => q.kind === 'alert' && q.in_force).map((q) => `${q.origin}|${q.track_id}`));
+  const clusters = [];
+  for (const q of pic.partners) {
+    if (q.kind === 'alert' || !q.ellipse || q.ellipse.lat_deg === null || q.ellipse.lon_deg === null) continue;
+    const col = nationColor(q.origin);
+    const data = { 'data-origin': q.origin, 'data-path': pathText(q), 'data-track': q.track_id, 'data-kind': q.kind };
+    const old = ageS(q) > 30 ? ' old' : '';
+    if (q.ellipse.ring)
+      el('path', { class: `pell ${q.kind}`, d: path(d3Polygon(q.ellipse.ring)), stroke: col, ...data }, layers.pell);
+    const [x, y] = projection([q.ellipse.lon_deg, q.ellipse.lat_deg]);
+    const g = el('g', { class: `pmark ${q.kind}${old}`, ...data }, layers.pmarks);
+    const e = q.ellipse;
+    el('title', { text: `${pathText(q)} ${q.kind} estimate ${q.track_id}: ${q.kind === 'launch' ? 'launch' : 'impact'} ` +
+      `${fmtClock(q.t_ns)}` + (e.semi_major_m !== null ? `, 95% ${fmtKm(e.semi_major_m)}×${fmtKm(e.semi_minor_m)} km` : '') +
+      (q.kind === 'impact' ? `, ${q.zone_name || q.zone_verdict}` : '') }, g);
+    if (q.kind === 'launch')
+      el('path', { class: 'pmk', stroke: col, d: `M${x},${y - 6}L${x + 5},${y + 4}L${x - 5},${y + 4}Z` }, g);
+    else
+      el('path', { class: 'pmk', stroke: col, d: `M${x},${y - 6}L${x + 6},${y}L${x},${y + 6}L${x - 6},${y}Z` }, g);
+    if (q.kind === 'impact' && alerting.has(`${q.origin}|${q.track_id}`)) {
+      el('circle', { class: 'palert-ring', cx: x, cy: y, r: 13, 'data-origin': q.origin, 'data-track': q.track_id }, g);
+      labels.push({ x: x + 9, y: y - 14, text: `${q.origin} ALERT`, g, cls: 'palert-label' });
+    }
+    const c = clusters.find((k) => k.path === pathText(q) && k.kind === q.kind && Math.hypot(k.x - x, k.y - y) < 30);
+    if (c) { c.n++; if (Number(q.origin_t_ns) > Number(c.newest)) c.newest = q.origin_t_ns; }
+    else clusters.push({ path: pathText(q), kind: q.kind, track: q.track_id, x, y, n: 1, newest: q.origin_t_ns, g, col, old });
+  }
+  for (const c of clusters) {
+    const prefix = `${c.path} ${c.kind} ${c.n > 1 ? `×${c.n}` : c.track} · `;
+    labels.push({ x: c.x + 9, y: c.y + 14, text: prefix + fmtAge(ageS({ origin_t_ns: c.newest })), g: c.g,
+      cls: 'plabel' + (c.n > 1 ? '' : c.old), fill: c.col, data: { originNs: c.newest, prefix } });
+  }
 }
 
 // Track labels: top to bottom, each pushed below any earlier one it would overlap.
@@ -137,7 +217,8 @@ function placeLabels(labels) {
     for (const p of placed)
       if (Math.abs(p.x - l.x) < Math.max(p.w, w) && Math.abs(p.y - l.y) < 14) l.y = p.y + 14;
     placed.push({ x: l.x, y: l.y, w });
-    el('text', { class: 'trk-label', x: l.x, y: l.y, text: l.text }, l.g);
+    const t = el('text', { class: l.cls || 'trk-label', x: l.x, y: l.y, text: l.text, ...(l.fill ? { fill: l.fill } : {}) }, l.g);
+    Object.assign(t.dataset, l.data || {});
   }
 }
 
@@ -236,6 +317,84 @@ function alertRow(a, superseded, parent) {
   h('div', 'area', r, `${a.area_desc} · ${a.id}` + (a.references.length ? ` → ${a.references.join(', ')}` : ''));
 }
 
+// Alerts in force, own and partners', in one table (newest first).
+function renderActive(p) {
+  const box = $('active');
+  box.textContent = '';
+  const rows = [];
+  for (const a of p.alerts) if (a.in_force) rows.push({ origin: p.nation, path: 'own', type: a.msg_type, track: a.track_id,
+    impact: Number(a.impact_t_ns), text: a.headline, sent: Number(a.sent_ns), q: null });
+  for (const q of p.partners) if (q.kind === 'alert' && q.in_force) rows.push({ origin: q.origin, path: pathText(q),
+    type: q.msg_type, track: q.track_id, impact: Number(q.t_ns), text: q.text, sent: Number(q.origin_t_ns), q });
+  $('nactive').textContent = String(rows.length);
+  if (!rows.length) { h('div', 'empty', box, 'No alert in force.'); return; }
+  const tab = h('table', 'aa', box);
+  const hr = h('tr', '', tab);
+  for (const c of ['From', 'Path', 'Type', 'Track', 'Impact in', 'Age']) h('th', '', hr, c);
+  rows.sort((a, b) => b.sent - a.sent);
+  for (const r of rows) {
+    const tr = h('tr', 'aa-row' + (r.q ? ' partner' : ' own'), tab);
+    tr.dataset.origin = r.origin;
+    const o = h('td', 'nat-cell', tr, r.origin);
+    o.style.color = r.q ? nationColor(r.origin) : '';
+    h('td', 'mono', tr, r.path);
+    h('td', `ty ${r.type}`, tr, r.type.toUpperCase());
+    h('td', 'mono', tr, r.track);
+    const ti = h('td', 'mono', tr, '—');
+    if (r.impact) ti.dataset.impactNs = r.impact;
+    const age = h('td', 'mono', tr, '');
+    if (r.q) { age.dataset.originNs = r.q.origin_t_ns; age.dataset.prefix = ''; age.textContent = fmtAge(ageS(r.q)); }
+    else age.textContent = fmtAge((Number(p.scenario_t_ns) - r.sent) / 1e9);
+    const tx = h('tr', 'aa-text', tab);
+    h('td', '', tx, r.text).colSpan = 6;
+  }
+}
+
+// Partners' launch and impact estimates as received.
+function renderPartners(p) {
+  const box = $('partners-list');
+  box.textContent = '';
+  const prods = p.partners.filter((q) => q.kind !== 'alert');
+  $('npartners').textContent = String(prods.length);
+  if (!prods.length) { h('div', 'empty', box, 'Nothing received from partners.'); return; }
+  for (const q of prods.slice().sort((a, b) => (a.origin + a.track_id < b.origin + b.track_id ? -1 : 1))) {
+    const r = h('div', `pprod ${q.kind}`, box);
+    r.dataset.origin = q.origin;
+    r.style.borderLeftColor = nationColor(q.origin);
+    const top = h('div', 'top', r);
+    const n = h('b', '', top, q.origin);
+    n.style.color = nationColor(q.origin);
+    h('span', 'mono', top, pathText(q));
+    h('span', '', top, q.kind === 'launch' ? 'LAUNCH' : 'IMPACT');
+    h('span', 'mono', top, q.track_id);
+    const age = h('span', 'when mono', top, fmtAge(ageS(q)));
+    age.dataset.originNs = q.origin_t_ns;
+    age.dataset.prefix = '';
+    const e = q.ellipse;
+    const where = e && e.lat_deg !== null ? `${e.lat_deg.toFixed(2)} ${e.lon_deg.toFixed(2)}` : '—';
+    const size = e && e.semi_major_m !== null ? ` · 95% ${fmtKm(e.semi_major_m)}×${fmtKm(e.semi_minor_m)} km` : '';
+    const verdict = q.kind === 'impact' ? ` · ${q.zone_name || q.zone_verdict}` : '';
+    h('div', 'lbl', r, `${q.kind === 'launch' ? 'launch' : 'impact'} ${fmtClock(q.t_ns)} at ${where}${size}${verdict}`);
+  }
+}
+
+// Link health, one row per link.
+function renderLinkTable(links) {
+  const box = $('linktab');
+  box.textContent = '';
+  if (!links.length) { h('div', 'empty', box, 'No links.'); return; }
+  const tab = h('table', 'lt', box);
+  const hr = h('tr', '', tab);
+  for (const c of ['Link', 'State', 'Latency', 'In', 'Out', 'Rejected', 'Gaps', 'Dups']) h('th', '', hr, c);
+  for (const l of links) {
+    const tr = h('tr', 'lt-row ' + (l.up ? 'up' : 'down'), tab);
+    h('td', '', tr, l.name);
+    h('td', 'st', tr, l.up ? 'UP' : 'DOWN');
+    h('td', 'mono', tr, l.latency_s === null ? '—' : `${(l.latency_s * 1000).toFixed(1)} ms`);
+    for (const v of [l.msgs_in, l.msgs_out, l.rejects, l.gaps, l.dups]) h('td', 'mono', tr, String(v));
+  }
+}
+
 function renderLinks(links) {
   const box = $('links');
   box.textContent = '';
@@ -254,6 +413,10 @@ function render() {
   if (!p) return;
   $('nation').textContent = p.nation || '—';
   renderLinks(p.links);
+  p.partners = p.partners || [];
+  renderActive(p);
+  renderPartners(p);
+  renderLinkTable(p.links);
   const tracks = $('tracks');
   tracks.textContent = '';
   $('ntracks').textContent = String(p.tracks.length);
@@ -278,6 +441,7 @@ function tick() {
     $('clock-node').textContent = fmtClock(Number(p.node_t_ns) + (performance.now() - state.fetchedAt) * NS_PER_MS);
   }
   for (const e of document.querySelectorAll('[data-impact-ns]')) e.textContent = fmtDur((Number(e.dataset.impactNs) - now) / 1e9);
+  if (p) for (const e of document.querySelectorAll('[data-origin-ns]')) e.textContent = e.dataset.prefix + fmtAge(ageS({ origin_t_ns: e.dataset.originNs }));
   const feed = $('feed');
   const age = performance.now() - state.lastOk;
   feed.className = 'feed ' + (!state.lastOk ? 'feed-wait' : age < 3000 ? 'feed-live' : 'feed-stale');
@@ -310,11 +474,17 @@ function legend() {
   item('ring', ZONE_COLOR.jp_eez, 'impact 95%');
   item('dash', '#ff3b30', 'alert area');
   item('', '#7fa7d9', 'Japan territory');
+  item('dash', nationColor('KR'), 'KR product (dashed)');
+  item('dash', nationColor('US'), 'US product (dashed)');
+  item('', '#ff6b8b', 'JP EEZ limit');
+  item('', '#ffb3c1', 'JP 12 nmi limit');
+  item('', '#d9c36a', 'KR waters limit');
 }
 
 legend();
 drawBase();
 window.addEventListener('resize', drawBase);
+loadZones();
 poll();
 setInterval(poll, 1000);
 setInterval(tick, 250);
