@@ -12,8 +12,11 @@
  *     nation's picture through the gap (coasting on its impact prediction) under one
  *     system track number, checked against the truth at every scan;
  *   - Japan's alerts match the truth: exactly one Alert (then Updates) for a fall in
- *     Japan's zones, closed after the impact time with a final Update; none for falls
- *     far from Japan; every CAP message well-formed;
+ *     Japan's zones, closed after the impact time with a final Update; none, not even a
+ *     withdrawn one, for falls outside them; every CAP message well-formed;
+ *   - the impact predictions are honest: per class and time before impact, the true
+ *     impact point lies inside the 95% ellipse of at least 80% of the predictions (one
+ *     drill, correlated predictions: a loose bound; printed);
  *   - scenarios/overflight.yaml (IRBM over Hokkaido into the Pacific): one overflight
  *     Alert from Japan before the missile reaches Japan, an Update/Cancel after it has
  *     passed, nothing left active; the last impact prediction near the truth with the
@@ -425,8 +428,8 @@ static void test_default_drill(void **state)
                 assert_int_equal(f->alert_closed, 1);
                 assert_int_equal(f->alert_cancelled, 0);
             }
-            if ((k == 0 || k == 3) && !in_jp)
-                assert_int_equal(f->alert_issued - f->alert_cancelled, 0);
+            if ((k == 0 || k == 3) && !in_jp) /* no false alarm, not even a withdrawn one */
+                assert_int_equal(f->alert_issued, 0);
         }
         /* sharing never delays Japan's picture, and the shared picture of JP equals
          * the alone pipeline's own-track timing (same tracker, same plots) */
@@ -450,10 +453,15 @@ static void test_default_drill(void **state)
         assert_true(c->coast_scans > 0); /* the gap was there and was bridged */
     }
     for (int c = 0; c < 2; c++)
-        for (int b = 0; b < COV_BINS; b++)
+        for (int b = 0; b < COV_BINS; b++) {
             printf("impact predictions %-5s %-8s (JP, US, KR): %4d, truth inside the 95%% ellipse %5.1f%%\n",
                    c ? "other" : "srbm", cov_bin_name[b], d.cov_n[c][b],
                    d.cov_n[c][b] ? 100.0 * d.cov_in[c][b] / d.cov_n[c][b] : 0.0);
+            /* one drill: successive predictions are correlated, so a loose bound that still
+             * catches overconfidence (without drag the SRBMs' last two minutes had 6-10%) */
+            if (d.cov_n[c][b] >= 20)
+                assert_true(d.cov_in[c][b] >= 0.8 * d.cov_n[c][b]);
+        }
     for (size_t i = 0; i < d.n_jp; i++) /* Japan's messages: warning times, false alerts */
         if (d.jp[i].type != 2)
             printf("JP CAP %zu: %-6s stn %u at %.1f s\n", i, d.jp[i].type == 1 ? "Alert" : "Cancel",
