@@ -87,7 +87,6 @@ struct tl_pipeline {
     tl_cop_alert alerts[TL_COP_MAX_ALERTS];
     int n_alerts;
     tl_track_sample gt[N_GT];
-    tl_geodetic gpts[N_GT];
     tl_geodetic *ens; /* N_ENS sampled trajectories of N_ENS_PTS points (overflight) */
     int64_t clock_ns, last_fusion_ns;
     int fused_once;
