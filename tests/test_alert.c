@@ -185,7 +185,8 @@ static void test_issue_confirmation(void **state)
     const double seq[] = {0.0, 0.49, 0.002, 0.0, 0.3, 0.0, 0.25, 0.3};
     int first_alert = -1, n_alert = 0;
     for (int k = 0; k < 8; k++) {
-        tl_alert_input in = {T0 + 3 * k * SEC, 7, synth(seq[k], 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0};
+        tl_alert_input in = {T0 + 3 * k * SEC, 7,
+                             synth(seq[k], 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         if (m.type == TL_ALERT_ALERT && first_alert < 0)

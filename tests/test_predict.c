@@ -377,11 +377,12 @@ static void test_coverage_by_class_and_phase(void **state)
         }
         double sd = sqrt(0.95 * 0.05 / n);
         for (int b = 0; b < 4; b++) {
-            print_message("%s %4.0f s before impact, %d runs: inside the 95%% ellipse %5.1f%% before"
-                          " (no drag), %5.1f%% after (prior beta %.0f, ln-sigma %.1f; mean 95%% "
-                          "semi-major %.2f km, mean miss %.2f km)\n",
-                          cl[c].b->name, cl[c].tgo[b], n, 100.0 * in_b[b] / n, 100.0 * in_a[b] / n,
-                          beta0, lns, sma[b] / 1e3, miss[b] / 1e3);
+            print_message(
+                "%s %4.0f s before impact, %d runs: inside the 95%% ellipse %5.1f%% before"
+                " (no drag), %5.1f%% after (prior beta %.0f, ln-sigma %.1f; mean 95%% "
+                "semi-major %.2f km, mean miss %.2f km)\n",
+                cl[c].b->name, cl[c].tgo[b], n, 100.0 * in_b[b] / n, 100.0 * in_a[b] / n, beta0,
+                lns, sma[b] / 1e3, miss[b] / 1e3);
             double fa = (double)in_a[b] / n;
             assert_true(fa >= 0.95 - 3 * sd && fa <= 0.95 + 3 * sd);
         }
@@ -423,8 +424,8 @@ static void test_sampled_tracks_overflight(void **state)
             assert_true(trk[k][i].h_m >= hmin - 1.0);
     }
     double p_ens = -1;
-    assert_int_equal(tl_zones_overflight_probability(z, trk, np, NULL, 32, TL_ZONE_MASK_JP_TERRITORY,
-                                                     0, &p_ens, &err),
+    assert_int_equal(tl_zones_overflight_probability(z, trk, np, NULL, 32,
+                                                     TL_ZONE_MASK_JP_TERRITORY, 0, &p_ens, &err),
                      TL_OK);
     tl_test_rng r;
     tl_test_rng_seed(&r, 99);
@@ -473,10 +474,13 @@ static void test_sampled_tracks_overflight(void **state)
         j++;
     }
     /* bad input */
-    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 0, 7, dt, hmin, ens, 256, np, &err), TL_EINVAL);
-    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 65, 7, dt, hmin, ens, 256, np, &err), TL_EINVAL);
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 0, 7, dt, hmin, ens, 256, np, &err),
+                     TL_EINVAL);
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 65, 7, dt, hmin, ens, 256, np, &err),
+                     TL_EINVAL);
     assert_non_null(strstr(err.msg, "n_tracks"));
-    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 4, 7, -1, hmin, ens, 256, np, &err), TL_EINVAL);
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 4, 7, -1, hmin, ens, 256, np, &err),
+                     TL_EINVAL);
     tl_zones_destroy(z);
 }
 

@@ -597,7 +597,8 @@ static void test_overflight_skip_matches_walk(void **state)
             double p = -1;
             assert_int_equal(tl_zones_track_overflies(Z, trk, np, masks[m], 0, &o, NULL), TL_OK);
             assert_int_equal(
-                tl_zones_overflight_probability(Z, ens, &np, NULL, 1, masks[m], 0, &p, NULL), TL_OK);
+                tl_zones_overflight_probability(Z, ens, &np, NULL, 1, masks[m], 0, &p, NULL),
+                TL_OK);
             if ((p == 1.0) != (o.overflies != 0))
                 fail_msg("track %d mask %u: walk %d, ensemble %g (start %.3f %.3f az %.1f)", k,
                          masks[m], o.overflies, p, lat0, lon0, az);

@@ -177,9 +177,9 @@ int tl_predict_ground_track(const tl_predict_cfg *cfg, const tl_state_est *est, 
  *          state (err says)
  *  @retval TL_ENOTPD covariance not positive definite
  *  @retval TL_ENOCONV the integrator gave up */
-int tl_predict_sampled_tracks(const tl_predict_cfg *cfg, const tl_state_est *est,
-                              size_t n_tracks, uint64_t seed, double dt_s, double min_h_m,
-                              tl_geodetic *out, size_t cap, size_t *n_pts, tl_err *err);
+int tl_predict_sampled_tracks(const tl_predict_cfg *cfg, const tl_state_est *est, size_t n_tracks,
+                              uint64_t seed, double dt_s, double min_h_m, tl_geodetic *out,
+                              size_t cap, size_t *n_pts, tl_err *err);
 
 /** Osculating elements of a state (no propagation). */
 void tl_predict_orbit(const tl_state_est *est, tl_orbit_elements *out);

@@ -183,9 +183,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
     f->ws = calloc(1, tl_assign_workspace_size(N, S, f->max_edges) + 16);
     f->sorted = calloc(S, sizeof *f->sorted);
     f->ev = calloc(f->cap_ev, sizeof *f->ev);
-    if (!f->sys || !f->live || !f->freel || !f->al || !f->in_beta || !f->in_lns || !f->info || !f->tr_in || !f->in_slot ||
-        !f->in_excl || !f->in_split_from || !f->in_ok || !f->in_done || !f->hash || !f->edges ||
-        !f->r2c || !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
+    if (!f->sys || !f->live || !f->freel || !f->al || !f->in_beta || !f->in_lns || !f->info ||
+        !f->tr_in || !f->in_slot || !f->in_excl || !f->in_split_from || !f->in_ok || !f->in_done ||
+        !f->hash || !f->edges || !f->r2c || !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
         tl_fusion_destroy(f);
         return tl_err_set(err, TL_ENOMEM, "fusion: out of memory for %zu tracks", S);
     }
@@ -343,8 +343,8 @@ static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, d
         tl_ecef_to_geodetic(in->x, &g);
         if (g.h_m < DRAG_CEILING_M) {
             const double *v = in->x + 3;
-            double a_d = 0.5 * tl_atmo_density(g.h_m) * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) /
-                         beta;
+            double a_d =
+                0.5 * tl_atmo_density(g.h_m) * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) / beta;
             m.flags |= TL_DYN_DRAG;
             m.beta_kg_m2 = beta;
             double sa = a_d * ln_sigma, dt = fabs((double)(t_ns - in->t_ns)) * 1e-9;
@@ -471,8 +471,8 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
         else if (!(p->est.P[0][0] > 0 && p->est.P[1][1] > 0 && p->est.P[2][2] > 0 &&
                    p->est.P[3][3] > 0 && p->est.P[4][4] > 0 && p->est.P[5][5] > 0))
             why = "covariance not positive definite (a variance <= 0)";
-        else if (!(p->beta_kg_m2 <= 0 || (isfinite(p->beta_kg_m2) && p->beta_ln_sigma > 0 &&
-                                           isfinite(p->beta_ln_sigma))))
+        else if (!(p->beta_kg_m2 <= 0 ||
+                   (isfinite(p->beta_kg_m2) && p->beta_ln_sigma > 0 && isfinite(p->beta_ln_sigma))))
             why = "ballistic coefficient or its sigma not finite and positive";
         else if (input_beta(f, p, k),
                  propagate(f, &p->est, t_ns, f->in_beta[k], f->in_lns[k], &f->al[k]) != TL_OK)
@@ -577,8 +577,8 @@ static void coast_or_fuse(tl_fusion *f, int64_t t_ns)
         /* Retained for coast_s, or while held (a predictable ballistic object in a
          * coverage gap, tl_fusion_hold): coasted on the ballistic propagator with
          * process noise, so its covariance grows and the gate widens for reacquisition. */
-        int expired = (double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s &&
-                      t_ns >= s->t.hold_until_ns;
+        int expired =
+            (double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s && t_ns >= s->t.hold_until_ns;
         tl_state_est e = s->t.est;
         if (!expired && e.t_ns != t_ns &&
             (propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma, &e) != TL_OK ||

@@ -715,9 +715,9 @@ static void cross_point(const tl_geodetic *a, const tl_geodetic *b, double h0, t
     o->h_m = h0;
 }
 
-int tl_predict_sampled_tracks(const tl_predict_cfg *c, const tl_state_est *est,
-                              size_t n_tracks, uint64_t seed, double dt_s, double min_h_m,
-                              tl_geodetic *out, size_t cap, size_t *n_pts, tl_err *err)
+int tl_predict_sampled_tracks(const tl_predict_cfg *c, const tl_state_est *est, size_t n_tracks,
+                              uint64_t seed, double dt_s, double min_h_m, tl_geodetic *out,
+                              size_t cap, size_t *n_pts, tl_err *err)
 {
     if (n_tracks == 0 || n_tracks > TL_PREDICT_MAX_SAMPLES)
         return tl_err_set(err, TL_EINVAL, "predict: sampled tracks n_tracks = %zu (1..%d)",

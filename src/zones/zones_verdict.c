@@ -292,8 +292,9 @@ int tl_zones_overflight_probability(const tl_zones *z, const tl_geodetic *const 
         for (size_t i = 0; i < npts[k]; i++)
             if (!isfinite(pts[k][i].lat_rad) || fabs(pts[k][i].lat_rad) > TL_PI / 2 ||
                 !isfinite(pts[k][i].lon_rad))
-                return tl_err_set(err, TL_EINVAL, "track %zu: point %zu: lat %g lon %g rad out of range",
-                                  k, i, pts[k][i].lat_rad, pts[k][i].lon_rad);
+                return tl_err_set(err, TL_EINVAL,
+                                  "track %zu: point %zu: lat %g lon %g rad out of range", k, i,
+                                  pts[k][i].lat_rad, pts[k][i].lon_rad);
         wsum += w;
         if (w > 0 && overflies_any(z, pts[k], npts[k], cls_mask, step_m))
             wover += w;
