@@ -172,6 +172,49 @@ static void test_no_flapping(void **state)
 
 /* A prediction that stays in the EEZ while it tightens: the alert is updated as the
  * ellipse shrinks (reason "tighter"), at most once per update_min_interval_ns. */
+/* A single prediction above p_issue (a young track's wide ellipse, as the demo's S1
+ * gave: 0.49 once, then 0.002) issues nothing; the same risk on a second consecutive
+ * prediction issues at that one; a risk of p_issue_now issues at once. */
+static void test_issue_confirmation(void **state)
+{
+    (void)state;
+    tl_alert_cfg cfg;
+    tl_alert_cfg_default(&cfg, TL_ALERT_NATION_JP);
+    tl_alert a;
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    const double seq[] = {0.0, 0.49, 0.002, 0.0, 0.3, 0.0, 0.25, 0.3};
+    int first_alert = -1, n_alert = 0;
+    for (int k = 0; k < 8; k++) {
+        tl_alert_input in = {T0 + 3 * k * SEC, 7,
+                             synth(seq[k], 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0};
+        tl_alert_msg m;
+        assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+        if (m.type == TL_ALERT_ALERT && first_alert < 0)
+            first_alert = k;
+        n_alert += m.type == TL_ALERT_ALERT;
+    }
+    assert_int_equal(first_alert, 7); /* 0.25 then 0.3: the second of two in a row */
+    assert_int_equal(n_alert, 1);
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    tl_alert_input in = {T0, 7, synth(0.85, 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0};
+    tl_alert_msg m;
+    assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+    assert_int_equal(m.type, TL_ALERT_ALERT);
+    cfg.issue_confirm_n = 1; /* the old behaviour: the single 0.49 issues */
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    in.verdict = synth(0.49, 0, 39.9, 134.6, 60e3, T0 + 400 * SEC);
+    assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+    assert_int_equal(m.type, TL_ALERT_ALERT);
+    tl_err err;
+    cfg.issue_confirm_n = 0;
+    assert_int_equal(tl_alert_init(&a, &cfg, &err), TL_EINVAL);
+    assert_non_null(strstr(err.msg, "issue_confirm_n"));
+    cfg.issue_confirm_n = 2;
+    cfg.p_issue_now = 0.1;
+    assert_int_equal(tl_alert_init(&a, &cfg, &err), TL_EINVAL);
+    assert_non_null(strstr(err.msg, "p_issue_now"));
+}
+
 static void test_update_on_tightening(void **state)
 {
     (void)state;
@@ -566,6 +609,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_flapping),
+        cmocka_unit_test(test_issue_confirmation),
         cmocka_unit_test(test_update_on_tightening),
         cmocka_unit_test(test_hokkaido_2023_sequence),
         cmocka_unit_test(test_no_alert_far_off),

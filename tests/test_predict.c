@@ -13,6 +13,7 @@
 #include "tl_test.h"
 #include "trilink/flight.h"
 #include "trilink/predict.h"
+#include "trilink/zones.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -311,6 +312,178 @@ static void test_impact_consistency_uncertain_beta(void **state)
     assert_true(in_without < 0.85 * n); /* ignoring beta is overconfident */
 }
 
+/* Coverage by class and phase, as the node predicts: the re-entry body's ballistic
+ * coefficient is unknown, drawn per run from the class prior (tl_predict_beta_prior:
+ * median the flight.h preset, 1-sigma 0.5 in ln beta); the truth is flown from burnout
+ * with it by RK4 (0.1 s; the ground crossing by truth_impact's 0.02 s steps and bisection)
+ * and estimates truth + N(0, P) are taken at four times
+ * before impact. "Before": flown without drag (the node's configuration until now);
+ * "after": flown with the class prior and its spread in the UT. Each cell is a binomial
+ * count: 95% +/- 3 sd is asserted for "after" (TL_LONG=1: 500 runs per class). */
+static void test_coverage_by_class_and_phase(void **state)
+{
+    (void)state;
+    const int n = env_long() ? 500 : 120;
+    struct {
+        const burnout *b;
+        tl_missile_class cls;
+        double tgo[4];
+    } cl[2] = {{&CASES[3], TL_CLASS_SRBM, {150, 90, 45, 15}},
+               {&CASES[0], TL_CLASS_ICBM, {900, 240, 90, 30}}};
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 2026);
+    for (int c = 0; c < 2; c++) {
+        double beta0, lns;
+        tl_predict_beta_prior(cl[c].cls, &beta0, &lns);
+        tl_predict_cfg before, after;
+        tl_predict_cfg_default(&before); /* no drag: beta 0 */
+        tl_predict_cfg_default(&after);
+        tl_predict_cfg_set_beta(&after, beta0, lns);
+        double x0[6], xi[6];
+        make_state(cl[c].b, x0);
+        double tf0 = truth_impact(&after.model, x0, xi);
+        int in_b[4] = {0}, in_a[4] = {0};
+        double sma[4] = {0}, miss[4] = {0};
+        for (int k = 0; k < n; k++) {
+            tl_dyn_model truth = after.model;
+            truth.beta_kg_m2 = beta0 * exp(lns * tl_test_normal(&r));
+            double x[6], prev[6], xs[4][6];
+            memcpy(x, x0, sizeof x);
+            int next = 0;
+            double t = 0;
+            const double dt = 0.1;
+            for (int i = 0; i < 1000000 && height(x) > 0; i++) {
+                while (next < 4 && t >= tf0 - cl[c].tgo[next])
+                    memcpy(xs[next++], x, sizeof x);
+                memcpy(prev, x, sizeof x);
+                tl_dyn_rk4_step(&truth, x, dt);
+                t += dt;
+            }
+            double ximp[6];
+            truth_impact(&truth, prev, ximp); /* the crossing, from the last state above ground */
+            for (int b = 0; b < next; b++) {
+                tl_state_est e = {.t_ns = T0_NS};
+                int term = cl[c].tgo[b] <= 45;
+                track_cov(e.P, term ? 60.0 : 100.0, term ? 6.0 : 3.0, &r);
+                sample(&r, xs[b], e.P, e.x);
+                tl_impact_pred pb, pa;
+                assert_int_equal(tl_predict_impact(&before, &e, &pb, NULL), TL_OK);
+                assert_int_equal(tl_predict_impact(&after, &e, &pa, NULL), TL_OK);
+                in_b[b] += d2_in_ellipse_ecef(&pb.ell, &pb.point, ximp) <= TL_CHI2_2_95;
+                in_a[b] += d2_in_ellipse_ecef(&pa.ell, &pa.point, ximp) <= TL_CHI2_2_95;
+                sma[b] += pa.ell.semi_major_m / n;
+                miss[b] += dist_m(&pa.point, ximp) / n;
+            }
+        }
+        double sd = sqrt(0.95 * 0.05 / n);
+        for (int b = 0; b < 4; b++) {
+            print_message(
+                "%s %4.0f s before impact, %d runs: inside the 95%% ellipse %5.1f%% before"
+                " (no drag), %5.1f%% after (prior beta %.0f, ln-sigma %.1f; mean 95%% "
+                "semi-major %.2f km, mean miss %.2f km)\n",
+                cl[c].b->name, cl[c].tgo[b], n, 100.0 * in_b[b] / n, 100.0 * in_a[b] / n, beta0,
+                lns, sma[b] / 1e3, miss[b] / 1e3);
+            double fa = (double)in_a[b] / n;
+            assert_true(fa >= 0.95 - 3 * sd && fa <= 0.95 + 3 * sd);
+        }
+        assert_true(in_b[3] < 0.8 * n); /* terminal without drag: overconfident */
+    }
+}
+
+/* Sampled trajectories for the overflight probability. A state heading for northern
+ * Honshu (40N 126E, 150 km, 3050 m/s, 35 deg, azimuth 80) whose flight comes down through
+ * 50 km near the coast, with 1 km / 20 m/s uncertainty: the share of the 32 sampled
+ * trajectories over Japanese territory at or above 50 km must agree with an independent
+ * Monte Carlo (400 states drawn by this test's generator, each flown by
+ * tl_predict_ground_track sampled every 1 s, cut at 50 km here and walked by
+ * tl_zones_track_overflies)
+ * within 3 sd of the difference (0.27). With a tiny covariance every sampled track is
+ * the mean ground track above 50 km. */
+static void test_sampled_tracks_overflight(void **state)
+{
+    (void)state;
+    tl_zones *z = NULL;
+    tl_err err;
+    assert_int_equal(tl_zones_load_default(&z, &err), TL_OK);
+    burnout b = {"honshu", 40.0, 126.0, 150e3, 3050.0, 35.0, 80.0};
+    tl_state_est e = {.t_ns = T0_NS};
+    make_state(&b, e.x);
+    small_cov(e.P, 1000.0, 20.0);
+    tl_predict_cfg c;
+    tl_predict_cfg_default(&c);
+    tl_predict_cfg_set_beta(&c, 10000.0, 0.5);
+    const double hmin = 50e3, dt = 20.0;
+    static tl_geodetic ens[32 * 256];
+    size_t np[32];
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 32, 7, dt, hmin, ens, 256, np, &err), TL_OK);
+    const tl_geodetic *trk[32];
+    for (int k = 0; k < 32; k++) {
+        trk[k] = ens + k * 256;
+        assert_true(np[k] >= 2);
+        for (size_t i = 0; i < np[k]; i++)
+            assert_true(trk[k][i].h_m >= hmin - 1.0);
+    }
+    double p_ens = -1;
+    assert_int_equal(tl_zones_overflight_probability(z, trk, np, NULL, 32,
+                                                     TL_ZONE_MASK_JP_TERRITORY, 0, &p_ens, &err),
+                     TL_OK);
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 99);
+    const int n = 400;
+    int over = 0;
+    static tl_track_sample gt[2048];
+    static tl_geodetic cut[2048];
+    for (int k = 0; k < n; k++) {
+        tl_state_est s = e;
+        sample(&r, e.x, e.P, s.x);
+        tl_predict_cfg ck = c;
+        ck.model.beta_kg_m2 = 10000.0 * exp(0.5 * tl_test_normal(&r));
+        size_t ng = 0, m = 0;
+        assert_int_equal(tl_predict_ground_track(&ck, &s, 1.0, gt, 2048, &ng, NULL), TL_OK);
+        for (size_t i = 0; i < ng; i++)
+            if (gt[i].h_m >= hmin)
+                cut[m++] = (tl_geodetic){gt[i].lat_rad, gt[i].lon_rad, gt[i].h_m};
+        tl_overflight o = {0};
+        if (m > 0)
+            assert_int_equal(
+                tl_zones_track_overflies(z, cut, m, TL_ZONE_MASK_JP_TERRITORY, 0, &o, NULL), TL_OK);
+        over += o.overflies;
+    }
+    double p_mc = (double)over / n;
+    print_message("overflight of Japan above 50 km: sampled (32) %.3f, Monte Carlo (%d) %.3f\n",
+                  p_ens, n, p_mc);
+    assert_true(p_mc > 0.15 && p_mc < 0.85); /* a case that is neither 0 nor 1 */
+    assert_true(fabs(p_ens - p_mc) < 0.27);
+    /* tiny covariance: each sampled track is the mean ground track above 50 km */
+    small_cov(e.P, 1e-3, 1e-5);
+    c.beta_sigma_frac = 0;
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 4, 7, dt, hmin, ens, 256, np, &err), TL_OK);
+    size_t ng = 0;
+    assert_int_equal(tl_predict_ground_track(&c, &e, dt, gt, 512, &ng, NULL), TL_OK);
+    size_t j = 0;
+    for (size_t i = 0; i < ng; i++) {
+        if (gt[i].h_m < hmin)
+            continue;
+        while (j < np[1] && fabs(ens[256 + j].h_m - hmin) < 1e-6) /* crossing points */
+            j++;
+        assert_true(j < np[1]);
+        tl_geodetic a = {gt[i].lat_rad, gt[i].lon_rad, gt[i].h_m};
+        double pa[3];
+        tl_geodetic_to_ecef(&a, pa);
+        assert_true(dist_m(&ens[256 + j], pa) < 10.0);
+        j++;
+    }
+    /* bad input */
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 0, 7, dt, hmin, ens, 256, np, &err),
+                     TL_EINVAL);
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 65, 7, dt, hmin, ens, 256, np, &err),
+                     TL_EINVAL);
+    assert_non_null(strstr(err.msg, "n_tracks"));
+    assert_int_equal(tl_predict_sampled_tracks(&c, &e, 4, 7, -1, hmin, ens, 256, np, &err),
+                     TL_EINVAL);
+    tl_zones_destroy(z);
+}
+
 /* ---- launch point, class, loft against flights of flight.h ---------------------------- */
 
 typedef struct flight_case {
@@ -599,6 +772,8 @@ int main(void)
         cmocka_unit_test(test_impact_noise_free),
         cmocka_unit_test(test_impact_consistency),
         cmocka_unit_test(test_impact_consistency_uncertain_beta),
+        cmocka_unit_test(test_coverage_by_class_and_phase),
+        cmocka_unit_test(test_sampled_tracks_overflight),
         cmocka_unit_test(test_launch_and_threat_vs_flights),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_ground_track),

@@ -80,6 +80,15 @@ static void test_known_places(void **state)
     assert_class(24.2867, 153.9807, TL_ZONE_JP_TERRITORY); /* Minamitorishima */
     assert_class(40.0, 170.0, TL_ZONE_ELSEWHERE);          /* outside the data region */
     assert_class(30.0, 170.0, TL_ZONE_ELSEWHERE);
+    /* the coarse level shared on the wire (link.h zone_verdict): values are stable */
+    assert_int_equal(tl_zone_level_of(classify_deg(35.6812, 139.7671, NULL)), 3); /* Tokyo */
+    assert_int_equal(tl_zone_level_of(classify_deg(37.5665, 126.9780, NULL)), 3); /* Seoul */
+    assert_int_equal(tl_zone_level_of(TL_ZONE_JP_EEZ), TL_ZONE_LEVEL_EEZ);
+    assert_int_equal(tl_zone_level_of(TL_ZONE_KR_WATERS), 2);
+    assert_int_equal(tl_zone_level_of(TL_ZONE_OPEN_SEA), 1);
+    assert_int_equal(tl_zone_level_of(classify_deg(39.0194, 125.7533, NULL)), 0); /* DPRK land */
+    assert_int_equal(tl_zone_level_of(TL_ZONE_ELSEWHERE), TL_ZONE_LEVEL_UNKNOWN);
+    assert_int_equal(tl_zone_level_of((tl_zone_class)99), TL_ZONE_LEVEL_UNKNOWN);
 }
 
 /* Japanese Ministry of Defense press releases on DPRK launches give where the
@@ -557,6 +566,50 @@ static void test_overflight(void **state)
     assert_non_null(strstr(err.msg, "point 5"));
 }
 
+/* The ensemble test jumps ahead at sea by the distance to JP/KR land: on random tracks
+ * (random start 25-47N 120-150E, azimuth, 100-3,000 km, a point every 10-200 km) it must
+ * give the same answer as the full 2 km walk of tl_zones_track_overflies, for the
+ * territory masks and an EEZ mask. */
+static void test_overflight_skip_matches_walk(void **state)
+{
+    (void)state;
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 77);
+    const unsigned masks[3] = {TL_ZONE_MASK_JP_TERRITORY, TL_ZONE_BIT(TL_ZONE_KR_TERRITORY),
+                               TL_ZONE_MASK_JP};
+    int n_over = 0, n = 0;
+    for (int k = 0; k < 300; k++) {
+        double lat0 = 25 + 22 * tl_test_uniform(&r), lon0 = 120 + 30 * tl_test_uniform(&r);
+        double az = 360 * tl_test_uniform(&r), len = 100e3 + 2900e3 * tl_test_uniform(&r);
+        double seg = 10e3 + 190e3 * tl_test_uniform(&r);
+        tl_geodetic trk[320];
+        size_t np = (size_t)(len / seg) + 1;
+        if (np > 320)
+            np = 320;
+        for (size_t i = 0; i < np; i++) {
+            double la, lo;
+            go(lat0, lon0, az, seg * (double)i, &la, &lo);
+            trk[i] = (tl_geodetic){la * TL_DEG, lo * TL_DEG, 0};
+        }
+        const tl_geodetic *ens[1] = {trk};
+        for (int m = 0; m < 3; m++) {
+            tl_overflight o;
+            double p = -1;
+            assert_int_equal(tl_zones_track_overflies(Z, trk, np, masks[m], 0, &o, NULL), TL_OK);
+            assert_int_equal(
+                tl_zones_overflight_probability(Z, ens, &np, NULL, 1, masks[m], 0, &p, NULL),
+                TL_OK);
+            if ((p == 1.0) != (o.overflies != 0))
+                fail_msg("track %d mask %u: walk %d, ensemble %g (start %.3f %.3f az %.1f)", k,
+                         masks[m], o.overflies, p, lat0, lon0, az);
+            n_over += o.overflies;
+            n++;
+        }
+    }
+    print_message("skip vs walk: %d of %d tracks overfly, all agree\n", n_over, n);
+    assert_true(n_over > 30 && n_over < n - 30); /* both answers exercised */
+}
+
 /* ---- bad files ------------------------------------------------------------------ */
 
 static void expect_parse_error(const char *text, int code, const char *needle)
@@ -701,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_verdict_vs_monte_carlo),
         cmocka_unit_test(test_verdict_errors),
         cmocka_unit_test(test_overflight),
+        cmocka_unit_test(test_overflight_skip_matches_walk),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_loader_mutations),
     };

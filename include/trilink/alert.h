@@ -71,10 +71,15 @@ typedef struct tl_alert_cfg {
     char sender[96];                 /**< CAP <sender>: no spaces, commas, '<' or '&' */
     char sender_name[96];            /**< CAP <senderName>, free text (escaped) */
     char id_prefix[32]; /**< identifiers are PREFIX-T<object>-<sent s>-<seq>; same rules as sender */
+    int issue_confirm_n; /**< an Alert needs this many consecutive inputs with risk >= p_issue
+                              (>= 1; default 2: one more prediction, ~2 s, so that a single
+                              prediction of a young track cannot issue and withdraw) ... */
+    double p_issue_now;  /**< ... unless the risk reaches this (default 0.8): then at once */
 } tl_alert_cfg;
 
-/** Defaults: issue at 0.2, clear below 0.05 held 10 s, update on dp 0.2, area /2,
- *  50 km shift, at most every 5 s; status Exercise; sender and prefix per nation. */
+/** Defaults: issue at 0.2 on two consecutive inputs (at once from 0.8), clear below
+ *  0.05 held 10 s, update on dp 0.2, area /2, 50 km shift, at most every 5 s; status
+ *  Exercise; sender and prefix per nation. */
 void tl_alert_cfg_default(tl_alert_cfg *cfg, tl_alert_nation nation);
 
 /** One prediction for the threat the state machine follows. */
@@ -128,6 +133,7 @@ typedef struct tl_alert {
     char chain_id[TL_ALERT_ID_LEN * TL_ALERT_MAX_REFS];
     int64_t chain_sent_ns[TL_ALERT_MAX_REFS];
     int closed;             /**< tl_alert_close ended the alert: no further messages */
+    int above_n;            /**< consecutive inputs with risk >= p_issue while idle */
 } tl_alert;
 
 /** Set up a state machine.

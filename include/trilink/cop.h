@@ -152,7 +152,7 @@ typedef struct tl_cop_partner {
     int has_point;           /**< ell is valid (launch, impact) */
     tl_cop_ellipse ell;      /**< launch point (95% circle from its covariance) or impact
                                   point and 95% ellipse */
-    int zone_verdict;        /**< link verdict: 0 unknown, 1 open sea, 2 EEZ, 3 territory */
+    int zone_verdict;        /**< tl_zone_level (zones.h): 0 unknown, 1 open sea, 2 EEZ, 3 territory */
     char zone_name[32];      /**< the origin's zone class name ("jp_eez"), may be empty */
     /* alerts */
     char alert_id[64];

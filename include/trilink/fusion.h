@@ -58,6 +58,11 @@ typedef struct tl_fusion_cfg {
     double max_age_s;         /**< inputs further than this from the cycle time are stale and
                                    skipped (a contributor then drops out); default 30 s */
     int method;               /**< tl_fuse_method */
+    int drag;                 /**< 1 (default): below 130 km inputs and coasting tracks are
+                                   propagated with drag at their ballistic coefficient
+                                   (the input's, else the prior of its energy class,
+                                   tl_predict_beta_prior) and the drag's uncertainty is
+                                   added as process noise; 0: no drag */
 } tl_fusion_cfg;
 
 void tl_fusion_cfg_default(tl_fusion_cfg *cfg);
@@ -67,6 +72,9 @@ typedef struct tl_fusion_input {
     char nation[TL_NATION_LEN]; /**< "JP", "US", "KR", ...; non-empty */
     uint32_t track_id;          /**< the contributor's own number, unique within its nation */
     tl_state_est est;           /**< any time of validity; propagated to the cycle time */
+    double beta_kg_m2;          /**< the contributor's ballistic-coefficient estimate, kg/m^2
+                                     (<= 0: none; zero-initialised inputs have none) */
+    double beta_ln_sigma;       /**< its 1-sigma in ln(beta) (> 0 when beta_kg_m2 > 0) */
 } tl_fusion_input;
 
 /** A contributor of a system track. */
@@ -94,6 +102,10 @@ typedef struct tl_system_track {
                                 propagation of the last fused estimate, growing covariance) */
     int64_t hold_until_ns; /**< retained without contributors until this time (tl_fusion_hold),
                                 0: only coast_s */
+    double beta_kg_m2;     /**< ballistic coefficient: the contributors' estimate with the
+                                smallest beta_ln_sigma, else the prior of the energy class
+                                (tl_predict_beta_prior); kept while coasting */
+    double beta_ln_sigma;  /**< its 1-sigma in ln(beta) */
 } tl_system_track;
 
 /** What happened in the last update. */

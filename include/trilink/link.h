@@ -19,6 +19,7 @@
 #include "trilink/error.h"
 #include "trilink/plot.h"
 #include "trilink/state.h"
+#include "trilink/zones.h" /* tl_zone_level: the zone verdict on the wire */
 
 #define TL_PATH_MAX 8        /**< nations a product may cross */
 #define TL_MARKING_LEN 64
@@ -32,14 +33,6 @@ typedef enum tl_product_kind {
     TL_PROD_ALERT = 4,
     TL_PROD_KIND_COUNT = 5 /**< one past the last shareable kind */
 } tl_product_kind;
-
-/** Zone verdict carried by impact predictions and alerts. Stable wire values. */
-typedef enum tl_zone_verdict {
-    TL_ZONE_UNKNOWN = 0,
-    TL_ZONE_OPEN_SEA = 1,
-    TL_ZONE_EEZ = 2,
-    TL_ZONE_TERRITORY = 3
-} tl_zone_verdict;
 
 /** Carried by every product. The node fills origin, seq, prev_seq, path and (unless
  *  the caller narrowed them) mask and marking at publish time. */
@@ -68,6 +61,9 @@ typedef struct tl_track_product {
     int n_sensors;
     char sensors[TL_TRACK_SENSORS_MAX][TL_ID_LEN];
     int dropped;               /**< 1: the track is dropped (explicit, never a DDS dispose) */
+    double beta_kg_m2;         /**< ballistic-coefficient estimate (re-entry drag), kg/m^2;
+                                    0: none (older peers send none) */
+    double beta_ln_sigma;      /**< its 1-sigma in ln(beta); > 0 when beta_kg_m2 > 0 */
 } tl_track_product;
 
 typedef struct tl_launch_estimate {
@@ -86,18 +82,20 @@ typedef struct tl_impact_prediction {
     double ellipse_semi_major_m; /**< 95% ground ellipse */
     double ellipse_semi_minor_m;
     double ellipse_orient_rad;   /**< azimuth of the semi-major axis from north */
-    int zone_verdict;            /**< tl_zone_verdict */
+    int zone_verdict;            /**< tl_zone_level (zones.h) */
     char zone_name[32];
 } tl_impact_prediction;
 
-typedef struct tl_alert {
+/** An alert as shared with partners (the state machine that decides it is alert.h's
+ *  tl_alert). */
+typedef struct tl_alert_product {
     char alert_id[32];
     char track_id[TL_ID_LEN];
     int severity;                /**< 0 info .. 3 flash */
-    int zone_verdict;
+    int zone_verdict;            /**< tl_zone_level (zones.h) */
     int64_t impact_t_ns;
     char text[256];
-} tl_alert;
+} tl_alert_product;
 
 typedef struct tl_product {
     tl_product_hdr hdr;
@@ -106,7 +104,7 @@ typedef struct tl_product {
         tl_track_product track;
         tl_launch_estimate launch;
         tl_impact_prediction impact;
-        tl_alert alert;
+        tl_alert_product alert;
     } u;
 } tl_product;
 

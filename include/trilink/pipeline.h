@@ -182,8 +182,7 @@ void tl_pipeline_stats_get(const tl_pipeline *p, tl_pipeline_stats *s);
 void tl_pipeline_picture(const tl_pipeline *p, struct tl_cop_picture *pic);
 
 /** Zone class (tl_zone_class) of a point by the pipeline's zone data, or -1 when the
- *  point is out of range. For truth comparisons in files that cannot include zones.h
- *  next to link.h. */
+ *  point is out of range (truth comparisons with the pipeline's own zones). */
 int tl_pipeline_zone_of(const tl_pipeline *p, double lat_rad, double lon_rad);
 
 /** Short stable name of a zone class (as tl_zone_class_name). */

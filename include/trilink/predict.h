@@ -161,6 +161,26 @@ typedef struct tl_track_sample {
 int tl_predict_ground_track(const tl_predict_cfg *cfg, const tl_state_est *est, double dt_s,
                             tl_track_sample *out, size_t cap, size_t *n_out, tl_err *err);
 
+#define TL_PREDICT_MAX_SAMPLES 64 /**< most sampled trajectories per call */
+
+/** Sampled ground tracks for an overflight probability: n_tracks trajectories drawn from
+ *  the estimate's distribution N(x, P) (and ln(beta) when cfg.beta_sigma_frac > 0), in
+ *  antithetic pairs (x + d, x - d) from a deterministic generator seeded with `seed` (so
+ *  a run replays), each flown like tl_predict_ground_track and sampled every dt_s until
+ *  it meets the ground. Only the part of each flight at or above min_h_m is written (the
+ *  points where it crosses min_h_m interpolated in; a flight is above it in one piece
+ *  from its state on), so the tracks test the object's passage over an area in flight,
+ *  not its fall. Track k occupies out[k * cap .. k * cap + n_pts[k]); n_pts[k] may be 0
+ *  (a flight never above min_h_m). Heights are kept in h_m.
+ *  @retval TL_OK
+ *  @retval TL_EINVAL n_tracks 0 or > TL_PREDICT_MAX_SAMPLES, dt_s <= 0, cap < 2, bad
+ *          state (err says)
+ *  @retval TL_ENOTPD covariance not positive definite
+ *  @retval TL_ENOCONV the integrator gave up */
+int tl_predict_sampled_tracks(const tl_predict_cfg *cfg, const tl_state_est *est, size_t n_tracks,
+                              uint64_t seed, double dt_s, double min_h_m, tl_geodetic *out,
+                              size_t cap, size_t *n_pts, tl_err *err);
+
 /** Osculating elements of a state (no propagation). */
 void tl_predict_orbit(const tl_state_est *est, tl_orbit_elements *out);
 
@@ -177,6 +197,23 @@ double tl_predict_min_energy_apogee(double range_m);
  *  in and out may alias. @retval TL_OK, TL_EINVAL (non-finite input). */
 int tl_est_propagate(const tl_dyn_model *m, const tl_state_est *in, int64_t t_ns, double q_m2_s3,
                      tl_state_est *out);
+
+/** Class of the minimum-energy ground range reachable with the state's inertial
+ *  energy (as tl_threat_pred.cls_energy, without propagating): SRBM .. ICBM. */
+tl_missile_class tl_predict_energy_class(const tl_state_est *est);
+
+/** Prior of an unknown re-entry body's ballistic coefficient for a class: the median
+ *  is the flight.h preset's beta_rv_kg_m2, the spread TL_PREDICT_BETA_PRIOR_LN_SIGMA in
+ *  ln(beta) (re-entry vehicles of one class differ in mass, shape and nose; see
+ *  docs/prediction.md). A class out of range gives the SRBM prior. */
+#define TL_PREDICT_BETA_PRIOR_LN_SIGMA 0.5
+void tl_predict_beta_prior(tl_missile_class cls, double *beta_kg_m2, double *ln_sigma);
+
+/** Set the ballistic coefficient the prediction flies with: median beta_kg_m2 (> 0;
+ *  drag on) and 1-sigma ln_sigma of ln(beta) (>= 0; > 0 samples it in the unscented
+ *  transform), i.e. model.beta_kg_m2 and beta_sigma_frac = exp(ln_sigma) - 1. A
+ *  non-positive or non-finite beta turns drag off. */
+void tl_predict_cfg_set_beta(tl_predict_cfg *cfg, double beta_kg_m2, double ln_sigma);
 
 /** Fill a 95% ellipse from an east/north covariance. */
 void tl_ground_ellipse_from_cov(const double cov_en_m2[2][2], tl_ground_ellipse *ell);

@@ -41,6 +41,9 @@ typedef struct tl_track_report {
     int ir_cued;            /**< 1 if initiated on an IR cue */
     int n_sensors;          /**< contributing sensors (first TL_TRACK_MAX_SENSORS listed) */
     char sensors[TL_TRACK_MAX_SENSORS][TL_ID_LEN];
+    double beta_kg_m2;      /**< ballistic-coefficient estimate of the re-entry mode (drag
+                                 seen once unpowered), kg/m^2; 0: none yet */
+    double beta_ln_sigma;   /**< its 1-sigma in ln(beta) (0 when there is none) */
 } tl_track_report;
 
 /** Track quality 0..15 from a covariance (see the file comment). */

@@ -36,6 +36,19 @@ typedef enum tl_zone_class {
     TL_ZONE_COUNT = 8
 } tl_zone_class;
 
+/** The coarse verdict shared with partners in Impact and Alert products (link.h,
+ *  idl/trilink.idl field zone_verdict). Values are stable wire values. */
+typedef enum tl_zone_level {
+    TL_ZONE_LEVEL_UNKNOWN = 0,
+    TL_ZONE_LEVEL_OPEN_SEA = 1, /**< neither JP's nor KR's zones (open sea, third states) */
+    TL_ZONE_LEVEL_EEZ = 2,      /**< JP EEZ or KR waters beyond the territorial sea */
+    TL_ZONE_LEVEL_TERRITORY = 3 /**< JP or KR land or territorial sea */
+} tl_zone_level;
+
+/** Level of a class: JP/KR territory -> TERRITORY, JP EEZ/KR waters -> EEZ, open sea
+ *  -> OPEN_SEA; any land of a third state, ELSEWHERE or out of range -> UNKNOWN. */
+tl_zone_level tl_zone_level_of(tl_zone_class c);
+
 /** Bit for a class in a class mask. */
 #define TL_ZONE_BIT(c) (1u << (unsigned)(c))
 /** Japanese territory (land and territorial sea): the overflight mask. */

@@ -1,5 +1,6 @@
 /* alert.c — the alert state machine (see alert.h). Per threat:
- *   idle --risk >= p_issue--> active (send Alert)
+ *   idle --risk >= p_issue on issue_confirm_n consecutive inputs, or >= p_issue_now-->
+ *        active (send Alert)
  *   active --significant change, rate-limited--> active (send Update)
  *   active --risk < p_clear held for clear_hold_ns--> idle (send Cancel)
  * The gap between p_issue and p_clear and the hold time are the hysteresis: a
@@ -47,6 +48,8 @@ void tl_alert_cfg_default(tl_alert_cfg *cfg, tl_alert_nation nation)
     cfg->update_shift_m = 50e3;
     cfg->update_min_interval_ns = 5 * 1000000000LL;
     cfg->expires_after_impact_ns = 3600 * 1000000000LL;
+    cfg->issue_confirm_n = 2;
+    cfg->p_issue_now = 0.8;
     int jp = nation == TL_ALERT_NATION_JP;
     snprintf(cfg->sender, sizeof cfg->sender, "%s",
              jp ? "trilink.jp@node.invalid" : "trilink.kr@node.invalid");
@@ -77,6 +80,12 @@ int tl_alert_init(tl_alert *a, const tl_alert_cfg *cfg, tl_err *err)
         return tl_err_set(err, TL_EINVAL, "alert cfg status: %d", (int)cfg->status);
     if (!(cfg->p_issue > 0 && cfg->p_issue <= 1))
         return tl_err_set(err, TL_EINVAL, "alert cfg p_issue: %g not in (0, 1]", cfg->p_issue);
+    if (cfg->issue_confirm_n < 1 || cfg->issue_confirm_n > 100)
+        return tl_err_set(err, TL_EINVAL, "alert cfg issue_confirm_n: %d not in [1, 100]",
+                          cfg->issue_confirm_n);
+    if (!(cfg->p_issue_now >= cfg->p_issue && cfg->p_issue_now <= 1))
+        return tl_err_set(err, TL_EINVAL, "alert cfg p_issue_now: %g not in [p_issue %g, 1]",
+                          cfg->p_issue_now, cfg->p_issue);
     if (!(cfg->p_clear >= 0 && cfg->p_clear < cfg->p_issue))
         return tl_err_set(err, TL_EINVAL, "alert cfg p_clear: %g not in [0, p_issue %g)",
                           cfg->p_clear, cfg->p_issue);
@@ -212,12 +221,14 @@ int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_e
         return TL_OK;
 
     if (!a->active) {
-        if (risk >= a->cfg.p_issue) {
+        a->above_n = risk >= a->cfg.p_issue ? a->above_n + 1 : 0;
+        if (a->above_n >= a->cfg.issue_confirm_n || risk >= a->cfg.p_issue_now) {
             tl_alert_reason why =
                 pz >= in->p_overflight ? TL_ALERT_R_IMPACT_RISK : TL_ALERT_R_OVERFLIGHT;
             fill_msg(a, in, TL_ALERT_ALERT, why, &m);
             send(a, &m);
             a->active = 1;
+            a->above_n = 0;
             a->below_since_ns = -1;
             *out = m;
         }

@@ -128,14 +128,14 @@ static void synth(tl_product *p, tl_product_kind k, const char *nation, uint64_t
         p->u.impact.ellipse_semi_major_m = 20000;
         p->u.impact.ellipse_semi_minor_m = 8000;
         p->u.impact.ellipse_orient_rad = 0.5;
-        p->u.impact.zone_verdict = TL_ZONE_EEZ;
+        p->u.impact.zone_verdict = TL_ZONE_LEVEL_EEZ;
         snprintf(p->u.impact.zone_name, sizeof p->u.impact.zone_name, "JP EEZ");
         break;
     case TL_PROD_ALERT:
         snprintf(p->u.alert.alert_id, sizeof p->u.alert.alert_id, "%s-A%llu", nation, (unsigned long long)i);
         snprintf(p->u.alert.track_id, TL_ID_LEN, "%s-T%04llu", nation, (unsigned long long)(i % 10000));
         p->u.alert.severity = 2;
-        p->u.alert.zone_verdict = TL_ZONE_EEZ;
+        p->u.alert.zone_verdict = TL_ZONE_LEVEL_EEZ;
         p->u.alert.impact_t_ns = now + 300000000000LL;
         snprintf(p->u.alert.text, sizeof p->u.alert.text, "synthetic alert %llu", (unsigned long long)i);
         break;

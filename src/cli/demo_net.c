@@ -2,7 +2,7 @@
  * (the hub-and-spoke JP-US-KR topology of config/network.yaml on loopback, with
  * national plot domains, domain ids from a base so tests can stay apart, and a time
  * window wide enough for a replayed scenario) and the demonstration PKI for it. Kept
- * apart from cmd_demo.c because netconfig.h (link.h) and zones.h cannot share a file.
+ * apart from cmd_demo.c, which drives the scenario.
  */
 #ifdef TL_HAVE_NET
 #include <stdio.h>

@@ -1,9 +1,8 @@
 /* node_cop.h — the node's web COP: owns the tl_cop server and the picture it is fed
  * from the pipeline, plus the partners' Launch/Impact/Alert products as received (the
  * pipeline only counts those; the COP draws them as the partners', labelled with origin
- * and path). Separate from the link code because cop.h (zones.h, alert.h) and link.h
- * cannot share a file: node_cop_link.c converts a tl_product into the plain
- * tl_nodecop_product below, node_cop.c turns that into the picture's tl_cop_partner.
+ * and path). Separate from the link code: node_cop_link.c converts a tl_product into the
+ * plain tl_nodecop_product below, node_cop.c turns that into the picture's tl_cop_partner.
  */
 #ifndef TL_CLI_NODE_COP_H
 #define TL_CLI_NODE_COP_H

@@ -1,6 +1,5 @@
 /* node_cop_link.c — a partner's tl_product (link.h) into the COP's plain product
- * (node_cop.h). This file sees link.h and never cop.h/zones.h (their tl_alert and
- * tl_zone_verdict names clash). */
+ * (node_cop.h), so that node_cop.c deals only in the COP's types. */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,7 +55,7 @@ void tl_nodecop_partner(tl_nodecop *c, const tl_product *p, int64_t now_ns)
         break;
     }
     case TL_PROD_ALERT: {
-        const tl_alert *a = &p->u.alert;
+        const tl_alert_product *a = &p->u.alert;
         tl_nodecop_copy_str(tmp.track_id, sizeof tmp.track_id, a->track_id, sizeof a->track_id);
         tl_nodecop_copy_str(tmp.alert_id, sizeof tmp.alert_id, a->alert_id, sizeof a->alert_id);
         tmp.t_ns = a->impact_t_ns;

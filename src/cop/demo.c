@@ -234,10 +234,7 @@ static void demo_partner_estimate(tl_cop_picture *p, const demo_missile *m, tl_c
         for (int z = 1; z < TL_ZONE_COUNT; z++)
             if (m->p_end[z] > m->p_end[best])
                 best = z;
-        q->zone_verdict = best == TL_ZONE_JP_EEZ || best == TL_ZONE_KR_WATERS ? 2
-                          : best == TL_ZONE_JP_TERRITORY || best == TL_ZONE_KR_TERRITORY ? 3
-                          : best == TL_ZONE_OPEN_SEA ? 1
-                                                     : 0;
+        q->zone_verdict = (int)tl_zone_level_of((tl_zone_class)best);
         snprintf(q->zone_name, sizeof q->zone_name, "%s", tl_zone_class_name((tl_zone_class)best));
     }
 }

@@ -14,6 +14,7 @@
  */
 #include "trilink/fusion.h"
 #include "trilink/assoc.h"
+#include "trilink/geo.h"
 #include "trilink/predict.h"
 #include "fusion/fusion_int.h"
 #include "predict/predict_int.h"
@@ -57,6 +58,7 @@ struct tl_fusion {
     int have_t;
     /* per input */
     tl_state_est *al;
+    double *in_beta, *in_lns; /* ballistic coefficient of each input (given or prior) */
     tl__info *info;
     double *tr_in;
     int32_t *in_slot, *in_excl;
@@ -97,6 +99,7 @@ void tl_fusion_cfg_default(tl_fusion_cfg *c)
     c->hold_max_s = 7200.0;
     c->max_age_s = 30.0;
     c->method = TL_FUSE_CI;
+    c->drag = 1;
 }
 
 void tl_fusion_destroy(tl_fusion *f)
@@ -107,6 +110,8 @@ void tl_fusion_destroy(tl_fusion *f)
     free(f->live);
     free(f->freel);
     free(f->al);
+    free(f->in_beta);
+    free(f->in_lns);
     free(f->info);
     free(f->tr_in);
     free(f->in_slot);
@@ -161,6 +166,8 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
     f->live = calloc(S, sizeof *f->live);
     f->freel = calloc(S, sizeof *f->freel);
     f->al = calloc(N, sizeof *f->al);
+    f->in_beta = calloc(N, sizeof *f->in_beta);
+    f->in_lns = calloc(N, sizeof *f->in_lns);
     f->info = calloc(N, sizeof *f->info);
     f->tr_in = calloc(N, sizeof *f->tr_in);
     f->in_slot = calloc(N, sizeof *f->in_slot);
@@ -176,9 +183,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
     f->ws = calloc(1, tl_assign_workspace_size(N, S, f->max_edges) + 16);
     f->sorted = calloc(S, sizeof *f->sorted);
     f->ev = calloc(f->cap_ev, sizeof *f->ev);
-    if (!f->sys || !f->live || !f->freel || !f->al || !f->info || !f->tr_in || !f->in_slot ||
-        !f->in_excl || !f->in_split_from || !f->in_ok || !f->in_done || !f->hash || !f->edges ||
-        !f->r2c || !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
+    if (!f->sys || !f->live || !f->freel || !f->al || !f->in_beta || !f->in_lns || !f->info ||
+        !f->tr_in || !f->in_slot || !f->in_excl || !f->in_split_from || !f->in_ok || !f->in_done ||
+        !f->hash || !f->edges || !f->r2c || !f->c2r || !f->rows || !f->ws || !f->sorted || !f->ev) {
         tl_fusion_destroy(f);
         return tl_err_set(err, TL_ENOMEM, "fusion: out of memory for %zu tracks", S);
     }
@@ -318,6 +325,35 @@ static void retire(tl_fusion *f, size_t live_pos)
     f->live[live_pos] = f->live[--f->n_live];
 }
 
+/* Move an estimate to t_ns. Below DRAG_CEILING_M (where drag on a re-entry body is
+ * above ~1e-5 m/s^2) and with cfg.drag, the model flies it with drag at beta, and the
+ * drag's uncertainty (a relative 1-sigma ln_sigma of the deceleration a_d, constant
+ * over the move) is added as white-noise acceleration of density (a_d ln_sigma)^2 |dt|,
+ * which gives the same velocity variance at the end of the move. */
+#define DRAG_CEILING_M 130e3
+static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, double beta,
+                     double ln_sigma, tl_state_est *out)
+{
+    double q = f->cfg.q_m2_s3;
+    tl_dyn_model m = f->cfg.model;
+    const double rc = 6356752.314245 + DRAG_CEILING_M; /* polar radius + ceiling */
+    double r2 = in->x[0] * in->x[0] + in->x[1] * in->x[1] + in->x[2] * in->x[2];
+    if (f->cfg.drag && beta > 0 && r2 < rc * rc) { /* else above the ceiling everywhere */
+        tl_geodetic g;
+        tl_ecef_to_geodetic(in->x, &g);
+        if (g.h_m < DRAG_CEILING_M) {
+            const double *v = in->x + 3;
+            double a_d =
+                0.5 * tl_atmo_density(g.h_m) * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) / beta;
+            m.flags |= TL_DYN_DRAG;
+            m.beta_kg_m2 = beta;
+            double sa = a_d * ln_sigma, dt = fabs((double)(t_ns - in->t_ns)) * 1e-9;
+            q += sa * sa * dt;
+        }
+    }
+    return tl_est_propagate(&m, in, t_ns, q, out);
+}
+
 /* fuse the contributors of s (all aligned to t_ns) and pick the best one */
 static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
 {
@@ -331,6 +367,14 @@ static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
         if (s->t.contrib[c].pos_sigma_m < s->t.contrib[best].pos_sigma_m)
             best = c;
     }
+    /* the ballistic coefficient of the contributor that knows it best (picking one is
+     * consistent whatever the unknown correlation between the contributors' estimates) */
+    int bb = 0;
+    for (int c = 1; c < n; c++)
+        if (f->in_lns[s->inp[c]] < f->in_lns[s->inp[bb]])
+            bb = c;
+    s->t.beta_kg_m2 = f->in_beta[s->inp[bb]];
+    s->t.beta_ln_sigma = f->in_lns[s->inp[bb]];
     tl_state_est out;
     out.t_ns = t_ns;
     if (n == 1 || tl__fuse_info(ins, n, f->cfg.method, out.x, out.P) != TL_OK)
@@ -395,6 +439,17 @@ static int gated_d2(const tl_state_est *a, double tra, const tl_state_est *b, do
 
 /* ---- the cycle ---------------------------------------------------------------------- */
 
+/* An input's ballistic coefficient: its own estimate, else its energy class's prior. */
+static void input_beta(tl_fusion *f, const tl_fusion_input *p, size_t k)
+{
+    if (p->beta_kg_m2 > 0) {
+        f->in_beta[k] = p->beta_kg_m2;
+        f->in_lns[k] = p->beta_ln_sigma;
+    } else {
+        tl_predict_beta_prior(tl_predict_energy_class(&p->est), &f->in_beta[k], &f->in_lns[k]);
+    }
+}
+
 static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, size_t n,
                          tl_err *err)
 {
@@ -416,7 +471,11 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
         else if (!(p->est.P[0][0] > 0 && p->est.P[1][1] > 0 && p->est.P[2][2] > 0 &&
                    p->est.P[3][3] > 0 && p->est.P[4][4] > 0 && p->est.P[5][5] > 0))
             why = "covariance not positive definite (a variance <= 0)";
-        else if (tl_est_propagate(&f->cfg.model, &p->est, t_ns, f->cfg.q_m2_s3, &f->al[k]) != TL_OK)
+        else if (!(p->beta_kg_m2 <= 0 ||
+                   (isfinite(p->beta_kg_m2) && p->beta_ln_sigma > 0 && isfinite(p->beta_ln_sigma))))
+            why = "ballistic coefficient or its sigma not finite and positive";
+        else if (input_beta(f, p, k),
+                 propagate(f, &p->est, t_ns, f->in_beta[k], f->in_lns[k], &f->al[k]) != TL_OK)
             why = "cannot propagate to the cycle time";
         else if (tl__info_make(&f->al[k], &f->info[k]) != 0)
             why = "covariance not positive definite at the cycle time";
@@ -518,11 +577,11 @@ static void coast_or_fuse(tl_fusion *f, int64_t t_ns)
         /* Retained for coast_s, or while held (a predictable ballistic object in a
          * coverage gap, tl_fusion_hold): coasted on the ballistic propagator with
          * process noise, so its covariance grows and the gate widens for reacquisition. */
-        int expired = (double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s &&
-                      t_ns >= s->t.hold_until_ns;
+        int expired =
+            (double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s && t_ns >= s->t.hold_until_ns;
         tl_state_est e = s->t.est;
         if (!expired && e.t_ns != t_ns &&
-            (tl_est_propagate(&f->cfg.model, &s->t.est, t_ns, f->cfg.q_m2_s3, &e) != TL_OK ||
+            (propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma, &e) != TL_OK ||
              !tl__finite6(e.x, e.P)))
             expired = 1; /* cannot be predicted any further */
         if (expired) {

@@ -89,6 +89,8 @@ void tl__to_wire(const tl_product *p, tl__wire *w)
         o->sensors._buffer = w->sensors;
         o->sensors._release = false;
         o->dropped = t->dropped != 0;
+        o->beta_kg_m2 = t->beta_kg_m2;
+        o->beta_ln_sigma = t->beta_ln_sigma;
         break;
     }
     case TL_PROD_LAUNCH: {
@@ -118,7 +120,7 @@ void tl__to_wire(const tl_product *p, tl__wire *w)
         break;
     }
     case TL_PROD_ALERT: {
-        const tl_alert *a = &p->u.alert;
+        const tl_alert_product *a = &p->u.alert;
         trilink_Alert *o = &w->u.alert;
         tl__hdr_to_wire(&p->hdr, &o->hdr, w->path);
         tl__strlcpy(o->alert_id, a->alert_id, sizeof o->alert_id);
@@ -158,6 +160,8 @@ int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const ch
         for (uint32_t i = 0; i < o->sensors._length; i++)
             tl__strlcpy(t->sensors[i], o->sensors._buffer[i], TL_ID_LEN);
         t->dropped = o->dropped;
+        t->beta_kg_m2 = o->beta_kg_m2;
+        t->beta_ln_sigma = o->beta_ln_sigma;
         break;
     }
     case TL_PROD_LAUNCH: {
@@ -188,7 +192,7 @@ int tl__from_wire(tl_product_kind k, const void *sample, tl_product *p, const ch
     }
     case TL_PROD_ALERT: {
         const trilink_Alert *o = sample;
-        tl_alert *a = &p->u.alert;
+        tl_alert_product *a = &p->u.alert;
         tl__hdr_from_wire(&o->hdr, &p->hdr);
         tl__strlcpy(a->alert_id, o->alert_id, sizeof a->alert_id);
         tl__strlcpy(a->track_id, o->track_id, sizeof a->track_id);

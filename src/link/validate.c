@@ -122,6 +122,10 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
             *detail = "track covariance P";
             return TL_REJ_NOT_PD;
         }
+        if (!isfinite(t->beta_kg_m2) || !isfinite(t->beta_ln_sigma)) {
+            *detail = "track beta_kg_m2 or beta_ln_sigma";
+            return TL_REJ_NONFINITE;
+        }
         break;
     }
     case TL_PROD_LAUNCH: {
@@ -175,6 +179,10 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
             *detail = "track phase, class, quality or sensors";
             return TL_REJ_BAD_FIELD;
         }
+        if (t->beta_kg_m2 < 0 || (t->beta_kg_m2 > 0 && !(t->beta_ln_sigma > 0))) {
+            *detail = "track beta_kg_m2 (< 0) or beta_ln_sigma (<= 0 with a beta)";
+            return TL_REJ_BAD_FIELD;
+        }
         break;
     }
     case TL_PROD_LAUNCH:
@@ -184,7 +192,7 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
         }
         break;
     case TL_PROD_IMPACT:
-        if (p->u.impact.zone_verdict < 0 || p->u.impact.zone_verdict > TL_ZONE_TERRITORY ||
+        if (p->u.impact.zone_verdict < 0 || p->u.impact.zone_verdict > TL_ZONE_LEVEL_TERRITORY ||
             p->u.impact.impact_t_sigma_s < 0) {
             *detail = "impact zone_verdict or time sigma";
             return TL_REJ_BAD_FIELD;
@@ -192,7 +200,7 @@ tl_reject_reason tl_product_validate(const tl_netconfig *cfg, const char *self, 
         break;
     case TL_PROD_ALERT:
         if (p->u.alert.severity < 0 || p->u.alert.severity > 3 || p->u.alert.zone_verdict < 0 ||
-            p->u.alert.zone_verdict > TL_ZONE_TERRITORY) {
+            p->u.alert.zone_verdict > TL_ZONE_LEVEL_TERRITORY) {
             *detail = "alert severity or zone_verdict";
             return TL_REJ_BAD_FIELD;
         }

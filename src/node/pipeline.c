@@ -22,6 +22,9 @@
 #define HIST_DT0_NS (5 * NS_PER_S)
 #define HOLD_SMA_M 100e3             /* an impact prediction this tight is established */
 #define CLOSE_AFTER_NS (10 * NS_PER_S) /* alerts close this long after the impact time */
+#define N_ENS 32              /* sampled trajectories for the overflight probability */
+#define N_ENS_PTS 256         /* points per sampled trajectory */
+#define OVERFLIGHT_MIN_H_M 50e3 /* overflight: over the territory at or above this height */
 
 typedef struct ltrack { /* one local tracker track */
     int used;
@@ -39,6 +42,7 @@ typedef struct ptrack { /* one partner track, latest product */
     uint32_t num;
     int phase;
     tl_state_est est;
+    double beta_kg_m2, beta_ln_sigma; /* the partner's ballistic coefficient, 0: none */
     int64_t seen_ns;    /* pipeline clock when last refreshed */
 } ptrack;
 
@@ -58,6 +62,7 @@ typedef struct sysrec {
     double p_over;
     int64_t last_alert_in_ns;
     int lost_early;      /* lost long before its fall, unconfirmed: fed as cleared */
+    double beta_kg_m2, beta_ln_sigma; /* the system track's ballistic coefficient */
 } sysrec;
 
 struct tl_pipeline {
@@ -82,7 +87,7 @@ struct tl_pipeline {
     tl_cop_alert alerts[TL_COP_MAX_ALERTS];
     int n_alerts;
     tl_track_sample gt[N_GT];
-    tl_geodetic gpts[N_GT];
+    tl_geodetic *ens; /* N_ENS sampled trajectories of N_ENS_PTS points (overflight) */
     int64_t clock_ns, last_fusion_ns;
     int fused_once;
     tl_pipeline_stats st;
@@ -134,6 +139,7 @@ void tl_pipeline_destroy(tl_pipeline *p)
     free(p->in);
     free(p->rec);
     free(p->caps);
+    free(p->ens);
     free(p);
 }
 
@@ -195,7 +201,8 @@ int tl_pipeline_create(const tl_pipeline_cfg *cfg, tl_pipeline **out, tl_err *er
     p->rec = calloc(cfg->max_records, sizeof *p->rec);
     p->caps = calloc(N_CAPS, sizeof *p->caps);
     p->q = tl__plq_create(cfg->max_out);
-    if (!p->lt || !p->pt || !p->in || !p->rec || !p->caps || !p->q) {
+    p->ens = calloc((size_t)N_ENS * N_ENS_PTS, sizeof *p->ens);
+    if (!p->lt || !p->pt || !p->in || !p->rec || !p->caps || !p->q || !p->ens) {
         rc = tl_err_set(err, TL_ENOMEM, "pipeline: out of memory");
         goto fail;
     }
@@ -314,6 +321,8 @@ int tl__pl_partner_track(tl_pipeline *p, const tl__pl_ptrack *t, tl_err *err)
     }
     hit->est = t->est;
     hit->phase = t->phase;
+    hit->beta_kg_m2 = t->beta_kg_m2;
+    hit->beta_ln_sigma = t->beta_ln_sigma;
     hit->seen_ns = p->clock_ns;
     return TL_OK;
 }
@@ -429,22 +438,6 @@ static void hist_add(sysrec *r, int64_t t_ns, const tl_state_est *e, int phase)
 }
 
 /* ---- prediction, zones, alerts --------------------------------------------- */
-
-static int link_verdict(int cls)
-{
-    switch (cls) {
-    case TL_ZONE_JP_TERRITORY:
-    case TL_ZONE_KR_TERRITORY:
-        return TL__LV_TERRITORY;
-    case TL_ZONE_JP_EEZ:
-    case TL_ZONE_KR_WATERS:
-        return TL__LV_EEZ;
-    case TL_ZONE_OPEN_SEA:
-        return TL__LV_OPEN_SEA;
-    default:
-        return TL__LV_UNKNOWN;
-    }
-}
 
 static void push_cap(tl_pipeline *p, const tl_alert_msg *m)
 {
@@ -620,7 +613,7 @@ static void emit_alert(tl_pipeline *p, sysrec *r, const tl_alert_msg *mp)
     r->pub.alert_active = r->alert.active;
     snprintf(text, sizeof text, "%s %s: %s", tl_alert_type_name(m.type), m.identifier, headline);
     int sev = m.type == TL_ALERT_CANCEL ? 0 : m.p_territory >= 0.5 ? 3 : 2;
-    tl__plq_alert(p->q, m.identifier, sys_id, sev, link_verdict(m.cls_likely), m.t_impact_ns, text);
+    tl__plq_alert(p->q, m.identifier, sys_id, sev, (int)tl_zone_level_of(m.cls_likely), m.t_impact_ns, text);
     push_cap(p, &m);
     cop_alert(p, &m, sys_id, headline);
 }
@@ -641,7 +634,9 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
     r->last_pred_ns = t_ns;
     tl_threat_pred th;
     p->st.predictions++;
-    if (tl_predict_threat(&p->pcfg, &pub->last_est, &th, NULL) != TL_OK) {
+    tl_predict_cfg pc = p->pcfg; /* flown with the system track's ballistic coefficient */
+    tl_predict_cfg_set_beta(&pc, r->beta_kg_m2, r->beta_ln_sigma);
+    if (tl_predict_threat(&pc, &pub->last_est, &th, NULL) != TL_OK) {
         p->st.prediction_failures++;
         return;
     }
@@ -703,25 +698,28 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
         pub->p_zone[i] = v.p[i];
     pub->p_jp = v.p_jp;
     pub->p_kr = v.p_kr;
-    /* Overflight of the protected territory by the predicted ground track of the mean. */
+    /* Ground track of the mean (the picture's predicted path). Overflight probability:
+     * the share of N_ENS trajectories sampled from the estimate's distribution (with the
+     * ballistic coefficient's spread) that pass over the protected territory at or above
+     * OVERFLIGHT_MIN_H_M (below it the object is falling: the zone risk's business). */
     double p_over = 0;
-    size_t n = 0;
-    if (tl_predict_ground_track(&p->pcfg, &pub->last_est, p->cfg.overflight_dt_s, p->gt, N_GT, &n,
+    size_t n = 0, nk[N_ENS];
+    unsigned mask = p->cfg.alert_nation == TL_ALERT_NATION_KR ? TL_ZONE_BIT(TL_ZONE_KR_TERRITORY)
+                                                              : TL_ZONE_MASK_JP_TERRITORY;
+    if (p->cfg.alert_nation != TL_PIPELINE_NO_ALERTS &&
+        tl_predict_sampled_tracks(&pc, &pub->last_est, N_ENS, pub->stn, p->cfg.overflight_dt_s,
+                                  OVERFLIGHT_MIN_H_M, p->ens, N_ENS_PTS, nk, NULL) == TL_OK) {
+        const tl_geodetic *trk[N_ENS];
+        for (int k = 0; k < N_ENS; k++)
+            trk[k] = p->ens + (size_t)k * N_ENS_PTS;
+        if (tl_zones_overflight_probability(p->cfg.zones, trk, nk, NULL, N_ENS, mask, 0, &p_over,
+                                            NULL) != TL_OK)
+            p_over = 0;
+    }
+    r->overflies = p_over > 0.5;
+    if (tl_predict_ground_track(&pc, &pub->last_est, p->cfg.overflight_dt_s, p->gt, N_GT, &n,
                                 NULL) == TL_OK &&
         n > 0) {
-        for (size_t i = 0; i < n; i++) {
-            p->gpts[i].lat_rad = p->gt[i].lat_rad;
-            p->gpts[i].lon_rad = p->gt[i].lon_rad;
-            p->gpts[i].h_m = 0;
-        }
-        /* Not the last sample: falling into the territory is the zone risk's business. */
-        size_t m = n > 1 ? n - 1 : n;
-        unsigned mask = p->cfg.alert_nation == TL_ALERT_NATION_KR ? TL_ZONE_BIT(TL_ZONE_KR_TERRITORY)
-                                                                  : TL_ZONE_MASK_JP_TERRITORY;
-        tl_overflight of;
-        if (tl_zones_track_overflies(p->cfg.zones, p->gpts, m, mask, 0, &of, NULL) == TL_OK)
-            p_over = of.overflies ? 1.0 : 0.0;
-        r->overflies = p_over > 0.5;
         r->n_pred = 0;
         size_t stride = n / TL_COP_MAX_PREDICTED + 1;
         for (size_t i = 0; i < n && r->n_pred < TL_COP_MAX_PREDICTED; i += stride) {
@@ -736,7 +734,7 @@ static void predict_one(tl_pipeline *p, sysrec *r, int64_t t_ns, int force)
     pub->p_overflight = p_over;
     if (publish) {
         r->last_prod_ns = t_ns;
-        tl__plq_impact(p->q, sys_id, ip, link_verdict(v.cls_likely),
+        tl__plq_impact(p->q, sys_id, ip, (int)tl_zone_level_of(v.cls_likely),
                        tl_zone_class_name(v.cls_likely));
     }
     run_alert(p, r, &v, p_over, t_ns);
@@ -784,6 +782,8 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         snprintf(in->nation, sizeof in->nation, "%s", p->cfg.nation);
         in->track_id = l->r.id;
         in->est = l->r.est;
+        in->beta_kg_m2 = l->r.beta_kg_m2;
+        in->beta_ln_sigma = l->r.beta_ln_sigma;
     }
     int64_t stale = (int64_t)(p->cfg.partner_stale_s * 1e9);
     for (size_t i = 0; i < p->max_in && n < p->max_in; i++) {
@@ -799,6 +799,8 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         snprintf(in->nation, sizeof in->nation, "%s", x->origin);
         in->track_id = x->num;
         in->est = x->est;
+        in->beta_kg_m2 = x->beta_kg_m2;
+        in->beta_ln_sigma = x->beta_ln_sigma;
     }
     if (tl_fusion_update(p->fusion, t_ns, p->in, n, NULL) != TL_OK && tl_fusion_count(p->fusion) == 0)
         return;
@@ -828,6 +830,8 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         tl_pipeline_record *pub = &r->pub;
         pub->live = 1;
         pub->last_est = s->est;
+        r->beta_kg_m2 = s->beta_kg_m2;
+        r->beta_ln_sigma = s->beta_ln_sigma;
         pub->n_contrib = s->n_contrib;
         pub->coasting = s->coasting;
         snprintf(pub->best_nation, sizeof pub->best_nation, "%s", s->best_nation);

@@ -1,8 +1,6 @@
-/* pipeline_int.h — private seam of the node pipeline. link.h and zones.h/alert.h both
- * name a tl_zone_verdict and a tl_alert, so no file may include both: pipeline.c does
- * the estimation (tracker, fusion, predict, zones, alerts) and never sees link.h;
- * products.c converts to and from the link's tl_product and never sees zones.h or
- * alert.h. They meet through the plain types below.
+/* pipeline_int.h — private seam of the node pipeline: pipeline.c does the estimation
+ * (tracker, fusion, predict, zones, alerts); products.c converts to and from the
+ * link's tl_product (link.h). They meet through the plain types below.
  */
 #ifndef TL_NODE_PIPELINE_INT_H
 #define TL_NODE_PIPELINE_INT_H
@@ -13,9 +11,6 @@
 #include "trilink/pipeline.h"
 #include "trilink/predict.h"
 #include "trilink/track.h"
-
-/* Wire values of link.h's tl_zone_verdict (stable, documented there). */
-enum { TL__LV_UNKNOWN = 0, TL__LV_OPEN_SEA = 1, TL__LV_EEZ = 2, TL__LV_TERRITORY = 3 };
 
 /** Outbound product queue (a ring of tl_product, allocated once). */
 typedef struct tl__plq tl__plq;
@@ -29,10 +24,10 @@ uint64_t tl__plq_lost(const tl__plq *q);
 
 void tl__plq_track(tl__plq *q, const char *nation, const tl_track_report *r, int cls, int dropped);
 void tl__plq_launch(tl__plq *q, const char *sys_id, const tl_launch_pred *l);
-void tl__plq_impact(tl__plq *q, const char *sys_id, const tl_impact_pred *ip, int link_verdict,
+void tl__plq_impact(tl__plq *q, const char *sys_id, const tl_impact_pred *ip, int zone_level,
                     const char *zone_name);
 void tl__plq_alert(tl__plq *q, const char *alert_id, const char *sys_id, int severity,
-                   int link_verdict, int64_t impact_t_ns, const char *text);
+                   int zone_level, int64_t impact_t_ns, const char *text);
 
 /** A partner's track as fusion needs it (decoded from a Track product). */
 typedef struct tl__pl_ptrack {
@@ -41,6 +36,7 @@ typedef struct tl__pl_ptrack {
     tl_state_est est;
     int phase;
     int dropped;
+    double beta_kg_m2, beta_ln_sigma; /* 0: none */
 } tl__pl_ptrack;
 
 int tl__pl_partner_track(tl_pipeline *p, const tl__pl_ptrack *t, tl_err *err);

@@ -1,7 +1,6 @@
 /* products.c — the pipeline's boundary with the link's product types (link.h): the
- * outbound queue of tl_product values and the decoding of partners' products. Kept
- * apart from pipeline.c because link.h and zones.h/alert.h cannot share a file
- * (pipeline_int.h says why).
+ * outbound queue of tl_product values and the decoding of partners' products, so that
+ * pipeline.c deals only in the estimation types.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +80,8 @@ void tl__plq_track(tl__plq *q, const char *nation, const tl_track_report *r, int
     for (int i = 0; i < t->n_sensors; i++)
         snprintf(t->sensors[i], TL_ID_LEN, "%s", r->sensors[i]);
     t->dropped = dropped;
+    t->beta_kg_m2 = r->beta_kg_m2;
+    t->beta_ln_sigma = r->beta_ln_sigma;
 }
 
 void tl__plq_launch(tl__plq *q, const char *sys_id, const tl_launch_pred *l)
@@ -113,7 +114,7 @@ void tl__plq_launch(tl__plq *q, const char *sys_id, const tl_launch_pred *l)
             e->P_pos[i][j] = e->P_pos[j][i] = 0.5 * (e->P_pos[i][j] + e->P_pos[j][i]);
 }
 
-void tl__plq_impact(tl__plq *q, const char *sys_id, const tl_impact_pred *ip, int link_verdict,
+void tl__plq_impact(tl__plq *q, const char *sys_id, const tl_impact_pred *ip, int zone_level,
                     const char *zone_name)
 {
     tl_impact_prediction *m = &slot(q, TL_PROD_IMPACT)->u.impact;
@@ -125,18 +126,18 @@ void tl__plq_impact(tl__plq *q, const char *sys_id, const tl_impact_pred *ip, in
     m->ellipse_semi_major_m = ip->ell.semi_major_m;
     m->ellipse_semi_minor_m = ip->ell.semi_minor_m;
     m->ellipse_orient_rad = ip->ell.major_az_rad;
-    m->zone_verdict = link_verdict;
+    m->zone_verdict = zone_level;
     snprintf(m->zone_name, sizeof m->zone_name, "%s", zone_name);
 }
 
 void tl__plq_alert(tl__plq *q, const char *alert_id, const char *sys_id, int severity,
-                   int link_verdict, int64_t impact_t_ns, const char *text)
+                   int zone_level, int64_t impact_t_ns, const char *text)
 {
-    tl_alert *a = &slot(q, TL_PROD_ALERT)->u.alert;
+    tl_alert_product *a = &slot(q, TL_PROD_ALERT)->u.alert;
     snprintf(a->alert_id, sizeof a->alert_id, "%s", alert_id);
     snprintf(a->track_id, sizeof a->track_id, "%s", sys_id);
     a->severity = severity;
-    a->zone_verdict = link_verdict;
+    a->zone_verdict = zone_level;
     a->impact_t_ns = impact_t_ns;
     snprintf(a->text, sizeof a->text, "%s", text);
 }
@@ -159,5 +160,7 @@ int tl_pipeline_add_product(tl_pipeline *p, const struct tl_product *prod, tl_er
     t.est = prod->u.track.est;
     t.phase = prod->u.track.phase;
     t.dropped = prod->u.track.dropped;
+    t.beta_kg_m2 = prod->u.track.beta_kg_m2;
+    t.beta_ln_sigma = prod->u.track.beta_ln_sigma;
     return tl__pl_partner_track(p, &t, err);
 }

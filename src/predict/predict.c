@@ -12,6 +12,8 @@
 #include "trilink/predict.h"
 #include "predict/predict_int.h"
 
+#include "trilink/sensors.h" /* tl_rng: the sampled trajectories' generator */
+
 #include <math.h>
 #include <string.h>
 
@@ -206,6 +208,31 @@ static double energy_range(const double x[6])
         return TL_PI * R_MEAN;
     double s = nu / (2.0 - nu);
     return 2.0 * asin(fmin(1.0, s)) * R_MEAN;
+}
+
+tl_missile_class tl_predict_energy_class(const tl_state_est *est)
+{
+    return tl_predict_class_of_range(energy_range(est->x));
+}
+
+void tl_predict_beta_prior(tl_missile_class cls, double *beta_kg_m2, double *ln_sigma)
+{
+    if ((int)cls < 0 || cls >= TL_CLASS_COUNT)
+        cls = TL_CLASS_SRBM;
+    *beta_kg_m2 = tl_missile_preset_get(cls)->beta_rv_kg_m2;
+    *ln_sigma = TL_PREDICT_BETA_PRIOR_LN_SIGMA;
+}
+
+void tl_predict_cfg_set_beta(tl_predict_cfg *c, double beta_kg_m2, double ln_sigma)
+{
+    if (!(beta_kg_m2 > 0) || !isfinite(beta_kg_m2)) {
+        c->model.beta_kg_m2 = 0.0;
+        c->beta_sigma_frac = 0.0;
+        return;
+    }
+    c->model.flags |= TL_DYN_DRAG;
+    c->model.beta_kg_m2 = beta_kg_m2;
+    c->beta_sigma_frac = ln_sigma > 0 && isfinite(ln_sigma) ? expm1(ln_sigma) : 0.0;
 }
 
 /* ---- sigma points ---------------------------------------------------------------- */
@@ -672,5 +699,87 @@ int tl_predict_ground_track(const tl_predict_cfg *c, const tl_state_est *est, do
         }
     }
     *n_out = n;
+    return TL_OK;
+}
+
+/* ---- sampled trajectories (overflight probability) --------------------------------- */
+
+/* Append the point where the segment a -> b (heights ha, hb on either side of h0)
+ * crosses h0, interpolated linearly in latitude, longitude and height. */
+static void cross_point(const tl_geodetic *a, const tl_geodetic *b, double h0, tl_geodetic *o)
+{
+    double f = (h0 - a->h_m) / (b->h_m - a->h_m);
+    double dlon = tl_wrap_pi(b->lon_rad - a->lon_rad);
+    o->lat_rad = a->lat_rad + f * (b->lat_rad - a->lat_rad);
+    o->lon_rad = tl_wrap_pi(a->lon_rad + f * dlon);
+    o->h_m = h0;
+}
+
+int tl_predict_sampled_tracks(const tl_predict_cfg *c, const tl_state_est *est, size_t n_tracks,
+                              uint64_t seed, double dt_s, double min_h_m, tl_geodetic *out,
+                              size_t cap, size_t *n_pts, tl_err *err)
+{
+    if (n_tracks == 0 || n_tracks > TL_PREDICT_MAX_SAMPLES)
+        return tl_err_set(err, TL_EINVAL, "predict: sampled tracks n_tracks = %zu (1..%d)",
+                          n_tracks, TL_PREDICT_MAX_SAMPLES);
+    if (!(dt_s > 0) || !isfinite(dt_s) || !out || !n_pts || cap < 2 || !isfinite(min_h_m))
+        return tl_err_set(err, TL_EINVAL,
+                          "predict: sampled tracks dt_s = %g, cap = %zu, min_h_m = %g invalid",
+                          dt_s, cap, min_h_m);
+    int rc = check_est(est, err);
+    if (rc)
+        return rc;
+    double P[6][6], L[6][6];
+    memcpy(P, est->P, sizeof P);
+    tl__mat6_symmetrize(P);
+    if (tl__chol6(P, L) != 0)
+        return tl_err_set(err, TL_ENOTPD,
+                          "predict: covariance of estimate at t_ns %lld not positive definite",
+                          (long long)est->t_ns);
+    int drag = (c->model.flags & TL_DYN_DRAG) && c->model.beta_kg_m2 > 0.0;
+    double lbs = drag && c->beta_sigma_frac > 0 ? log1p(c->beta_sigma_frac) : 0.0;
+    tl__integ ig;
+    integ_from_cfg(c, 1, &ig);
+    tl_rng rng;
+    tl_rng_seed(&rng, seed);
+    double z[7] = {0};
+    for (size_t k = 0; k < n_tracks; k++) {
+        if (k % 2 == 0)
+            for (int i = 0; i < 7; i++)
+                z[i] = tl_rng_normal(&rng);
+        double sg = k % 2 == 0 ? 1.0 : -1.0, x[6];
+        for (int i = 0; i < 6; i++) {
+            double d = 0;
+            for (int j = 0; j <= i; j++)
+                d += L[i][j] * z[j];
+            x[i] = est->x[i] + sg * d;
+        }
+        ig.model.beta_kg_m2 = c->model.beta_kg_m2 * (lbs > 0 ? exp(sg * lbs * z[6]) : 1.0);
+        tl_geodetic *o = out + k * cap, prev;
+        size_t n = 0;
+        double t = 0.0, hs = 0.0;
+        tl_ecef_to_geodetic(x, &prev);
+        if (prev.h_m >= min_h_m)
+            o[n++] = prev;
+        for (int guard = 0; guard < 100000 && t < c->horizon_s && prev.h_m > c->surface_h_m;
+             guard++) {
+            double te = 0.0;
+            int hit = tl__integ_run(&ig, x, dt_s, TL__EV_HEIGHT, c->surface_h_m, &te, &hs);
+            if (hit < 0)
+                return tl_err_set(err, TL_ENOCONV,
+                                  "predict: integrator gave up on sampled track %zu", k);
+            t += te;
+            tl_geodetic g;
+            tl_ecef_to_geodetic(x, &g);
+            if ((prev.h_m < min_h_m) != (g.h_m < min_h_m) && n < cap)
+                cross_point(&prev, &g, min_h_m, &o[n++]);
+            if (g.h_m >= min_h_m && n < cap)
+                o[n++] = g;
+            prev = g;
+            if (hit == 1 || n >= cap)
+                break;
+        }
+        n_pts[k] = n;
+    }
     return TL_OK;
 }

@@ -55,6 +55,7 @@ typedef struct trk {
      * once unpowered; the same reference velocity and time as above); both
      * unpowered modes fly it */
     double lb, lb_var;
+    int drag_n; /* drag observations so far (the estimate is reported after DRAG_REPORT_N) */
     int32_t next_free;
 } trk;
 
@@ -82,6 +83,8 @@ typedef struct cand {
 #define DRAG_MIN_MPS2 2.0      /* estimate only where drag at DRAG_BETA_MIN exceeds this */
 #define DRAG_LN_Q 0.01         /* 1/s: drift of ln(beta) (Cd changes with Mach) */
 #define DRAG_LN_STEP 1.0       /* largest change of ln(beta) per update (debris: e^5 off) */
+#define DRAG_REPORT_N 3        /* drag observations before the estimate is reported */
+#define DRAG_REL_FLOOR 0.3     /* reported 1-sigma of ln(beta) at least this (Cd changes with Mach) */
 #define THRUST_Q_BASE 10.0     /* m^2/s^3: THRUST white noise besides the terms below */
 #define THRUST_REL 0.05        /* 1-sigma relative error of the thrust estimate */
 #define THRUST_CORR_S 2.0      /* ... as white noise over this correlation time */
@@ -387,6 +390,13 @@ static void make_report(const tl_tracker *t, const trk *k, tl_track_report *r)
     r->t_confirmed_ns = k->t_confirmed;
     r->t_last_update_ns = k->t_last_upd;
     r->ir_cued = k->ir_cued;
+    if (k->drag_n >= DRAG_REPORT_N) {
+        /* the log-space estimate and its 1-sigma, floored for the drag coefficient's
+         * change with Mach (below the floor the fused impact ellipses lost coverage) */
+        double rel = sqrt(k->lb_var);
+        r->beta_kg_m2 = exp(-k->lb);
+        r->beta_ln_sigma = rel > DRAG_REL_FLOOR ? rel : DRAG_REL_FLOOR;
+    }
     for (int s = 0; s < t->n_sensors; s++)
         if (k->sensor_mask & (1ull << s)) {
             if (r->n_sensors < TL_TRACK_MAX_SENSORS)
@@ -896,6 +906,7 @@ static void drag_estimate(trk *k, int64_t now)
                 lb = -log(DRAG_BETA_MAX);
             k->lb = lb;
             k->lb_var = (1.0 - Kg * H) * var;
+            k->drag_n++;
         }
     }
     memcpy(k->v_thr, m.x + 3, sizeof k->v_thr);

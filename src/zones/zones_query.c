@@ -23,6 +23,22 @@ const char *tl_zone_class_name(tl_zone_class c)
     return class_names[c];
 }
 
+tl_zone_level tl_zone_level_of(tl_zone_class c)
+{
+    switch (c) {
+    case TL_ZONE_JP_TERRITORY:
+    case TL_ZONE_KR_TERRITORY:
+        return TL_ZONE_LEVEL_TERRITORY;
+    case TL_ZONE_JP_EEZ:
+    case TL_ZONE_KR_WATERS:
+        return TL_ZONE_LEVEL_EEZ;
+    case TL_ZONE_OPEN_SEA:
+        return TL_ZONE_LEVEL_OPEN_SEA;
+    default:
+        return TL_ZONE_LEVEL_UNKNOWN;
+    }
+}
+
 /* Orientation of c relative to the directed line a->b in the lon/lat plane. */
 static double orient(double ax, double ay, double bx, double by, double cx, double cy)
 {

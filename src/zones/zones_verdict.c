@@ -213,6 +213,64 @@ int tl_zones_track_overflies(const tl_zones *z, const tl_geodetic *pts, size_t n
     return TL_OK;
 }
 
+/* Whether any sample of the track is over cls_mask, stopping at the first hit: as
+ * tl_zones_track_overflies, a point every step_m along the legs (geodesics), except
+ * that at sea, when the mask holds only JP/KR classes, the walk jumps ahead by the
+ * distance to the nearest JP/KR land less the reach of the mask's zones from that land
+ * (12 or 200 nmi): no point of the mask lies nearer (triangle inequality along the
+ * path, across legs), so no hit is skipped and a track far from Japan costs a few
+ * classifications instead of one per step. */
+static int overflies_any(const tl_zones *z, const tl_geodetic *pts, size_t n, unsigned cls_mask,
+                         double step_m)
+{
+    const unsigned jp_t = TL_ZONE_BIT(TL_ZONE_JP_TERRITORY), jp_e = TL_ZONE_BIT(TL_ZONE_JP_EEZ);
+    const unsigned kr_t = TL_ZONE_BIT(TL_ZONE_KR_TERRITORY), kr_e = TL_ZONE_BIT(TL_ZONE_KR_WATERS);
+    int skip = (cls_mask & ~(jp_t | jp_e | kr_t | kr_e)) == 0;
+    double reach_jp = (cls_mask & jp_e)   ? TL_ZONE_EEZ_M
+                      : (cls_mask & jp_t) ? TL_ZONE_TERRITORIAL_SEA_M
+                                          : -1;
+    double reach_kr = (cls_mask & kr_e)   ? TL_ZONE_EEZ_M
+                      : (cls_mask & kr_t) ? TL_ZONE_TERRITORIAL_SEA_M
+                                          : -1;
+    double budget = 0; /* path length that may still be walked without a classification */
+    for (size_t i = 0; i < n; i++) {
+        double s12 = 0, azi = 0;
+        if (i + 1 < n)
+            tl_geodesic_inverse(pts[i].lat_rad, pts[i].lon_rad, pts[i + 1].lat_rad,
+                                pts[i + 1].lon_rad, &s12, &azi, NULL);
+        double s = 0;
+        for (int guard = 0; guard < 200000; guard++) {
+            if (budget <= 0) {
+                double la = pts[i].lat_rad, lo = pts[i].lon_rad;
+                if (s > 0)
+                    tl_geodesic_direct(pts[i].lat_rad, pts[i].lon_rad, azi, s, &la, &lo, NULL);
+                tl_zone_class c;
+                tl_zone_info inf;
+                if (tl_zones_classify(z, la, lo, &c, &inf) == TL_OK && (cls_mask & TL_ZONE_BIT(c)))
+                    return 1;
+                budget = step_m;
+                if (skip && inf.land_code[0] == '\0') { /* at sea: JP/KR distances known */
+                    double d_jp = isfinite(inf.d_jp_m) ? inf.d_jp_m : TL_ZONE_EEZ_M;
+                    double d_kr = isfinite(inf.d_kr_m) ? inf.d_kr_m : TL_ZONE_EEZ_M;
+                    double free_m = INFINITY;
+                    if (reach_jp >= 0)
+                        free_m = fmin(free_m, d_jp - reach_jp);
+                    if (reach_kr >= 0)
+                        free_m = fmin(free_m, d_kr - reach_kr);
+                    budget = fmax(budget, free_m);
+                }
+            }
+            if (budget >= s12 - s) { /* the rest of this leg is covered */
+                budget -= s12 - s;
+                break;
+            }
+            s += budget;
+            budget = 0;
+        }
+    }
+    return 0;
+}
+
 int tl_zones_overflight_probability(const tl_zones *z, const tl_geodetic *const *pts,
                                     const size_t *npts, const double *weights, size_t ntracks,
                                     unsigned cls_mask, double step_m, double *p_out, tl_err *err)
@@ -220,18 +278,25 @@ int tl_zones_overflight_probability(const tl_zones *z, const tl_geodetic *const 
     if (!z || !pts || !npts || !p_out || ntracks == 0)
         return tl_err_set(err, TL_EINVAL,
                           "tl_zones_overflight_probability: NULL argument or no track");
+    if (!(step_m >= 0) || !isfinite(step_m))
+        return tl_err_set(err, TL_EINVAL, "step_m %g: must be >= 0", step_m);
+    if (step_m == 0)
+        step_m = 2000.0;
     double wsum = 0, wover = 0;
     for (size_t k = 0; k < ntracks; k++) {
         double w = weights ? weights[k] : 1.0;
         if (!(w >= 0) || !isfinite(w))
             return tl_err_set(err, TL_EINVAL, "track %zu: weight %g must be finite and >= 0", k, w);
-        tl_overflight o;
-        tl_err e2;
-        int rc = tl_zones_track_overflies(z, pts[k], npts[k], cls_mask, step_m, &o, &e2);
-        if (rc != TL_OK)
-            return tl_err_set(err, rc, "track %zu: %s", k, e2.msg);
+        if (npts[k] > 0 && !pts[k])
+            return tl_err_set(err, TL_EINVAL, "track %zu: NULL points", k);
+        for (size_t i = 0; i < npts[k]; i++)
+            if (!isfinite(pts[k][i].lat_rad) || fabs(pts[k][i].lat_rad) > TL_PI / 2 ||
+                !isfinite(pts[k][i].lon_rad))
+                return tl_err_set(err, TL_EINVAL,
+                                  "track %zu: point %zu: lat %g lon %g rad out of range", k, i,
+                                  pts[k][i].lat_rad, pts[k][i].lon_rad);
         wsum += w;
-        if (o.overflies)
+        if (w > 0 && overflies_any(z, pts[k], npts[k], cls_mask, step_m))
             wover += w;
     }
     if (!(wsum > 0))

@@ -79,6 +79,10 @@ static void test_each_reason(void **state)
     assert_int_equal(check(&p), TL_REJ_NOT_RELEASABLE);
     p = good(); p.u.track.phase = 9;                   assert_int_equal(check(&p), TL_REJ_BAD_FIELD);
     p = good(); p.u.track.quality = 1.5;               assert_int_equal(check(&p), TL_REJ_BAD_FIELD);
+    p = good(); p.u.track.beta_kg_m2 = -1;             assert_int_equal(check(&p), TL_REJ_BAD_FIELD);
+    p = good(); p.u.track.beta_kg_m2 = 5000;           assert_int_equal(check(&p), TL_REJ_BAD_FIELD); /* no spread */
+    p = good(); p.u.track.beta_kg_m2 = 5000; p.u.track.beta_ln_sigma = 0.3; assert_int_equal(check(&p), TL_REJ_NONE);
+    p = good(); p.u.track.beta_ln_sigma = NAN;         assert_int_equal(check(&p), TL_REJ_NONFINITE);
     /* The US relay accepts for transit what is releasable to JP only. */
     p = good(); p.hdr.path_len = 1; p.hdr.releasable_mask = 1u << tl_netconfig_nation(&cfg, "JP");
     assert_int_equal(tl_product_validate(&cfg, "US", "KR", &p, NOW, NULL), TL_REJ_NONE);
@@ -135,6 +139,8 @@ static void test_wire_round_trip(void **state)
     static tl__wire w;
     tl_product kinds[4];
     kinds[0] = good();
+    kinds[0].u.track.beta_kg_m2 = 5500.0; /* fields added at the end of Track */
+    kinds[0].u.track.beta_ln_sigma = 0.25;
     memset(&kinds[1], 0, sizeof kinds[1]);
     kinds[1].kind = TL_PROD_LAUNCH;
     kinds[1].hdr = kinds[0].hdr;
@@ -144,7 +150,7 @@ static void test_wire_round_trip(void **state)
     kinds[2].kind = TL_PROD_IMPACT;
     kinds[2].hdr = kinds[0].hdr;
     kinds[2].u.impact.ellipse_semi_major_m = 9e3;
-    kinds[2].u.impact.zone_verdict = TL_ZONE_TERRITORY;
+    kinds[2].u.impact.zone_verdict = TL_ZONE_LEVEL_TERRITORY;
     snprintf(kinds[2].u.impact.zone_name, 32, "JP territory");
     memset(&kinds[3], 0, sizeof kinds[3]);
     kinds[3].kind = TL_PROD_ALERT;
