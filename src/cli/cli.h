@@ -31,4 +31,12 @@ int tl_cmd_eval(int argc, char **argv); /* cmd_eval.c */
  *  returns 0 on failure, 1 on success. */
 int tl_cli_parse_double(const char *opt, const char *s, double *out);
 
+struct tl_scenario;
+/** Load a drill scenario for command cmd from *path; a NULL *path becomes
+ *  scenarios/default.yaml (from the working directory, else from the source tree;
+ *  the string lives as long as the process). Prints the loader's FILE:LINE
+ *  messages, and "trilink CMD: PATH: cannot load the scenario" on failure.
+ *  @retval TL_OK, or the loader's code */
+int tl_cli_load_scenario(const char *cmd, const char **path, struct tl_scenario *sc);
+
 #endif

@@ -555,23 +555,9 @@ int tl_cmd_demo(int argc, char **argv)
             return 2;
         }
     }
-    char scen_buf[1024];
-    if (!scenario) {
-        scenario = "scenarios/default.yaml";
-        if (access(scenario, R_OK) != 0) {
-            snprintf(scen_buf, sizeof scen_buf, "%s/scenarios/default.yaml", TL_SOURCE_DIR);
-            scenario = scen_buf;
-        }
-    }
     tl_scenario sc;
-    tl_diag diag;
-    tl_diag_init(&diag);
-    int rc = tl_scenario_load(scenario, &sc, &diag);
-    for (size_t i = 0; i < diag.n && i < diag.cap; i++)
-        fprintf(stderr, "%s\n", diag.msg[i]);
-    tl_diag_free(&diag);
+    int rc = tl_cli_load_scenario("demo", &scenario, &sc);
     if (rc != TL_OK) {
-        fprintf(stderr, "trilink demo: %s: cannot load the scenario\n", scenario);
         return 2;
     }
     if (duration <= 0 || duration > sc.duration_s)

@@ -182,23 +182,9 @@ int tl_cmd_eval(int argc, char **argv)
             return 2;
         }
     }
-    char scen_buf[1024];
-    if (!scenario) {
-        scenario = "scenarios/default.yaml";
-        if (access(scenario, R_OK) != 0) {
-            snprintf(scen_buf, sizeof scen_buf, "%s/scenarios/default.yaml", TL_SOURCE_DIR);
-            scenario = scen_buf;
-        }
-    }
     tl_scenario sc;
-    tl_diag diag;
-    tl_diag_init(&diag);
-    int rc = tl_scenario_load(scenario, &sc, &diag);
-    for (size_t i = 0; i < diag.n && i < diag.cap; i++)
-        fprintf(stderr, "%s\n", diag.msg[i]);
-    tl_diag_free(&diag);
+    int rc = tl_cli_load_scenario("eval", &scenario, &sc);
     if (rc != TL_OK) {
-        fprintf(stderr, "trilink eval: SCENARIO: cannot load '%s'\n", scenario);
         return 2;
     }
     if (!prepare_out(out)) {

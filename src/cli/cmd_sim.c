@@ -43,18 +43,7 @@ static void sim_usage(FILE *f)
                "              (default 30), then run anyway\n");
 }
 
-static int load(const char *path, tl_scenario *sc)
-{
-    tl_diag d;
-    tl_diag_init(&d);
-    int rc = tl_scenario_load(path, sc, &d);
-    for (size_t i = 0; i < d.n && i < d.cap; i++)
-        fprintf(stderr, "%s\n", d.msg[i]);
-    if (rc != TL_OK)
-        fprintf(stderr, "trilink sim: %s: %zu error%s\n", path, d.n, d.n == 1 ? "" : "s");
-    tl_diag_free(&d);
-    return rc;
-}
+static int load(const char *path, tl_scenario *sc) { return tl_cli_load_scenario("sim", &path, sc); }
 
 static void summary(const tl_scenario *sc)
 {

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "trilink/scenario.h"
 
 static int cmd_version(int argc, char **argv)
 {
@@ -43,6 +46,28 @@ int tl_cli_parse_double(const char *opt, const char *s, double *out)
     }
     *out = v;
     return 1;
+}
+
+int tl_cli_load_scenario(const char *cmd, const char **path, tl_scenario *sc)
+{
+    static char def[1024];
+    if (!*path) {
+        *path = "scenarios/default.yaml";
+        if (access(*path, R_OK) != 0) {
+            snprintf(def, sizeof def, "%s/scenarios/default.yaml", TL_SOURCE_DIR);
+            *path = def;
+        }
+    }
+    tl_diag d;
+    tl_diag_init(&d);
+    int rc = tl_scenario_load(*path, sc, &d);
+    for (size_t i = 0; i < d.n && i < d.cap; i++)
+        fprintf(stderr, "%s\n", d.msg[i]);
+    if (rc != TL_OK)
+        fprintf(stderr, "trilink %s: %s: cannot load the scenario (%zu error%s)\n", cmd, *path, d.n,
+                d.n == 1 ? "" : "s");
+    tl_diag_free(&d);
+    return rc;
 }
 
 static void usage(FILE *f)
