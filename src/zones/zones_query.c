@@ -1,7 +1,9 @@
 /* zones_query.c — point queries on loaded zones data: which country's land holds a
  * point (point in polygon through the grid's cell-centre status) and the geodesic
- * distance to the nearest land of a country group (ring-by-ring grid search on ECEF
- * chords, then a WGS-84 geodesic to the nearest point found). From these, the zone
+ * distance to the nearest land of a country group (nearest ECEF chord by the
+ * bounding-volume hierarchy of zones_bvh.c, or for reference by the original
+ * ring-by-ring grid search or a full scan, then a WGS-84 geodesic to the nearest
+ * point found). From these, the zone
  * classes of zones.h: land, territorial sea (12 nmi) and EEZ (200 nmi) bounded by the
  * median line (UNCLOS arts. 3, 15, 57, 74). No allocation.
  */
@@ -81,10 +83,11 @@ static double ring_bound_m(const tl_zones *z, double lat_deg, int k)
     return 0.999 * (k - 1) * z->cell_deg * per_deg;
 }
 
-/* Nearest real edge of group g to the point (ECEF q) within cap_m (chord). Returns
- * the geodesic distance to the nearest point of that edge, or INFINITY. */
-static double nearest_m(const tl_zones *z, int g, double lat, double lon, const double q[3], int r0,
-                        int c0, double cap_m)
+/* Nearest real edge of group g by the original grid search: rings of cells from the
+ * point's cell (r0, c0), pruned by ring_bound_m. Kept as the reference model of the
+ * hierarchy (tl__zones_classify_ref in the tests). */
+int tl__zones_nearest_grid(const tl_zones *z, int g, double lat, const double q[3], int r0, int c0,
+                           double cap_m, uint32_t *edge_out, double *t_out)
 {
     const tl__zbucket *bk = &z->dist[g];
     double best2 = cap_m * cap_m;
@@ -108,14 +111,7 @@ static double nearest_m(const tl_zones *z, int g, double lat, double lon, const 
                 size_t cell = (size_t)r * (size_t)z->ncol + (size_t)c;
                 for (uint32_t i = bk->start[cell]; i < bk->start[cell + 1]; i++) {
                     uint32_t e = bk->edge[i];
-                    const double *a = z->ecef[e], *b = z->ecef[z->next[e]];
-                    double ab[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
-                    double aq[3] = {q[0] - a[0], q[1] - a[1], q[2] - a[2]};
-                    double l2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
-                    double t = l2 > 0 ? (aq[0] * ab[0] + aq[1] * ab[1] + aq[2] * ab[2]) / l2 : 0.0;
-                    t = t < 0 ? 0 : (t > 1 ? 1 : t);
-                    double d[3] = {aq[0] - t * ab[0], aq[1] - t * ab[1], aq[2] - t * ab[2]};
-                    double d2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                    double t, d2 = tl__zedge_d2(z, e, q, &t);
                     if (d2 < best2) {
                         best2 = d2;
                         best_e = e;
@@ -129,10 +125,31 @@ static double nearest_m(const tl_zones *z, int g, double lat, double lon, const 
         }
     }
     if (!found)
+        return 0;
+    *edge_out = best_e;
+    *t_out = best_t;
+    return 1;
+}
+
+/* Geodesic distance (m) from (lat, lon) to the nearest point (by chord) of the real
+ * edges of group g within chord distance cap_m, or INFINITY. */
+static double nearest_m(const tl_zones *z, tl__zsearch how, int g, double lat, double lon,
+                        const double q[3], int r0, int c0, double cap_m)
+{
+    uint32_t e = 0;
+    double t = 0.0;
+    int found;
+    if (how == TL__ZSEARCH_GRID)
+        found = tl__zones_nearest_grid(z, g, lat, q, r0, c0, cap_m, &e, &t);
+    else if (how == TL__ZSEARCH_BRUTE)
+        found = tl__zones_nearest_brute(z, g, q, cap_m, &e, &t);
+    else
+        found = tl__zones_nearest_bvh(z, g, q, cap_m, &e, &t);
+    if (!found)
         return INFINITY;
-    uint32_t b = z->next[best_e];
-    double flat = z->lat_deg[best_e] + best_t * (z->lat_deg[b] - z->lat_deg[best_e]);
-    double flon = z->lon_deg[best_e] + best_t * (z->lon_deg[b] - z->lon_deg[best_e]);
+    uint32_t b = z->next[e];
+    double flat = z->lat_deg[e] + t * (z->lat_deg[b] - z->lat_deg[e]);
+    double flon = z->lon_deg[e] + t * (z->lon_deg[b] - z->lon_deg[e]);
     double s12 = 0.0;
     tl_geodesic_inverse(lat * TL_DEG, lon * TL_DEG, flat * TL_DEG, flon * TL_DEG, &s12, NULL, NULL);
     return s12;
@@ -140,6 +157,12 @@ static double nearest_m(const tl_zones *z, int g, double lat, double lon, const 
 
 int tl_zones_classify(const tl_zones *z, double lat_rad, double lon_rad, tl_zone_class *out,
                       tl_zone_info *info)
+{
+    return tl__zones_classify_with(z, lat_rad, lon_rad, TL__ZSEARCH_BVH, out, info);
+}
+
+int tl__zones_classify_with(const tl_zones *z, double lat_rad, double lon_rad, tl__zsearch how,
+                            tl_zone_class *out, tl_zone_info *info)
 {
     if (!z || !out || !isfinite(lat_rad) || !isfinite(lon_rad) || fabs(lat_rad) > TL_PI / 2 + 1e-12)
         return TL_EINVAL;
@@ -174,12 +197,12 @@ int tl_zones_classify(const tl_zones *z, double lat_rad, double lon_rad, tl_zone
     double q[3];
     tl_geodetic g = {lat * TL_DEG, lon * TL_DEG, 0.0};
     tl_geodetic_to_ecef(&g, q);
-    inf->d_jp_m = nearest_m(z, TL__G_JP, lat, lon, q, r, c, TL_ZONE_EEZ_M);
-    inf->d_kr_m = nearest_m(z, TL__G_KR, lat, lon, q, r, c, TL_ZONE_EEZ_M);
+    inf->d_jp_m = nearest_m(z, how, TL__G_JP, lat, lon, q, r, c, TL_ZONE_EEZ_M);
+    inf->d_kr_m = nearest_m(z, how, TL__G_KR, lat, lon, q, r, c, TL_ZONE_EEZ_M);
     double dmin = fmin(inf->d_jp_m, inf->d_kr_m);
     tl_zone_class cls = TL_ZONE_OPEN_SEA;
     if (dmin <= TL_ZONE_EEZ_M) {
-        inf->d_other_m = nearest_m(z, TL__G_REST, lat, lon, q, r, c, dmin);
+        inf->d_other_m = nearest_m(z, how, TL__G_REST, lat, lon, q, r, c, dmin);
         if (!(inf->d_other_m < dmin)) {
             int jp = inf->d_jp_m <= inf->d_kr_m;
             if (dmin <= TL_ZONE_TERRITORIAL_SEA_M)
