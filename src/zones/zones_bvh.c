@@ -30,12 +30,54 @@ typedef struct tl__bkey {
     uint32_t e;
 } tl__bkey;
 
-static int cmp_bkey(const void *a, const void *b)
+/* Strict total order: by key, then by edge index (so the split is unique). */
+static int bkey_less(const tl__bkey *x, const tl__bkey *y)
 {
-    const tl__bkey *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return x->e < y->e ? -1 : (x->e > y->e);
+    return x->key < y->key || (x->key == y->key && x->e < y->e);
+}
+
+static void bkey_swap(tl__bkey *a, tl__bkey *b)
+{
+    tl__bkey t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Put the k smallest of v[0, n) first (Hoare's selection, median-of-three pivot;
+ * expected linear time, bounded loop: each pass shrinks the range). */
+static void bkey_select(tl__bkey *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n; /* the k-th element lies in [lo, hi) */
+    while (hi - lo > 2) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bkey_less(&v[mid], &v[lo]))
+            bkey_swap(&v[mid], &v[lo]);
+        if (bkey_less(&v[hi - 1], &v[lo]))
+            bkey_swap(&v[hi - 1], &v[lo]);
+        if (bkey_less(&v[hi - 1], &v[mid]))
+            bkey_swap(&v[hi - 1], &v[mid]);
+        tl__bkey piv = v[mid];
+        bkey_swap(&v[mid], &v[hi - 2]);
+        size_t i = lo, j = hi - 2;
+        for (;;) { /* v[lo] <= piv <= v[hi - 1] act as sentinels */
+            while (bkey_less(&v[++i], &piv))
+                ;
+            while (bkey_less(&piv, &v[--j]))
+                ;
+            if (i >= j)
+                break;
+            bkey_swap(&v[i], &v[j]);
+        }
+        bkey_swap(&v[i], &v[hi - 2]); /* pivot to its final place i */
+        if (i == k)
+            return;
+        if (k < i)
+            hi = i;
+        else
+            lo = i + 1;
+    }
+    if (hi - lo == 2 && bkey_less(&v[lo + 1], &v[lo]))
+        bkey_swap(&v[lo], &v[lo + 1]);
 }
 
 typedef struct tl__bbuild {
@@ -59,11 +101,12 @@ static void build_node(tl__bbuild *b, uint32_t ni, uint32_t lo, uint32_t hi, int
         uint32_t e = h->item[i];
         const double *pa = z->ecef[e], *pb = z->ecef[z->next[e]];
         for (int k = 0; k < 3; k++) {
-            n->lo[k] = fmin(n->lo[k], fmin(pa[k], pb[k]));
-            n->hi[k] = fmax(n->hi[k], fmax(pa[k], pb[k]));
+            double u = pa[k] < pb[k] ? pa[k] : pb[k], v = pa[k] < pb[k] ? pb[k] : pa[k];
             double m = 0.5 * (pa[k] + pb[k]);
-            clo[k] = fmin(clo[k], m);
-            chi[k] = fmax(chi[k], m);
+            n->lo[k] = u < n->lo[k] ? u : n->lo[k];
+            n->hi[k] = v > n->hi[k] ? v : n->hi[k];
+            clo[k] = m < clo[k] ? m : clo[k];
+            chi[k] = m > chi[k] ? m : chi[k];
         }
     }
     if (hi - lo <= TL__BVH_LEAF || depth >= TL__BVH_MAX_DEPTH - 1) {
@@ -80,10 +123,10 @@ static void build_node(tl__bbuild *b, uint32_t ni, uint32_t lo, uint32_t hi, int
         b->keys[i - lo].key = 0.5 * (z->ecef[e][ax] + z->ecef[z->next[e]][ax]);
         b->keys[i - lo].e = e;
     }
-    qsort(b->keys, hi - lo, sizeof *b->keys, cmp_bkey);
+    uint32_t mid = lo + (hi - lo) / 2;
+    bkey_select(b->keys, hi - lo, mid - lo);
     for (uint32_t i = lo; i < hi; i++)
         h->item[i] = b->keys[i - lo].e;
-    uint32_t mid = lo + (hi - lo) / 2;
     uint32_t left = h->nnode;
     h->nnode += 2;
     n->first = left;
