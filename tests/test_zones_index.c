@@ -5,7 +5,8 @@
  *    data box and the far ocean, near coasts (down to metres), near the 12 nmi and
  *    200 nmi limits (placed along the normal from the nearest coast), and on median
  *    lines between two states (found by bisection): the classes and land codes must be
- *    equal and every distance must agree to < 1 mm;
+ *    equal and every distance must agree to < 1 mm; the class asked without distances
+ *    (info NULL: decided on geodesic brackets) must be the same too;
  *  - a scan of every edge (TL__ZSEARCH_BRUTE, same per-edge arithmetic and tie rule):
  *    bit-identical distances on every 8th point;
  *  - the hierarchy's invariants (every edge once, boxes nested, depth bounded);
@@ -275,6 +276,11 @@ static cmp_stats compare(const tl_zones *z, int n, int brute_every, int verbose)
                  same_dist(ib.d_other_m, ig.d_other_m, 1e-3, &s.worst_m);
         if (ok && memcmp(&ib.d_jp_m, &ig.d_jp_m, 3 * sizeof(double)) == 0)
             s.exact++;
+        /* without info: the class from distance brackets (exact geodesics only when
+         * the brackets do not decide) */
+        tl_zone_class cn;
+        if (ok)
+            ok = tl__zones_classify_with(z, la, lo, TL__ZSEARCH_BVH, &cn, NULL) == TL_OK && cn == cg;
         if (ok && brute_every > 0 && i % brute_every == 0) {
             tl_zone_class cf;
             tl_zone_info in;
