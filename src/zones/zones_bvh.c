@@ -180,16 +180,16 @@ void tl__zones_free_bvh(tl_zones *z)
     }
 }
 
-/* Squared distance (m^2) from q to the box of node n (0 inside). */
+/* Squared distance (m^2) from q to the box of node n (0 inside). Branch-free: at
+ * most one of lo - q and q - hi is positive. */
 static inline double box_d2(const tl__zbvh_node *n, const double q[3])
 {
     double s = 0;
     for (int k = 0; k < 3; k++) {
-        double d = n->lo[k] - q[k];
-        if (d < 0)
-            d = q[k] - n->hi[k];
-        if (d > 0)
-            s += d * d;
+        double a = n->lo[k] - q[k], b = q[k] - n->hi[k];
+        double d = a > b ? a : b;
+        d = d > 0 ? d : 0;
+        s += d * d;
     }
     return s;
 }
