@@ -117,7 +117,8 @@ static void add(int stratum, double lat, double lon)
 static double d_jpkr(double lat, double lon, double cap_m)
 {
     double f1, f2;
-    return fmin(foot(TL__G_JP, lat, lon, cap_m, &f1, &f2), foot(TL__G_KR, lat, lon, cap_m, &f1, &f2));
+    return fmin(foot(TL__G_JP, lat, lon, cap_m, &f1, &f2),
+                foot(TL__G_KR, lat, lon, cap_m, &f1, &f2));
 }
 
 /* Point near the limit_m line (d_JP,KR = limit_m): along a random ray from a random
@@ -280,7 +281,8 @@ static cmp_stats compare(const tl_zones *z, int n, int brute_every, int verbose)
          * the brackets do not decide) */
         tl_zone_class cn;
         if (ok)
-            ok = tl__zones_classify_with(z, la, lo, TL__ZSEARCH_BVH, &cn, NULL) == TL_OK && cn == cg;
+            ok =
+                tl__zones_classify_with(z, la, lo, TL__ZSEARCH_BVH, &cn, NULL) == TL_OK && cn == cg;
         if (ok && brute_every > 0 && i % brute_every == 0) {
             tl_zone_class cf;
             tl_zone_info in;

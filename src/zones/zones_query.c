@@ -200,8 +200,7 @@ static void lazy_force(lazy_d *d)
     }
 }
 
-static void lazy_set(lazy_d *d, const double q[3], double lat, double lon, double flat,
-                     double flon)
+static void lazy_set(lazy_d *d, const double q[3], double lat, double lon, double flat, double flon)
 {
     d->lat = lat;
     d->lon = lon;
