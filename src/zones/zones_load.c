@@ -5,7 +5,9 @@
  *    country group for distance searches (real land edges only);
  *  - the country containing each cell centre, found by sweeping a ray along each row
  *    of centres (even-odd rule per country), so a point-in-polygon query only has to
- *    count crossings between the point and its cell's centre.
+ *    count crossings between the point and its cell's centre;
+ *  - per country group, a bounding-volume hierarchy over the ECEF chords of the real
+ *    edges (zones_bvh.c), which answers the distance queries.
  * All allocation happens here; queries (zones_query.c) allocate nothing.
  */
 #include "zones_int.h"
@@ -64,6 +66,7 @@ static void zones_free_index(tl_zones *z)
     free(z->centre_cty);
     for (int g = 0; g < TL__G_COUNT; g++)
         free(z->ring0[g]);
+    tl__zones_free_bvh(z);
 }
 
 void tl_zones_destroy(tl_zones *z)
@@ -416,6 +419,8 @@ static int build_index(tl_zones *z)
     }
     if (rc == TL_OK)
         rc = build_centres(z);
+    if (rc == TL_OK)
+        rc = tl__zones_build_bvh(z);
     return rc;
 }
 

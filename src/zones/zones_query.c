@@ -1,7 +1,9 @@
 /* zones_query.c — point queries on loaded zones data: which country's land holds a
  * point (point in polygon through the grid's cell-centre status) and the geodesic
- * distance to the nearest land of a country group (ring-by-ring grid search on ECEF
- * chords, then a WGS-84 geodesic to the nearest point found). From these, the zone
+ * distance to the nearest land of a country group (nearest ECEF chord by the
+ * bounding-volume hierarchy of zones_bvh.c, or for reference by the original
+ * ring-by-ring grid search or a full scan, then a WGS-84 geodesic to the nearest
+ * point found). From these, the zone
  * classes of zones.h: land, territorial sea (12 nmi) and EEZ (200 nmi) bounded by the
  * median line (UNCLOS arts. 3, 15, 57, 74). No allocation.
  */
@@ -97,10 +99,11 @@ static double ring_bound_m(const tl_zones *z, double lat_deg, int k)
     return 0.999 * (k - 1) * z->cell_deg * per_deg;
 }
 
-/* Nearest real edge of group g to the point (ECEF q) within cap_m (chord). Returns
- * the geodesic distance to the nearest point of that edge, or INFINITY. */
-static double nearest_m(const tl_zones *z, int g, double lat, double lon, const double q[3], int r0,
-                        int c0, double cap_m)
+/* Nearest real edge of group g by the original grid search: rings of cells from the
+ * point's cell (r0, c0), pruned by ring_bound_m. Kept as the reference model of the
+ * hierarchy (tl__zones_classify_ref in the tests). */
+int tl__zones_nearest_grid(const tl_zones *z, int g, double lat, const double q[3], int r0, int c0,
+                           double cap_m, uint32_t *edge_out, double *t_out)
 {
     const tl__zbucket *bk = &z->dist[g];
     double best2 = cap_m * cap_m;
@@ -124,14 +127,7 @@ static double nearest_m(const tl_zones *z, int g, double lat, double lon, const 
                 size_t cell = (size_t)r * (size_t)z->ncol + (size_t)c;
                 for (uint32_t i = bk->start[cell]; i < bk->start[cell + 1]; i++) {
                     uint32_t e = bk->edge[i];
-                    const double *a = z->ecef[e], *b = z->ecef[z->next[e]];
-                    double ab[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
-                    double aq[3] = {q[0] - a[0], q[1] - a[1], q[2] - a[2]};
-                    double l2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
-                    double t = l2 > 0 ? (aq[0] * ab[0] + aq[1] * ab[1] + aq[2] * ab[2]) / l2 : 0.0;
-                    t = t < 0 ? 0 : (t > 1 ? 1 : t);
-                    double d[3] = {aq[0] - t * ab[0], aq[1] - t * ab[1], aq[2] - t * ab[2]};
-                    double d2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                    double t, d2 = tl__zedge_d2(z, e, q, &t);
                     if (d2 < best2) {
                         best2 = d2;
                         best_e = e;
@@ -145,17 +141,197 @@ static double nearest_m(const tl_zones *z, int g, double lat, double lon, const 
         }
     }
     if (!found)
-        return INFINITY;
-    uint32_t b = z->next[best_e];
-    double flat = z->lat_deg[best_e] + best_t * (z->lat_deg[b] - z->lat_deg[best_e]);
-    double flon = z->lon_deg[best_e] + best_t * (z->lon_deg[b] - z->lon_deg[best_e]);
+        return 0;
+    *edge_out = best_e;
+    *t_out = best_t;
+    return 1;
+}
+
+/* Foot point (deg) at parameter t of edge e: the point whose geodesic distance is
+ * reported. Every path computes it with this expression. */
+static void edge_foot(const tl_zones *z, uint32_t e, double t, double *flat, double *flon)
+{
+    uint32_t b = z->next[e];
+    *flat = z->lat_deg[e] + t * (z->lat_deg[b] - z->lat_deg[e]);
+    *flon = z->lon_deg[e] + t * (z->lon_deg[b] - z->lon_deg[e]);
+}
+
+static double geodesic_m(double lat, double lon, double flat, double flon)
+{
     double s12 = 0.0;
     tl_geodesic_inverse(lat * TL_DEG, lon * TL_DEG, flat * TL_DEG, flon * TL_DEG, &s12, NULL, NULL);
     return s12;
 }
 
+/* Geodesic distance (m) from (lat, lon) to the nearest point (by chord) of the real
+ * edges of group g within chord distance cap_m, or INFINITY. */
+static double nearest_m(const tl_zones *z, tl__zsearch how, int g, double lat, double lon,
+                        const double q[3], int r0, int c0, double cap_m)
+{
+    uint32_t e = 0;
+    double t = 0.0, flat, flon;
+    int found;
+    if (how == TL__ZSEARCH_GRID)
+        found = tl__zones_nearest_grid(z, g, lat, q, r0, c0, cap_m, &e, &t);
+    else if (how == TL__ZSEARCH_BRUTE)
+        found = tl__zones_nearest_brute(z, g, q, cap_m, &e, &t);
+    else
+        found = tl__zones_nearest_bvh(z, g, q, cap_m, &e, &t);
+    if (!found)
+        return INFINITY;
+    edge_foot(z, e, t, &flat, &flon);
+    return geodesic_m(lat, lon, flat, flon);
+}
+
+/* ---- class without distances: bounds first, the geodesic only when they do not decide
+ *
+ * When the caller does not ask for the distances (info == NULL: verdicts, overflight),
+ * most of a query's time went to the WGS-84 geodesics (Karney's series). Each
+ * distance s from the query q to a foot point F is bracketed instead:
+ *   |q - F| <= s, since a straight line is shortest;
+ *   s <= 2 rho asin(|q - F| / (2 rho)), rho = b^2 / a: s is at most the arc of the
+ *   central plane section through q and F (an ellipse with semi-axes a and b' in
+ *   [b, a], so curvature <= a / b^2), and by Schur's comparison theorem an arc whose
+ *   curvature never exceeds 1/rho is at most the circle arc of radius rho with the
+ *   same chord (valid for arcs under pi rho, here < 1,000 km).
+ * Both widened by 1 mm and 1e-12 relative (rounding; the geodesic routine is exact
+ * to 15 nm). Within 400 km the bracket is < 55 m wide (< 1 cm at 12 nmi). Every
+ * comparison the classification makes is decided on the brackets when they do not
+ * overlap the other side, and otherwise on the exact geodesic, computed then, so the
+ * class is the one the distances would give. */
+
+typedef struct lazy_d {
+    double lo, hi; /* lo <= s <= hi; lo == hi == s once exact */
+    int exact;
+    double lat, lon, flat, flon; /* query and foot point, deg */
+} lazy_d;
+
+static const double RHO_MIN_M = TL_WGS84_A * (1.0 - TL_WGS84_F) * (1.0 - TL_WGS84_F);
+
+static void lazy_force(lazy_d *d)
+{
+    if (!d->exact) {
+        d->lo = d->hi = geodesic_m(d->lat, d->lon, d->flat, d->flon);
+        d->exact = 1;
+    }
+}
+
+static void lazy_set(lazy_d *d, const double q[3], double lat, double lon, double flat, double flon)
+{
+    d->lat = lat;
+    d->lon = lon;
+    d->flat = flat;
+    d->flon = flon;
+    d->exact = 0;
+    double f[3];
+    tl_geodetic gf = {flat * TL_DEG, flon * TL_DEG, 0.0};
+    tl_geodetic_to_ecef(&gf, f);
+    double c = sqrt((q[0] - f[0]) * (q[0] - f[0]) + (q[1] - f[1]) * (q[1] - f[1]) +
+                    (q[2] - f[2]) * (q[2] - f[2]));
+    double x = c / (2 * RHO_MIN_M);
+    if (!(x < 0.08)) { /* beyond 1,000 km: no bracket, measure */
+        lazy_force(d);
+        return;
+    }
+    d->lo = fmax(0.0, c * (1 - 1e-12) - 1e-3);
+    d->hi = 2 * RHO_MIN_M * asin(x) * (1 + 1e-12) + 1e-3;
+}
+
+/* Nearest edge of group g within chord cap_m, as a bracketed distance (INFINITY,
+ * exact, if none). */
+static void nearest_lazy(const tl_zones *z, int g, double lat, double lon, const double q[3],
+                         double cap_m, lazy_d *d)
+{
+    uint32_t e = 0;
+    double t = 0.0, flat, flon;
+    if (!tl__zones_nearest_bvh(z, g, q, cap_m, &e, &t)) {
+        d->lo = d->hi = INFINITY;
+        d->exact = 1;
+        return;
+    }
+    edge_foot(z, e, t, &flat, &flon);
+    lazy_set(d, q, lat, lon, flat, flon);
+}
+
+static int lazy_le(lazy_d *a, lazy_d *b) /* a <= b */
+{
+    if (a->hi <= b->lo)
+        return 1;
+    if (a->lo > b->hi)
+        return 0;
+    lazy_force(a);
+    lazy_force(b);
+    return a->lo <= b->lo;
+}
+
+static int lazy_lt(lazy_d *a, lazy_d *b) /* a < b */
+{
+    if (a->hi < b->lo)
+        return 1;
+    if (a->lo >= b->hi)
+        return 0;
+    lazy_force(a);
+    lazy_force(b);
+    return a->lo < b->lo;
+}
+
+static int lazy_le_c(lazy_d *a, double c) /* a <= c */
+{
+    if (a->hi <= c)
+        return 1;
+    if (a->lo > c)
+        return 0;
+    lazy_force(a);
+    return a->lo <= c;
+}
+
+/* The sea class of tl__zones_classify_with's last branch, from brackets. */
+static tl_zone_class sea_class_lazy(const tl_zones *z, double lat, double lon, const double q[3])
+{
+    lazy_d dj, dk, dr;
+    nearest_lazy(z, TL__G_JP, lat, lon, q, TL_ZONE_EEZ_M, &dj);
+    nearest_lazy(z, TL__G_KR, lat, lon, q, TL_ZONE_EEZ_M, &dk);
+    int jp = lazy_le(&dj, &dk); /* also picks fmin(d_jp, d_kr) */
+    lazy_d *dm = jp ? &dj : &dk;
+    if (!lazy_le_c(dm, TL_ZONE_EEZ_M))
+        return TL_ZONE_OPEN_SEA;
+    /* Third states are searched within chord dmin. Search within the bracket's top:
+     * the nearest edge found is the one a search within dmin finds, if its chord is
+     * under dmin (squares are monotone in rounding, so the bracket decides). */
+    uint32_t e = 0;
+    double t = 0.0;
+    int found = tl__zones_nearest_bvh(z, TL__G_REST, q, dm->hi, &e, &t);
+    if (found) {
+        double t2, d2 = tl__zedge_d2(z, e, q, &t2);
+        if (!(d2 < dm->lo * dm->lo)) {
+            if (d2 >= dm->hi * dm->hi)
+                found = 0;
+            else {
+                lazy_force(dm);
+                found = d2 < dm->lo * dm->lo;
+            }
+        }
+    }
+    if (found) {
+        double flat, flon;
+        edge_foot(z, e, t, &flat, &flon);
+        lazy_set(&dr, q, lat, lon, flat, flon);
+        if (lazy_lt(&dr, dm))
+            return TL_ZONE_OPEN_SEA;
+    }
+    if (lazy_le_c(dm, TL_ZONE_TERRITORIAL_SEA_M))
+        return jp ? TL_ZONE_JP_TERRITORY : TL_ZONE_KR_TERRITORY;
+    return jp ? TL_ZONE_JP_EEZ : TL_ZONE_KR_WATERS;
+}
+
 int tl_zones_classify(const tl_zones *z, double lat_rad, double lon_rad, tl_zone_class *out,
                       tl_zone_info *info)
+{
+    return tl__zones_classify_with(z, lat_rad, lon_rad, TL__ZSEARCH_BVH, out, info);
+}
+
+int tl__zones_classify_with(const tl_zones *z, double lat_rad, double lon_rad, tl__zsearch how,
+                            tl_zone_class *out, tl_zone_info *info)
 {
     if (!z || !out || !isfinite(lat_rad) || !isfinite(lon_rad) || fabs(lat_rad) > TL_PI / 2 + 1e-12)
         return TL_EINVAL;
@@ -190,12 +366,16 @@ int tl_zones_classify(const tl_zones *z, double lat_rad, double lon_rad, tl_zone
     double q[3];
     tl_geodetic g = {lat * TL_DEG, lon * TL_DEG, 0.0};
     tl_geodetic_to_ecef(&g, q);
-    inf->d_jp_m = nearest_m(z, TL__G_JP, lat, lon, q, r, c, TL_ZONE_EEZ_M);
-    inf->d_kr_m = nearest_m(z, TL__G_KR, lat, lon, q, r, c, TL_ZONE_EEZ_M);
+    if (!info && how == TL__ZSEARCH_BVH) {
+        inf->cls = *out = sea_class_lazy(z, lat, lon, q);
+        return TL_OK;
+    }
+    inf->d_jp_m = nearest_m(z, how, TL__G_JP, lat, lon, q, r, c, TL_ZONE_EEZ_M);
+    inf->d_kr_m = nearest_m(z, how, TL__G_KR, lat, lon, q, r, c, TL_ZONE_EEZ_M);
     double dmin = fmin(inf->d_jp_m, inf->d_kr_m);
     tl_zone_class cls = TL_ZONE_OPEN_SEA;
     if (dmin <= TL_ZONE_EEZ_M) {
-        inf->d_other_m = nearest_m(z, TL__G_REST, lat, lon, q, r, c, dmin);
+        inf->d_other_m = nearest_m(z, how, TL__G_REST, lat, lon, q, r, c, dmin);
         if (!(inf->d_other_m < dmin)) {
             int jp = inf->d_jp_m <= inf->d_kr_m;
             if (dmin <= TL_ZONE_TERRITORIAL_SEA_M)
