@@ -31,8 +31,6 @@ typedef struct sys_int {
     int merge_count;
     int dirty;
     double tr_pos; /* trace of the fused position covariance */
-    tl_state_est prior; /* a held track's previous fused estimate flown to prior.t_ns */
-    int has_prior;
 } sys_int;
 
 typedef struct hent {
@@ -359,7 +357,7 @@ static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, d
 /* fuse the contributors of s (all aligned to t_ns) and pick the best one */
 static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
 {
-    const tl__info *ins[TL_FUSION_MAX_CONTRIB + 1];
+    const tl__info *ins[TL_FUSION_MAX_CONTRIB];
     int n = s->t.n_contrib;
     if (n == 0)
         return;
@@ -377,28 +375,9 @@ static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
             bb = c;
     s->t.beta_kg_m2 = f->in_beta[s->inp[bb]];
     s->t.beta_ln_sigma = f->in_lns[s->inp[bb]];
-    /* A held track (an established ballistic object, tl_fusion_hold) keeps what it knew:
-     * its previous fused estimate, flown to t_ns, is one more input of the covariance
-     * intersection, so a contributor that leaves (a radar losing the object at the edge
-     * of its coverage) does not hand the track to the worse ones that remain (the ICBM's
-     * prediction through the midcourse gap, docs/eval.md). CI stays consistent whatever
-     * the correlation of the prior with the contributors (they share plots). Flown once
-     * per cycle: later calls in the same cycle reuse it. */
-    tl__info prior_info;
-    int np = n;
-    if (s->t.est.t_ns < t_ns) {
-        s->has_prior = s->t.hold_until_ns > t_ns && s->t.n_contrib > 0 &&
-                       propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma,
-                                 &s->prior) == TL_OK &&
-                       tl__finite6(s->prior.x, s->prior.P);
-    } else if (s->prior.t_ns != t_ns) {
-        s->has_prior = 0;
-    }
-    if (s->has_prior && s->t.hold_until_ns > t_ns && tl__info_make(&s->prior, &prior_info) == 0)
-        ins[np++] = &prior_info;
     tl_state_est out;
     out.t_ns = t_ns;
-    if (np == 1 || tl__fuse_info(ins, np, f->cfg.method, out.x, out.P) != TL_OK)
+    if (n == 1 || tl__fuse_info(ins, n, f->cfg.method, out.x, out.P) != TL_OK)
         out = f->al[s->inp[best]]; /* one contributor (fusion of validated inputs cannot fail) */
     s->t.est = out;
     s->t.best = best;
