@@ -170,7 +170,8 @@ static void test_no_flapping(void **state)
     /* 3) clearly below for longer than the hold: exactly one cancel, on time */
     int64_t t_below = T0 + 300 * SEC, t_cancel = -1;
     for (int k = 300; k < 330; k++) {
-        tl_alert_input in = {T0 + k * SEC, 7, synth(0.01, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0, 0};
+        tl_alert_input in = {T0 + k * SEC, 7, synth(0.01, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0,
+                             0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         if (m.type == TL_ALERT_CANCEL)
@@ -556,7 +557,8 @@ static void test_close_after_impact(void **state)
         assert_false(a.active);
         assert_true(a.closed);
         /* closed for good: even a high risk issues nothing more */
-        tl_alert_input again = {t_imp + 20 * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0, 0};
+        tl_alert_input again = {t_imp + 20 * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0,
+                                0};
         assert_int_equal(tl_alert_step(&a, &again, &m, NULL), TL_OK);
         assert_int_equal(m.type, TL_ALERT_NONE);
         again.t_ns += SEC;
@@ -565,7 +567,8 @@ static void test_close_after_impact(void **state)
     }
     tl_alert idle; /* never issued: nothing to close */
     assert_int_equal(tl_alert_init(&idle, &cfg, NULL), TL_OK);
-    tl_alert_input in = {T0 + 100 * SEC, 4, synth(0.0, 0.0, 41.0, 131.0, 20e3, T0 + 90 * SEC), 0, 0};
+    tl_alert_input in = {T0 + 100 * SEC, 4, synth(0.0, 0.0, 41.0, 131.0, 20e3, T0 + 90 * SEC), 0,
+                         0};
     tl_alert_msg m;
     assert_int_equal(tl_alert_close(&idle, &in, &m, NULL), TL_OK);
     assert_int_equal(m.type, TL_ALERT_NONE);

@@ -510,8 +510,8 @@ static void test_held_keeps_better_contributor(void **state)
     run_leave(1, &ratio, &trr);
     print_message("held: worst error/sigma %.2f, fused/remaining position trace at most %.4f\n",
                   ratio, trr);
-    assert_true(ratio < 3.0);   /* consistent with the truth */
-    assert_true(trr < 0.05);    /* 30 s after the better one left, still far better */
+    assert_true(ratio < 3.0); /* consistent with the truth */
+    assert_true(trr < 0.05);  /* 30 s after the better one left, still far better */
     run_leave(0, &ratio, &trr);
     print_message("not held: worst error/sigma %.2f, fused/remaining position trace at most %.4f\n",
                   ratio, trr);
