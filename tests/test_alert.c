@@ -124,13 +124,26 @@ static void test_no_flapping(void **state)
     tl_alert_cfg cfg;
     tl_alert_cfg_default(&cfg, TL_ALERT_NATION_JP);
     tl_alert a;
+    /* The default confirmation asks for the risk held over 5 s of looks: hovering at
+     * p_issue (above for at most ~4.5 s at a time) never confirms. */
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    for (int k = 0; k < 200; k++) {
+        double p = cfg.p_issue + 0.03 * sin(0.7 * k);
+        tl_alert_input in = {T0 + k * SEC, 7, synth(p, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0, 0};
+        tl_alert_msg m;
+        assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+        assert_int_equal(m.type, TL_ALERT_NONE);
+    }
+    /* The hysteresis once issued: count-only confirmation, so the first two inputs
+     * above p_issue issue and the hover must then stay quiet. */
+    cfg.issue_confirm_ns = 0;
     assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
     counts c = {0};
     int naive_flips = 0, naive_on = 0;
     /* 1) hovering at p_issue = 0.2: 0.17 .. 0.23 for 200 s */
     for (int k = 0; k < 200; k++) {
         double p = cfg.p_issue + 0.03 * sin(0.7 * k);
-        tl_alert_input in = {T0 + k * SEC, 7, synth(p, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0};
+        tl_alert_input in = {T0 + k * SEC, 7, synth(p, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0, 0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         tally(&c, &m, &cfg);
@@ -147,7 +160,7 @@ static void test_no_flapping(void **state)
     /* 2) hovering at p_clear = 0.05 (0.04 / 0.06 alternating every second): still no cancel */
     for (int k = 200; k < 300; k++) {
         double p = (k % 2) ? 0.06 : 0.04;
-        tl_alert_input in = {T0 + k * SEC, 7, synth(p, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0};
+        tl_alert_input in = {T0 + k * SEC, 7, synth(p, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0, 0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         tally(&c, &m, &cfg);
@@ -157,7 +170,8 @@ static void test_no_flapping(void **state)
     /* 3) clearly below for longer than the hold: exactly one cancel, on time */
     int64_t t_below = T0 + 300 * SEC, t_cancel = -1;
     for (int k = 300; k < 330; k++) {
-        tl_alert_input in = {T0 + k * SEC, 7, synth(0.01, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0};
+        tl_alert_input in = {T0 + k * SEC, 7, synth(0.01, 0, 41.0, 137.5, 60e3, T0 + 400 * SEC), 0,
+                             0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         if (m.type == TL_ALERT_CANCEL)
@@ -173,34 +187,67 @@ static void test_no_flapping(void **state)
 /* A prediction that stays in the EEZ while it tightens: the alert is updated as the
  * ellipse shrinks (reason "tighter"), at most once per update_min_interval_ns. */
 /* A single prediction above p_issue (a young track's wide ellipse, as the demo's S1
- * gave: 0.49 once, then 0.002) issues nothing; the same risk on a second consecutive
- * prediction issues at that one; a risk of p_issue_now issues at once. */
+ * gave: 0.49 once, then 0.002) issues nothing; the same risk held on consecutive
+ * predictions of new information spanning issue_confirm_ns (5 s) issues at the one that
+ * completes the span; predictions re-made from one track update (the same information
+ * time) confirm nothing; a risk of p_issue_now issues at once. */
 static void test_issue_confirmation(void **state)
 {
     (void)state;
     tl_alert_cfg cfg;
     tl_alert_cfg_default(&cfg, TL_ALERT_NATION_JP);
+    assert_int_equal(cfg.issue_confirm_n, 2);
+    assert_true(cfg.issue_confirm_ns == 5 * SEC);
     tl_alert a;
     assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
-    const double seq[] = {0.0, 0.49, 0.002, 0.0, 0.3, 0.0, 0.25, 0.3};
+    /* 3 s apart: 0.25 then 0.3 spans 3 s (not yet), the next 0.3 spans 6 s */
+    const double seq[] = {0.0, 0.49, 0.002, 0.0, 0.3, 0.0, 0.25, 0.3, 0.3, 0.3};
     int first_alert = -1, n_alert = 0;
-    for (int k = 0; k < 8; k++) {
+    for (int k = 0; k < 10; k++) {
         tl_alert_input in = {T0 + 3 * k * SEC, 7,
-                             synth(seq[k], 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0};
+                             synth(seq[k], 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0, 0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         if (m.type == TL_ALERT_ALERT && first_alert < 0)
             first_alert = k;
         n_alert += m.type == TL_ALERT_ALERT;
     }
-    assert_int_equal(first_alert, 7); /* 0.25 then 0.3: the second of two in a row */
+    assert_int_equal(first_alert, 8);
     assert_int_equal(n_alert, 1);
+    /* one track update predicted again every 2 s for 20 s: one look, no Alert; the
+     * first prediction of a newer update at least 5 s later issues */
     assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
-    tl_alert_input in = {T0, 7, synth(0.85, 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0};
+    int64_t t_alert = -1;
+    for (int k = 0; k < 14; k++) {
+        int64_t t = T0 + 2 * k * SEC, info = k < 10 ? T0 - SEC : t - SEC;
+        tl_alert_input in = {t, 7, synth(0.4, 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0, info};
+        tl_alert_msg m;
+        assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+        if (m.type == TL_ALERT_ALERT)
+            t_alert = t;
+    }
+    assert_true(t_alert == T0 + 20 * SEC);
+    /* issue_confirm_ns = 0 restores the count-only rule: 0.25 then 0.3 issues at the second */
+    cfg.issue_confirm_ns = 0;
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    first_alert = -1;
+    for (int k = 0; k < 8; k++) {
+        tl_alert_input in = {T0 + 3 * k * SEC, 7,
+                             synth(seq[k], 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0, 0};
+        tl_alert_msg m;
+        assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
+        if (m.type == TL_ALERT_ALERT && first_alert < 0)
+            first_alert = k;
+    }
+    assert_int_equal(first_alert, 7);
+    cfg.issue_confirm_ns = 5 * SEC;
+    assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
+    tl_alert_input in = {T0, 7, synth(0.85, 0, 39.9, 134.6, 60e3, T0 + 400 * SEC), 0, 0};
     tl_alert_msg m;
     assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
     assert_int_equal(m.type, TL_ALERT_ALERT);
-    cfg.issue_confirm_n = 1; /* the old behaviour: the single 0.49 issues */
+    cfg.issue_confirm_n = 1; /* the oldest behaviour: the single 0.49 issues */
+    cfg.issue_confirm_ns = 0;
     assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
     in.verdict = synth(0.49, 0, 39.9, 134.6, 60e3, T0 + 400 * SEC);
     assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
@@ -210,6 +257,9 @@ static void test_issue_confirmation(void **state)
     assert_int_equal(tl_alert_init(&a, &cfg, &err), TL_EINVAL);
     assert_non_null(strstr(err.msg, "issue_confirm_n"));
     cfg.issue_confirm_n = 2;
+    cfg.issue_confirm_ns = -1;
+    assert_int_equal(tl_alert_init(&a, &cfg, &err), TL_EINVAL);
+    cfg.issue_confirm_ns = 5 * SEC;
     cfg.p_issue_now = 0.1;
     assert_int_equal(tl_alert_init(&a, &cfg, &err), TL_EINVAL);
     assert_non_null(strstr(err.msg, "p_issue_now"));
@@ -228,7 +278,7 @@ static void test_update_on_tightening(void **state)
     for (int k = 0; k < 60; k++) {
         double semi = 200e3 * pow(0.5, k / 8.0); /* halves every 8 s */
         tl_alert_input in = {T0 + k * SEC, 8, synth(0.9, 0.05, 39.0, 137.0, semi, T0 + 300 * SEC),
-                             0};
+                             0, 0};
         tl_alert_msg m;
         assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
         if (m.type == TL_ALERT_UPDATE) {
@@ -345,7 +395,7 @@ static void test_overflight_alert(void **state)
     counts c = {0};
     for (int k = 0; k < 60; k++) {
         tl_alert_input in = {T0 + k * SEC, 9, synth(0, 0, 40.0, 170.0, 200e3, T0 + 1300 * SEC),
-                             k < 30 ? 0.9 : 0.0};
+                             k < 30 ? 0.9 : 0.0, 0};
         in.verdict.p[TL_ZONE_OPEN_SEA] = 0;
         in.verdict.p[TL_ZONE_ELSEWHERE] = 1;
         in.verdict.cls_likely = TL_ZONE_ELSEWHERE;
@@ -404,7 +454,7 @@ static void test_bad_input(void **state)
     assert_int_equal(tl_alert_init(&a, &bad, &err), TL_EINVAL);
     assert_non_null(strstr(err.msg, "p_clear"));
     assert_int_equal(tl_alert_init(&a, &cfg, &err), TL_OK);
-    tl_alert_input in = {T0 + 10 * SEC, 1, synth(0.9, 0, 41, 137, 50e3, T0 + 100 * SEC), 0};
+    tl_alert_input in = {T0 + 10 * SEC, 1, synth(0.9, 0, 41, 137, 50e3, T0 + 100 * SEC), 0, 0};
     tl_alert_msg m;
     assert_int_equal(tl_alert_step(&a, &in, &m, &err), TL_OK);
     assert_int_equal(m.type, TL_ALERT_ALERT);
@@ -439,7 +489,7 @@ static void test_cap_escaping(void **state)
     snprintf(cfg.sender_name, sizeof cfg.sender_name, "%s", name);
     tl_alert a;
     assert_int_equal(tl_alert_init(&a, &cfg, NULL), TL_OK);
-    tl_alert_input in = {T0, 5, synth(0.5, 0.4, 38.5, 135.0, 0.0, T0 + 100 * SEC), 0};
+    tl_alert_input in = {T0, 5, synth(0.5, 0.4, 38.5, 135.0, 0.0, T0 + 100 * SEC), 0, 0};
     tl_alert_msg m;
     assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
     assert_int_equal(m.type, TL_ALERT_ALERT);
@@ -476,7 +526,7 @@ static void test_close_after_impact(void **state)
         int64_t t_imp = T0 + 60 * SEC;
         tl_alert_msg m;
         for (int k = 0; k < 30; k++) {
-            tl_alert_input in = {T0 + k * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0};
+            tl_alert_input in = {T0 + k * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0, 0};
             assert_int_equal(tl_alert_step(&a, &in, &m, NULL), TL_OK);
             tally(&c, &m, &cfg);
         }
@@ -486,7 +536,7 @@ static void test_close_after_impact(void **state)
         tl_alert_input last = {T0 + 40 * SEC, 3,
                                outside ? synth(0.01, 0.0, 41.5, 131.0, 20e3, t_imp)
                                        : synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp),
-                               0};
+                               0, 0};
         tl_err err;
         last.t_ns = t_imp - SEC; /* before the impact time: refused */
         assert_int_equal(tl_alert_close(&a, &last, &m, &err), TL_EINVAL);
@@ -507,7 +557,8 @@ static void test_close_after_impact(void **state)
         assert_false(a.active);
         assert_true(a.closed);
         /* closed for good: even a high risk issues nothing more */
-        tl_alert_input again = {t_imp + 20 * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0};
+        tl_alert_input again = {t_imp + 20 * SEC, 3, synth(0.9, 0.0, 40.9, 137.5, 20e3, t_imp), 0,
+                                0};
         assert_int_equal(tl_alert_step(&a, &again, &m, NULL), TL_OK);
         assert_int_equal(m.type, TL_ALERT_NONE);
         again.t_ns += SEC;
@@ -516,7 +567,8 @@ static void test_close_after_impact(void **state)
     }
     tl_alert idle; /* never issued: nothing to close */
     assert_int_equal(tl_alert_init(&idle, &cfg, NULL), TL_OK);
-    tl_alert_input in = {T0 + 100 * SEC, 4, synth(0.0, 0.0, 41.0, 131.0, 20e3, T0 + 90 * SEC), 0};
+    tl_alert_input in = {T0 + 100 * SEC, 4, synth(0.0, 0.0, 41.0, 131.0, 20e3, T0 + 90 * SEC), 0,
+                         0};
     tl_alert_msg m;
     assert_int_equal(tl_alert_close(&idle, &in, &m, NULL), TL_OK);
     assert_int_equal(m.type, TL_ALERT_NONE);

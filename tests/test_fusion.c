@@ -452,6 +452,72 @@ static void test_coast_hold_reacquire(void **state)
     tl_fusion_destroy(f);
 }
 
+/* A held track whose better contributor leaves (a radar losing the object at the edge of
+ * its coverage) keeps what it knew: its previous fused estimate joins the CI, so the fused
+ * state does not fall back to the remaining, worse contributor; it stays consistent with
+ * the truth. Without the hold the fused state is that contributor's. */
+static void run_leave(int hold, double *worst_ratio, double *tr_ratio_max)
+{
+    tl_fusion_cfg cfg;
+    tl_fusion_cfg_default(&cfg);
+    cfg.max_system_tracks = 8;
+    cfg.max_inputs = 8;
+    tl_fusion *f;
+    assert_int_equal(tl_fusion_create(&cfg, &f, NULL), TL_OK);
+    tl_test_rng r;
+    tl_test_rng_seed(&r, 23);
+    obj A;
+    obj_init(&A, 40.0, 133.0, 1200e3, 3000, 80);
+    *worst_ratio = 0;
+    *tr_ratio_max = 0;
+    uint32_t stn = 0;
+    for (int cyc = 0; cyc < 60; cyc++) {
+        int64_t t = T0_NS + cyc * SEC;
+        tl_fusion_input in[2];
+        size_t n = 0;
+        if (cyc < 30)
+            make_input(&r, "US", 5, A.x, 50, 1, t, NULL, &in[n++]);
+        make_input(&r, "JP", 7, A.x, 2000, 40, t, NULL, &in[n++]);
+        assert_int_equal(tl_fusion_update(f, t, in, n, NULL), TL_OK);
+        if (cyc == 10) {
+            stn = tl_fusion_stn_of(f, "US", 5);
+            assert_true(stn > 0);
+            assert_int_equal(tl_fusion_stn_of(f, "JP", 7), stn);
+            if (hold)
+                assert_int_equal(tl_fusion_hold(f, stn, T0_NS + 600 * SEC), TL_OK);
+        }
+        if (cyc > 30) {
+            const tl_system_track *s = tl_fusion_find(f, stn);
+            assert_non_null(s);
+            assert_int_equal(s->n_contrib, 1);
+            double e2 = 0, tr = trace3(s->est.P);
+            for (int i = 0; i < 3; i++)
+                e2 += (s->est.x[i] - A.x[i]) * (s->est.x[i] - A.x[i]);
+            if (sqrt(e2 / tr) > *worst_ratio)
+                *worst_ratio = sqrt(e2 / tr);
+            if (tr / trace3(in[0].est.P) > *tr_ratio_max)
+                *tr_ratio_max = tr / trace3(in[0].est.P);
+        }
+        obj_step(&A, 1.0);
+    }
+    tl_fusion_destroy(f);
+}
+
+static void test_held_keeps_better_contributor(void **state)
+{
+    (void)state;
+    double ratio, trr;
+    run_leave(1, &ratio, &trr);
+    print_message("held: worst error/sigma %.2f, fused/remaining position trace at most %.4f\n",
+                  ratio, trr);
+    assert_true(ratio < 3.0); /* consistent with the truth */
+    assert_true(trr < 0.05);  /* 30 s after the better one left, still far better */
+    run_leave(0, &ratio, &trr);
+    print_message("not held: worst error/sigma %.2f, fused/remaining position trace at most %.4f\n",
+                  ratio, trr);
+    assert_true(trr > 0.99); /* the remaining contributor's own estimate */
+}
+
 static void test_many_objects_two_partners(void **state)
 {
     (void)state;
@@ -747,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_fused_nees_band),
         cmocka_unit_test(test_stn_stability),
         cmocka_unit_test(test_coast_hold_reacquire),
+        cmocka_unit_test(test_held_keeps_better_contributor),
         cmocka_unit_test(test_many_objects_two_partners),
         cmocka_unit_test(test_relayed_tracks_not_double_counted),
         cmocka_unit_test(test_reentry_drag_alignment),

@@ -71,13 +71,18 @@ typedef struct tl_alert_cfg {
     char sender[96];                 /**< CAP <sender>: no spaces, commas, '<' or '&' */
     char sender_name[96];            /**< CAP <senderName>, free text (escaped) */
     char id_prefix[32]; /**< identifiers are PREFIX-T<object>-<sent s>-<seq>; same rules as sender */
-    int issue_confirm_n; /**< an Alert needs this many consecutive inputs with risk >= p_issue
-                              (>= 1; default 2: one more prediction, ~2 s, so that a single
-                              prediction of a young track cannot issue and withdraw) ... */
+    int issue_confirm_n; /**< an Alert needs this many consecutive inputs with risk >= p_issue,
+                              each from newer information (tl_alert_input.info_t_ns: a
+                              prediction re-made from the same track update confirms nothing;
+                              >= 1; default 2) ... */
+    int64_t issue_confirm_ns; /**< ... whose information spans at least this (>= 0; default
+                                   5 s, one radar revisit: two looks, not two computations of
+                                   a young track's first look) ... */
     double p_issue_now;  /**< ... unless the risk reaches this (default 0.8): then at once */
 } tl_alert_cfg;
 
-/** Defaults: issue at 0.2 on two consecutive inputs (at once from 0.8), clear below
+/** Defaults: issue at 0.2 on two consecutive inputs of new information spanning 5 s (at
+ *  once from 0.8), clear below
  *  0.05 held 10 s, update on dp 0.2, area /2, 50 km shift, at most every 5 s; status
  *  Exercise; sender and prefix per nation. */
 void tl_alert_cfg_default(tl_alert_cfg *cfg, tl_alert_nation nation);
@@ -88,6 +93,8 @@ typedef struct tl_alert_input {
     uint32_t object_id;      /**< system track number (identifiers and text) */
     tl_zone_verdict verdict; /**< from tl_zones_verdict */
     double p_overflight;     /**< probability the track overflies the nation's territory, [0, 1] */
+    int64_t info_t_ns; /**< time of the newest measurement behind the prediction (the newest
+                            contributing track estimate), ns UTC; 0: t_ns */
 } tl_alert_input;
 
 #define TL_ALERT_MAX_REFS 16
@@ -133,7 +140,9 @@ typedef struct tl_alert {
     char chain_id[TL_ALERT_ID_LEN * TL_ALERT_MAX_REFS];
     int64_t chain_sent_ns[TL_ALERT_MAX_REFS];
     int closed;             /**< tl_alert_close ended the alert: no further messages */
-    int above_n;            /**< consecutive inputs with risk >= p_issue while idle */
+    int above_n;            /**< consecutive inputs with risk >= p_issue while idle, counted
+                                 once per information time */
+    int64_t above_info0_ns, above_info_ns; /**< information times of the first and latest */
 } tl_alert;
 
 /** Set up a state machine.

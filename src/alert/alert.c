@@ -1,5 +1,6 @@
 /* alert.c — the alert state machine (see alert.h). Per threat:
- *   idle --risk >= p_issue on issue_confirm_n consecutive inputs, or >= p_issue_now-->
+ *   idle --risk >= p_issue on issue_confirm_n consecutive inputs of new information
+ *        spanning issue_confirm_ns, or >= p_issue_now-->
  *        active (send Alert)
  *   active --significant change, rate-limited--> active (send Update)
  *   active --risk < p_clear held for clear_hold_ns--> idle (send Cancel)
@@ -49,6 +50,7 @@ void tl_alert_cfg_default(tl_alert_cfg *cfg, tl_alert_nation nation)
     cfg->update_min_interval_ns = 5 * 1000000000LL;
     cfg->expires_after_impact_ns = 3600 * 1000000000LL;
     cfg->issue_confirm_n = 2;
+    cfg->issue_confirm_ns = 5 * 1000000000LL;
     cfg->p_issue_now = 0.8;
     int jp = nation == TL_ALERT_NATION_JP;
     snprintf(cfg->sender, sizeof cfg->sender, "%s",
@@ -89,7 +91,7 @@ int tl_alert_init(tl_alert *a, const tl_alert_cfg *cfg, tl_err *err)
     if (!(cfg->p_clear >= 0 && cfg->p_clear < cfg->p_issue))
         return tl_err_set(err, TL_EINVAL, "alert cfg p_clear: %g not in [0, p_issue %g)",
                           cfg->p_clear, cfg->p_issue);
-    if (cfg->clear_hold_ns < 0 || cfg->update_min_interval_ns < 0 ||
+    if (cfg->clear_hold_ns < 0 || cfg->update_min_interval_ns < 0 || cfg->issue_confirm_ns < 0 ||
         cfg->expires_after_impact_ns < 0)
         return tl_err_set(err, TL_EINVAL, "alert cfg: negative duration");
     if (!(cfg->update_dp > 0) || !(cfg->update_area_ratio > 1) || !(cfg->update_shift_m > 0))
@@ -221,8 +223,22 @@ int tl_alert_step(tl_alert *a, const tl_alert_input *in, tl_alert_msg *out, tl_e
         return TL_OK;
 
     if (!a->active) {
-        a->above_n = risk >= a->cfg.p_issue ? a->above_n + 1 : 0;
-        if (a->above_n >= a->cfg.issue_confirm_n || risk >= a->cfg.p_issue_now) {
+        /* Confirmation counts looks, not computations: an input made from the same track
+         * update as the last counted one (a prediction every 2 s, a radar revisit of 5 s)
+         * adds nothing, and the run must span issue_confirm_ns of information time. */
+        int64_t info = in->info_t_ns ? in->info_t_ns : in->t_ns;
+        if (risk < a->cfg.p_issue) {
+            a->above_n = 0;
+        } else if (a->above_n == 0) {
+            a->above_n = 1;
+            a->above_info0_ns = a->above_info_ns = info;
+        } else if (info > a->above_info_ns) {
+            a->above_n++;
+            a->above_info_ns = info;
+        }
+        int confirmed = a->above_n >= a->cfg.issue_confirm_n &&
+                        a->above_info_ns - a->above_info0_ns >= a->cfg.issue_confirm_ns;
+        if (confirmed || risk >= a->cfg.p_issue_now) {
             tl_alert_reason why =
                 pz >= in->p_overflight ? TL_ALERT_R_IMPACT_RISK : TL_ALERT_R_OVERFLIGHT;
             fill_msg(a, in, TL_ALERT_ALERT, why, &m);

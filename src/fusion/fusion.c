@@ -31,6 +31,9 @@ typedef struct sys_int {
     int merge_count;
     int dirty;
     double tr_pos; /* trace of the fused position covariance */
+    tl_state_est prior; /* a held track's previous fused estimate flown to prior.t_ns */
+    int has_prior;
+    int keep_prior; /* its best contributor left while others remain: keep what it knew */
 } sys_int;
 
 typedef struct hent {
@@ -357,7 +360,7 @@ static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, d
 /* fuse the contributors of s (all aligned to t_ns) and pick the best one */
 static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
 {
-    const tl__info *ins[TL_FUSION_MAX_CONTRIB];
+    const tl__info *ins[TL_FUSION_MAX_CONTRIB + 1];
     int n = s->t.n_contrib;
     if (n == 0)
         return;
@@ -375,9 +378,39 @@ static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
             bb = c;
     s->t.beta_kg_m2 = f->in_beta[s->inp[bb]];
     s->t.beta_ln_sigma = f->in_lns[s->inp[bb]];
+    /* A held track (an established ballistic object, tl_fusion_hold) whose best
+     * contributor left while others remain (a radar losing the object at the edge of its
+     * coverage) keeps what it knew: its previous fused estimate, flown to t_ns, is one
+     * more input of the covariance intersection until a remaining contributor is as good,
+     * so the track is not handed to worse ones (the ICBM's prediction through the
+     * midcourse gap, docs/eval.md). CI stays consistent whatever the correlation of the
+     * prior with the contributors (they share plots). Flown once per cycle: later calls in
+     * the same cycle reuse it. Only then: used on every held track, the prior locked in a
+     * ballistic bias where the hold came before the boost ended (Korea alone, eval). */
+    tl__info prior_info;
+    int np = n;
+    if (!(s->keep_prior && s->t.hold_until_ns > t_ns)) {
+        s->keep_prior = s->has_prior = 0;
+    } else if (s->t.est.t_ns < t_ns) {
+        s->has_prior = s->t.hold_until_ns > t_ns && s->t.n_contrib > 0 &&
+                       propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma,
+                                 &s->prior) == TL_OK &&
+                       tl__finite6(s->prior.x, s->prior.P);
+    } else if (s->prior.t_ns != t_ns) {
+        s->has_prior = 0;
+    }
+    if (s->has_prior && tl__info_make(&s->prior, &prior_info) == 0) {
+        /* the remaining contributors have caught up: back to fusing them alone */
+        double trp = trace_pos(s->prior.P);
+        for (int c = 0; c < n; c++)
+            if (f->tr_in[s->inp[c]] <= trp)
+                s->keep_prior = 0;
+        if (s->keep_prior)
+            ins[np++] = &prior_info;
+    }
     tl_state_est out;
     out.t_ns = t_ns;
-    if (n == 1 || tl__fuse_info(ins, n, f->cfg.method, out.x, out.P) != TL_OK)
+    if (np == 1 || tl__fuse_info(ins, np, f->cfg.method, out.x, out.P) != TL_OK)
         out = f->al[s->inp[best]]; /* one contributor (fusion of validated inputs cannot fail) */
     s->t.est = out;
     s->t.best = best;
@@ -503,6 +536,10 @@ static void bind_existing(tl_fusion *f, const tl_fusion_input *in)
             tl_fusion_contrib *ct = &s->t.contrib[c];
             int32_t k = hash_get(f, ct->nation, ct->track_id);
             if (k < 0 || !f->in_ok[k] || f->in_slot[k] >= 0) {
+                /* contributors above c have moved down, c is still its index of the last
+                 * fusion: the best one leaving a held track while others remain */
+                if (c == s->t.best && s->t.n_contrib > 1 && s->t.hold_until_ns > 0)
+                    s->keep_prior = 1;
                 event(f, TL_FEV_DROP, s->t.stn, 0, ct->nation, ct->track_id);
                 f->st.n_drop++;
                 remove_contrib(s, c);

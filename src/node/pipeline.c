@@ -63,6 +63,7 @@ typedef struct sysrec {
     int64_t last_alert_in_ns;
     int lost_early;      /* lost long before its fall, unconfirmed: fed as cleared */
     double beta_kg_m2, beta_ln_sigma; /* the system track's ballistic coefficient */
+    int64_t info_t_ns; /* newest contributor estimate behind the fused state (alert confirmation) */
 } sysrec;
 
 struct tl_pipeline {
@@ -550,7 +551,7 @@ static void run_alert(tl_pipeline *p, sysrec *r, const tl_zone_verdict *v, doubl
         r->has_verdict = 1;
     }
     r->last_alert_in_ns = t_ns;
-    tl_alert_input in = {t_ns, r->pub.stn, *v, p_over};
+    tl_alert_input in = {t_ns, r->pub.stn, *v, p_over, r->info_t_ns};
     tl_alert_msg m;
     if (tl_alert_step(&r->alert, &in, &m, NULL) != TL_OK || m.type == TL_ALERT_NONE)
         return;
@@ -563,7 +564,7 @@ static void close_alert(tl_pipeline *p, sysrec *r, int64_t t_ns)
     if (!r->has_alert_sm || r->alert.closed || !r->has_verdict || t_ns < r->alert.last_t_ns ||
         t_ns < r->verdict.t_impact_ns)
         return;
-    tl_alert_input in = {t_ns, r->pub.stn, r->verdict, r->p_over};
+    tl_alert_input in = {t_ns, r->pub.stn, r->verdict, r->p_over, r->info_t_ns};
     tl_alert_msg m;
     if (tl_alert_close(&r->alert, &in, &m, NULL) != TL_OK)
         return;
@@ -833,6 +834,9 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         r->beta_kg_m2 = s->beta_kg_m2;
         r->beta_ln_sigma = s->beta_ln_sigma;
         pub->n_contrib = s->n_contrib;
+        for (int c = 0; c < s->n_contrib; c++)
+            if (s->contrib[c].est_t_ns > r->info_t_ns)
+                r->info_t_ns = s->contrib[c].est_t_ns;
         pub->coasting = s->coasting;
         snprintf(pub->best_nation, sizeof pub->best_nation, "%s", s->best_nation);
         if (fresh)
