@@ -27,6 +27,13 @@ static tl_product prod(const char *origin, uint64_t seq)
     return p;
 }
 
+static void rm_tree(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 typedef struct { uint64_t seqs[200]; int n; } collect;
 
 static int visit(void *user, const tl_product *p)
@@ -89,9 +96,7 @@ static void test_journal(void **state)
     assert_int_equal(sqlite3_column_int(st, 0), 2);
     sqlite3_finalize(st);
     sqlite3_close(db);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    rm_tree(dir);
 }
 
 static void test_journal_batch(void **state)
@@ -128,9 +133,7 @@ static void test_journal_batch(void **state)
     for (int i = 0; i < c.n; i++)
         assert_int_equal((int)c.seqs[i], 1 + i);
     tl_journal_close(j);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    rm_tree(dir);
 }
 
 /* Property: any product's bytes come back exactly (the body codec squeezes zero
@@ -212,9 +215,7 @@ static void test_journal_bodies(void **state)
     assert_int_equal(tl_journal_open(dir, &j, &err), TL_EIO);
     assert_non_null(strstr(err.msg, "product_size"));
     assert_non_null(strstr(err.msg, "journal.db"));
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    rm_tree(dir);
 }
 
 /* A journal left open by a process that died is reported unclean at the next open;
@@ -250,9 +251,7 @@ static void test_journal_unclean(void **state)
     assert_int_equal(tl_journal_unclean(j), 0); /* closed properly */
     assert_int_equal((int)tl_journal_last_seq(j, "KR"), 100007);
     tl_journal_close(j);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    rm_tree(dir);
 }
 
 int main(void)
