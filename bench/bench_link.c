@@ -30,6 +30,8 @@
 #include "trilink/netconfig.h"
 #include "trilink/pki.h"
 
+#include "bench_dds.h"
+
 #define D_USJP 92
 #define D_USKR 93
 #define THR_BATCH 32 /* throughput run: products per tl_node_publish_many (one fusion cycle's tracks) */
@@ -167,32 +169,6 @@ static int cmpd(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-static void secure_xml(const char *dir, const char *nation, const char *out)
-{
-    tl_pki_files f;
-    char pki[600];
-    snprintf(pki, sizeof pki, "%s/pki", dir);
-    tl_pki_files_for(pki, nation, &f);
-    FILE *x = fopen(out, "w");
-    if (!x)
-        return;
-    fprintf(x,
-            "<CycloneDDS><Domain Id=\"any\"><General><Interfaces><NetworkInterface address=\"127.0.0.1\"/>"
-            "</Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery>"
-            "<ParticipantIndex>auto</ParticipantIndex><MaxAutoParticipantIndex>4</MaxAutoParticipantIndex>"
-            "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery><Security>"
-            "<Authentication><Library path=\"dds_security_auth\" initFunction=\"init_authentication\" "
-            "finalizeFunction=\"finalize_authentication\"/><IdentityCA>file:%s</IdentityCA>"
-            "<IdentityCertificate>file:%s</IdentityCertificate><PrivateKey>file:%s</PrivateKey></Authentication>"
-            "<AccessControl><Library path=\"dds_security_ac\" initFunction=\"init_access_control\" "
-            "finalizeFunction=\"finalize_access_control\"/><PermissionsCA>file:%s</PermissionsCA>"
-            "<Governance>file:%s</Governance><Permissions>file:%s</Permissions></AccessControl>"
-            "<Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" "
-            "finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security></Domain></CycloneDDS>",
-            f.identity_ca, f.cert, f.key, f.permissions_ca, f.governance, f.permissions);
-    fclose(x);
 }
 
 /* Run ddsperf with a config; stdout to out_path. Returns the pid. */
@@ -381,8 +357,8 @@ int main(void)
     char xj[700], xu[700], o1[700], o2[700], dom[16];
     snprintf(xj, sizeof xj, "%s/ddsperf_jp.xml", dir);
     snprintf(xu, sizeof xu, "%s/ddsperf_us.xml", dir);
-    secure_xml(dir, "JP", xj);
-    secure_xml(dir, "US", xu);
+    secure_xml_opt(dir, "JP", xj, 1);
+    secure_xml_opt(dir, "US", xu, 1);
     snprintf(dom, sizeof dom, "%d", D_USJP);
     snprintf(o1, sizeof o1, "%s/ping.txt", dir);
     snprintf(o2, sizeof o2, "%s/pong.txt", dir);

@@ -1,0 +1,44 @@
+/* bench_dds.h — shared by the DDS benchmarks: a Cyclone configuration file for one
+ * nation's identity of a demonstration PKI (everything on 127.0.0.1, no multicast,
+ * automatic participant index), as ddsperf and plain Cyclone programs take it
+ * through CYCLONEDDS_URI. */
+#ifndef TL_BENCH_DDS_H
+#define TL_BENCH_DDS_H
+
+#include <stdio.h>
+
+#include "trilink/pki.h"
+
+/* Write to out the configuration for nation's identity of the PKI in DIR/pki;
+ * secure = 0 leaves DDS Security out. */
+static void secure_xml_opt(const char *dir, const char *nation, const char *out, int secure)
+{
+    tl_pki_files f;
+    char pki[600];
+    snprintf(pki, sizeof pki, "%s/pki", dir);
+    tl_pki_files_for(pki, nation, &f);
+    FILE *x = fopen(out, "w");
+    if (!x)
+        return;
+    fprintf(x,
+            "<CycloneDDS><Domain Id=\"any\"><General><Interfaces><NetworkInterface address=\"127.0.0.1\"/>"
+            "</Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery>"
+            "<ParticipantIndex>auto</ParticipantIndex><MaxAutoParticipantIndex>4</MaxAutoParticipantIndex>"
+            "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery>");
+    if (secure)
+        fprintf(x,
+                "<Security>"
+                "<Authentication><Library path=\"dds_security_auth\" initFunction=\"init_authentication\" "
+                "finalizeFunction=\"finalize_authentication\"/><IdentityCA>file:%s</IdentityCA>"
+                "<IdentityCertificate>file:%s</IdentityCertificate><PrivateKey>file:%s</PrivateKey></Authentication>"
+                "<AccessControl><Library path=\"dds_security_ac\" initFunction=\"init_access_control\" "
+                "finalizeFunction=\"finalize_access_control\"/><PermissionsCA>file:%s</PermissionsCA>"
+                "<Governance>file:%s</Governance><Permissions>file:%s</Permissions></AccessControl>"
+                "<Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" "
+                "finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security>",
+                f.identity_ca, f.cert, f.key, f.permissions_ca, f.governance, f.permissions);
+    fprintf(x, "</Domain></CycloneDDS>");
+    fclose(x);
+}
+
+#endif
