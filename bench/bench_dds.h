@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "trilink/netconfig.h"
 #include "trilink/pki.h"
 
 /* Write to out the configuration for nation's identity of the PKI in DIR/pki;
@@ -39,6 +40,27 @@ static void secure_xml_opt(const char *dir, const char *nation, const char *out,
                 f.identity_ca, f.cert, f.key, f.permissions_ca, f.governance, f.permissions);
     fprintf(x, "</Domain></CycloneDDS>");
     fclose(x);
+}
+
+/* Load the network configuration DIR/net.yaml into cfg and create its
+ * demonstration PKI in DIR/pki (certificates valid 2 days). 0, or 1 with the
+ * reason on stderr, prefixed with who. */
+static int bench_net_setup(const char *who, const char *dir, tl_netconfig *cfg)
+{
+    char path[700];
+    tl_err err;
+    snprintf(path, sizeof path, "%s/net.yaml", dir);
+    if (tl_netconfig_load(path, cfg, &err)) {
+        fprintf(stderr, "%s: %s\n", who, err.msg);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/pki", dir);
+    tl_pki_opts po = {path, cfg, NULL, 2};
+    if (tl_pki_init(&po, &err)) {
+        fprintf(stderr, "%s: %s\n", who, err.msg);
+        return 1;
+    }
+    return 0;
 }
 
 #endif

@@ -16,9 +16,6 @@
 
 #include "dds/dds.h"
 #include "trilink.h"
-#include "trilink/netconfig.h"
-#include "trilink/pki.h"
-
 #include "bench_dds.h"
 
 #define DOMAIN 94
@@ -144,18 +141,8 @@ int main(void)
             DOMAIN);
     fclose(f);
     tl_netconfig cfg;
-    tl_err err;
-    snprintf(path, sizeof path, "%s/net.yaml", dir);
-    if (tl_netconfig_load(path, &cfg, &err)) {
-        fprintf(stderr, "bench_dds_write: %s\n", err.msg);
+    if (bench_net_setup("bench_dds_write", dir, &cfg))
         return 1;
-    }
-    snprintf(path, sizeof path, "%s/pki", dir);
-    tl_pki_opts po = {path, &cfg, NULL, 2};
-    if (tl_pki_init(&po, &err)) {
-        fprintf(stderr, "bench_dds_write: %s\n", err.msg);
-        return 1;
-    }
     char xml[4][700], uri[4][720];
     if (strlen(dir) > 100)
         return 1;

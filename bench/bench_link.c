@@ -309,16 +309,8 @@ int main(void)
     fclose(f);
     tl_netconfig cfg;
     tl_err err;
-    if (tl_netconfig_load(path, &cfg, &err)) {
-        fprintf(stderr, "bench_link: %s\n", err.msg);
+    if (bench_net_setup("bench_link", dir, &cfg))
         return 1;
-    }
-    snprintf(path, sizeof path, "%s/pki", dir);
-    tl_pki_opts po = {path, &cfg, NULL, 2};
-    if (tl_pki_init(&po, &err)) {
-        fprintf(stderr, "bench_link: %s\n", err.msg);
-        return 1;
-    }
     /* The journal alone: one product appended and committed per call. */
     {
         char jdir[700];
