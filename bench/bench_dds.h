@@ -42,14 +42,19 @@ static void secure_xml_opt(const char *dir, const char *nation, const char *out,
     fclose(x);
 }
 
-/* Load the network configuration DIR/net.yaml into cfg and create its
- * demonstration PKI in DIR/pki (certificates valid 2 days). 0, or 1 with the
- * reason on stderr, prefixed with who. */
-static int bench_net_setup(const char *who, const char *dir, tl_netconfig *cfg)
+/* Write yaml to DIR/net.yaml, load it into cfg and create its demonstration PKI
+ * in DIR/pki (certificates valid 2 days). 0, or 1 with the reason on stderr,
+ * prefixed with who. */
+static int bench_net_setup(const char *who, const char *dir, const char *yaml, tl_netconfig *cfg)
 {
     char path[700];
     tl_err err;
     snprintf(path, sizeof path, "%s/net.yaml", dir);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(yaml, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write %s\n", who, path);
+        return 1;
+    }
     if (tl_netconfig_load(path, cfg, &err)) {
         fprintf(stderr, "%s: %s\n", who, err.msg);
         return 1;

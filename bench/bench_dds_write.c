@@ -130,18 +130,14 @@ int main(void)
     char dir[] = "/tmp/tlddswXXXXXX", path[700];
     if (!mkdtemp(dir))
         return 1;
-    snprintf(path, sizeof path, "%s/net.yaml", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return 1;
-    fprintf(f, "nations: [JP, US]\nrelays: []\nlinks:\n"
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "nations: [JP, US]\nrelays: []\nlinks:\n"
                "  - {name: us-jp, domain: %d, ends: [{nation: US, address: 127.0.0.1, participant_index: 0},"
                " {nation: JP, address: 127.0.0.1, participant_index: 1}]}\n"
                "policy:\n  - {origin: US, products: [all], to: [JP]}\n",
             DOMAIN);
-    fclose(f);
     tl_netconfig cfg;
-    if (bench_net_setup("bench_dds_write", dir, &cfg))
+    if (bench_net_setup("bench_dds_write", dir, yaml, &cfg))
         return 1;
     char xml[4][700], uri[4][720];
     if (strlen(dir) > 100)

@@ -294,11 +294,8 @@ int main(void)
     char dir[] = "/tmp/tlbenchXXXXXX", path[600];
     if (!mkdtemp(dir))
         return 1;
-    snprintf(path, sizeof path, "%s/net.yaml", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return 1;
-    fprintf(f,
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
             "nations: [JP, US, KR]\nrelays: [US]\ntime_window_s: {past: 600, future: 5}\nlinks:\n"
             "  - {name: us-jp, domain: %d, ends: [{nation: US, address: 127.0.0.1, participant_index: 0},"
             " {nation: JP, address: 127.0.0.1, participant_index: 1}]}\n"
@@ -306,10 +303,9 @@ int main(void)
             " {nation: KR, address: 127.0.0.1, participant_index: 1}]}\n"
             "policy:\n  - {origin: KR, products: [all], to: [US, JP]}\n",
             D_USJP, D_USKR);
-    fclose(f);
     tl_netconfig cfg;
     tl_err err;
-    if (bench_net_setup("bench_link", dir, &cfg))
+    if (bench_net_setup("bench_link", dir, yaml, &cfg))
         return 1;
     /* The journal alone: one product appended and committed per call. */
     {

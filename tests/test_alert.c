@@ -32,11 +32,8 @@ static int nfiles;
 static int setup(void **state)
 {
     (void)state;
-    tl_err e;
-    if (tl_zones_load_default(&Z, &e) != TL_OK) {
-        fprintf(stderr, "cannot load zones: %s\n", e.msg);
+    if (tl_test_zones_load(&Z))
         return -1;
-    }
     snprintf(dir, sizeof dir, "%s/test_alert_cap.XXXXXX", tl_test_build_dir());
     if (!mkdtemp(dir)) {
         snprintf(dir, sizeof dir, "/tmp/test_alert_cap.XXXXXX");

@@ -23,12 +23,7 @@ static tl_zones *Z;
 static int setup(void **state)
 {
     (void)state;
-    tl_err e;
-    if (tl_zones_load_default(&Z, &e) != TL_OK) {
-        fprintf(stderr, "cannot load zones: %s\n", e.msg);
-        return -1;
-    }
-    return 0;
+    return tl_test_zones_load(&Z);
 }
 
 static int teardown(void **state)

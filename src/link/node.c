@@ -763,9 +763,8 @@ static void batch_flush(tl_node *n)
     n->n_pend = 0;
 }
 
-static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t ts, int64_t now)
+static void accept_product(tl_node *n, int li, const tl_product *p, dds_time_t ts)
 {
-    (void)now;
     int oi = tl_netconfig_nation(&n->cfg, p->hdr.origin);
     uint32_t mask = p->hdr.releasable_mask & tl_netconfig_dests(&n->cfg, p->hdr.origin, p->kind, NULL);
     n->last_done[oi] = p->hdr.seq; /* rewound by batch_flush if the journal refuses it */
@@ -801,7 +800,7 @@ static void drain(tl_node *n, int oi, int64_t now)
             } else if (h->p.hdr.prev_seq <= n->last_done[oi]) {
                 h->used = 0;
                 n->n_held--;
-                accept_product(n, h->link, &h->p, h->src_ts, now);
+                accept_product(n, h->link, &h->p, h->src_ts);
                 progress = 1;
             }
         }
@@ -870,7 +869,7 @@ static void on_product(tl_node *n, int li, tl_product_kind k, const void *sample
         return;
     }
     tl_product copy = *p; /* accept_product reuses scratch when forwarding */
-    accept_product(n, li, &copy, ts, now);
+    accept_product(n, li, &copy, ts);
     drain(n, oi, now);
 }
 

@@ -34,6 +34,14 @@ static void rm_tree(const char *dir)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A new journal in a new temporary directory (dir: a mkdtemp template). */
+static void open_fresh(char *dir, tl_journal **j)
+{
+    tl_err err;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(tl_journal_open(dir, j, &err), 0);
+}
+
 typedef struct { uint64_t seqs[200]; int n; } collect;
 
 static int visit(void *user, const tl_product *p)
@@ -50,10 +58,9 @@ static void test_journal(void **state)
 {
     (void)state;
     char dir[] = "/tmp/tljXXXXXX";
-    assert_non_null(mkdtemp(dir));
     tl_journal *j;
     tl_err err;
-    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    open_fresh(dir, &j);
     /* Appended out of order on purpose: scans must come back sorted. */
     for (uint64_t s = 100; s >= 1; s--) {
         tl_product p = prod("KR", s);
@@ -103,10 +110,9 @@ static void test_journal_batch(void **state)
 {
     (void)state;
     char dir[] = "/tmp/tljXXXXXX";
-    assert_non_null(mkdtemp(dir));
     tl_journal *j;
     tl_err err;
-    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    open_fresh(dir, &j);
     assert_int_equal(tl_journal_begin(j, &err), 0);
     assert_int_equal(tl_journal_begin(j, &err), TL_ESTATE); /* no nesting */
     for (uint64_t s = 1; s <= 5; s++) {
@@ -154,10 +160,9 @@ static void test_journal_bodies(void **state)
 {
     (void)state;
     char dir[] = "/tmp/tljXXXXXX";
-    assert_non_null(mkdtemp(dir));
     tl_journal *j;
     tl_err err;
-    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    open_fresh(dir, &j);
     enum { N = 300 };
     static tl_product want[3][N];
     const char *origins[3] = {"KR", "JP", "AUS"};
@@ -224,10 +229,9 @@ static void test_journal_unclean(void **state)
 {
     (void)state;
     char dir[] = "/tmp/tljXXXXXX";
-    assert_non_null(mkdtemp(dir));
     tl_journal *j;
     tl_err err;
-    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    open_fresh(dir, &j);
     assert_int_equal(tl_journal_unclean(j), 0); /* new */
     tl_product p = prod("KR", 7);
     assert_int_equal(tl_journal_append(j, &p, TL_J_OWN, "", 1, &err), 0);

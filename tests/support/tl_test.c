@@ -3,6 +3,7 @@
 #include "trilink/filter.h"
 #include "trilink/geo.h"
 #include "trilink/plot.h"
+#include "trilink/zones.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -128,4 +129,14 @@ void tl_test_radar_plot(const tl_geodetic *site, const char *sensor_id, const do
     for (int i = 0; i < 4; i++)
         p->z[i] = z[i] + sigma[i] * tl_test_normal(r);
     p->z[1] = tl_wrap_2pi(p->z[1]);
+}
+
+int tl_test_zones_load(struct tl_zones **z)
+{
+    tl_err e;
+    if (tl_zones_load_default(z, &e) != TL_OK) {
+        fprintf(stderr, "cannot load zones: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
 }

@@ -46,4 +46,9 @@ void tl_test_radar_plot(const struct tl_geodetic *site, const char *sensor_id,
                      fabs(_a - _b), _t);                                               \
     } while (0)
 
+struct tl_zones;
+/** Load the default zone data into *z for a test group; prints the reason and
+ *  returns -1 on failure (a cmocka group setup's result), else 0. */
+int tl_test_zones_load(struct tl_zones **z);
+
 #endif
