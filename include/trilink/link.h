@@ -148,6 +148,8 @@ typedef struct tl_link_health {
     uint64_t gapfill_requests;  /**< gap-fill requests we sent on this link */
     uint64_t dups_dropped;
     uint64_t rejected[TL_REJ_COUNT];
+    uint64_t bundles_in, bundles_out; /**< bundle samples (2..16 products of one kind in one
+                                           sample; counted in samples_in/out per product) */
 } tl_link_health;
 
 /** Receives each accepted partner product once, in per-origin order, after it is
@@ -200,6 +202,11 @@ int tl_node_health(const tl_node *n, int i, tl_link_health *out);
 /** Write a raw sample straight to every link, bypassing sequencing and policy
  *  (test injector for invalid partner input). */
 int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err);
+
+/** The same for count (<= 16) products at once: consecutive products of one kind go
+ *  in one bundle sample, as the node's own sends do (test injector for invalid
+ *  bundle items). Write failures are not reported (as for the node's own sends). */
+int tl_node_inject_raw_many(tl_node *n, const tl_product *p, int count, tl_err *err);
 
 /** Wall clock, ns since the Unix epoch. */
 int64_t tl_node_now_ns(void);

@@ -34,6 +34,28 @@ const char *tl__kind_topic(tl_product_kind k)
     }
 }
 
+const dds_topic_descriptor_t *tl__bundle_desc(tl_product_kind k)
+{
+    switch (k) {
+    case TL_PROD_TRACK: return &trilink_TrackBundle_desc;
+    case TL_PROD_LAUNCH: return &trilink_LaunchEstimateBundle_desc;
+    case TL_PROD_IMPACT: return &trilink_ImpactPredictionBundle_desc;
+    case TL_PROD_ALERT: return &trilink_AlertBundle_desc;
+    default: return NULL;
+    }
+}
+
+const char *tl__bundle_topic(tl_product_kind k)
+{
+    switch (k) {
+    case TL_PROD_TRACK: return "trilink_TrackBundle";
+    case TL_PROD_LAUNCH: return "trilink_LaunchEstimateBundle";
+    case TL_PROD_IMPACT: return "trilink_ImpactPredictionBundle";
+    case TL_PROD_ALERT: return "trilink_AlertBundle";
+    default: return NULL;
+    }
+}
+
 void tl__hdr_to_wire(const tl_product_hdr *h, trilink_Header *w, char (*path)[8])
 {
     tl__strlcpy(w->origin, h->origin, sizeof w->origin);

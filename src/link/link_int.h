@@ -23,6 +23,10 @@ typedef struct tl__wire {
 const dds_topic_descriptor_t *tl__kind_desc(tl_product_kind k);
 /** The topic name of a product kind ("trilink_Track", ...). */
 const char *tl__kind_topic(tl_product_kind k);
+/** The same for bundles of a kind (trilink_TrackBundle, ...: up to 16 products of
+ *  one kind in one sample; each bundle type is a struct { sequence<X, 16> items; }). */
+const dds_topic_descriptor_t *tl__bundle_desc(tl_product_kind k);
+const char *tl__bundle_topic(tl_product_kind k);
 
 /** Fill w from p; w's sequences point into w. */
 void tl__to_wire(const tl_product *p, tl__wire *w);

@@ -41,9 +41,32 @@
 #define TAKE_BATCH 64
 #define GAPFILL_MAX 20000   /* products per gap-fill answer (the receiver asks again) */
 #define NK TL_PROD_KIND_COUNT
-#define TOPIC_HB NK         /* reader slots: 1..4 products, 5 heartbeat, 6 gap-fill */
+#define TOPIC_HB NK         /* reader slots: 1..4 products, 5 heartbeat, 6 gap-fill, */
 #define TOPIC_GF (NK + 1)
-#define NSLOT (NK + 2)
+#define TOPIC_BUNDLE(k) (NK + 1 + (k)) /* 7..10 bundles of kind k = 1..4 */
+#define NSLOT (2 * NK + 1)
+#define BUNDLE_MAX 16       /* items of a bundle (the IDL bound) */
+
+static int slot_is_product(int s) { return s != TOPIC_HB && s != TOPIC_GF; }
+/* The product kind a product or bundle slot carries. */
+static tl_product_kind slot_kind(int s) { return (tl_product_kind)(s < NK ? s : s - (NK + 1)); }
+
+/* A link's run of same-kind products staged for one write: one staged product goes
+ * as a plain sample, 2..BUNDLE_MAX as one bundle (fewer samples: with DDS Security
+ * most of a write's cost is per sample). Items are in wire form; their sequences
+ * point into their own tl__wire, which stays put until the write. */
+typedef struct tl__stage {
+    tl_product_kind kind;
+    int n, n_gapfill;     /* items, and how many of them answer a gap-fill request */
+    dds_time_t ts;        /* source timestamp of the first item: the sample's */
+    tl__wire w[BUNDLE_MAX];
+    union {
+        trilink_Track track[BUNDLE_MAX];
+        trilink_LaunchEstimate launch[BUNDLE_MAX];
+        trilink_ImpactPrediction impact[BUNDLE_MAX];
+        trilink_Alert alert[BUNDLE_MAX];
+    } items;
+} tl__stage;
 
 typedef struct tl__link {
     const tl_net_link *cfg;
@@ -51,6 +74,8 @@ typedef struct tl__link {
     char peer[TL_NATION_LEN];
     dds_entity_t dom, pp, wr[NSLOT], rd[NSLOT];
     uint32_t unflushed; /* writers (bit per slot) with batched samples not yet sent */
+    uint32_t gap_suspect; /* origins (bit per nation) with a product held for a gap this pass */
+    tl__stage stage;
     tl_link_health h;
     int64_t last_hb_rx_ns;
     int need_gapfill;
@@ -134,27 +159,87 @@ static void logf_(const tl_node *n, const char *fmt, ...)
 
 /* ---- writes: batched under the lock, sent when it is released ---------------- */
 
+/* Send what the link's writers batched so far. */
+static void flush_link(tl__link *l)
+{
+    for (int s = 1; s < NSLOT && l->unflushed; s++)
+        if (l->unflushed & (1u << s)) {
+            dds_write_flush(l->wr[s]);
+            l->unflushed &= ~(1u << s);
+        }
+}
+
 /* Writers run in Cyclone's WriteBatch mode: samples written while the node's lock
  * is held are packed into as few RTPS messages as fit (one encryption and one
- * sendmsg per message instead of per sample) and sent by unlock(). */
+ * sendmsg per message instead of per sample) and sent by unlock(). Each writer
+ * packs its own messages, so a write to another writer of the link first sends
+ * what the others hold: the link's messages leave in write order (a receiver that
+ * got a product has got its chain predecessors too). */
 static dds_return_t write_slot(tl__link *l, int slot, const void *sample, dds_time_t ts)
 {
+    if (l->unflushed & ~(1u << slot))
+        flush_link(l);
     l->unflushed |= 1u << slot;
     return dds_write_ts(l->wr[slot], sample, ts);
 }
 
 static void lock(tl_node *n) { pthread_mutex_lock(&n->mu); }
 
-/* Send what the writers batched so far (the lock is held). */
+/* Write the link's staged run: one product as a plain sample, more as a bundle. */
+static void stage_flush(tl_node *n, tl__link *l)
+{
+    tl__stage *st = &l->stage;
+    if (st->n == 0)
+        return;
+    int k = st->kind, cnt = st->n;
+    dds_return_t rc;
+    if (cnt == 1)
+        rc = write_slot(l, k, &st->w[0].u, st->ts);
+    else {
+        union {
+            trilink_TrackBundle track;
+            trilink_LaunchEstimateBundle launch;
+            trilink_ImpactPredictionBundle impact;
+            trilink_AlertBundle alert;
+        } b;
+        memset(&b, 0, sizeof b);
+        /* the items' sequences keep pointing into st->w[i] (path, sensors) */
+        for (int i = 0; i < cnt; i++)
+            switch (k) {
+            case TL_PROD_TRACK: st->items.track[i] = st->w[i].u.track; break;
+            case TL_PROD_LAUNCH: st->items.launch[i] = st->w[i].u.launch; break;
+            case TL_PROD_IMPACT: st->items.impact[i] = st->w[i].u.impact; break;
+            default: st->items.alert[i] = st->w[i].u.alert; break;
+            }
+#define SET_ITEMS(seq, arr) ((seq)._maximum = BUNDLE_MAX, (seq)._length = (uint32_t)cnt, (seq)._buffer = (arr))
+        switch (k) {
+        case TL_PROD_TRACK: SET_ITEMS(b.track.items, st->items.track); break;
+        case TL_PROD_LAUNCH: SET_ITEMS(b.launch.items, st->items.launch); break;
+        case TL_PROD_IMPACT: SET_ITEMS(b.impact.items, st->items.impact); break;
+        default: SET_ITEMS(b.alert.items, st->items.alert); break;
+        }
+#undef SET_ITEMS
+        rc = write_slot(l, TOPIC_BUNDLE(k), &b, st->ts);
+    }
+    if (rc < 0) {
+        if (n->opts.verbose)
+            logf_(n, "write of %d %s products to %s failed: %s (gap-fill will repair)", cnt,
+                  tl_product_kind_name((tl_product_kind)k), l->peer, dds_strretcode(rc));
+    } else {
+        l->h.samples_out += (uint64_t)cnt;
+        l->h.gaps_filled += (uint64_t)st->n_gapfill;
+        l->h.bundles_out += cnt > 1;
+    }
+    st->n = st->n_gapfill = 0;
+}
+
+/* Write the staged runs and send what the writers batched so far (the lock is held). */
 static void flush_writes(tl_node *n)
 {
     for (int li = 0; li < n->n_links; li++) {
         tl__link *l = &n->links[li];
-        for (int s = 1; s < NSLOT && l->unflushed; s++)
-            if (l->unflushed & (1u << s)) {
-                dds_write_flush(l->wr[s]);
-                l->unflushed &= ~(1u << s);
-            }
+        stage_flush(n, l);
+        flush_link(l);
     }
 }
 
@@ -217,6 +302,8 @@ static const dds_topic_descriptor_t *slot_desc(int s)
         return &trilink_Heartbeat_desc;
     if (s == TOPIC_GF)
         return &trilink_GapFillRequest_desc;
+    if (s > TOPIC_GF)
+        return tl__bundle_desc(slot_kind(s));
     return tl__kind_desc((tl_product_kind)s);
 }
 
@@ -226,10 +313,21 @@ static const char *slot_topic(int s)
         return "trilink_Heartbeat";
     if (s == TOPIC_GF)
         return "trilink_GapFillRequest";
+    if (s > TOPIC_GF)
+        return tl__bundle_topic(slot_kind(s));
     return tl__kind_topic((tl_product_kind)s);
 }
 
 static int take_all(tl_node *n, int li, int slot, int64_t now);
+static void settle_gaps(tl_node *n, int64_t now);
+
+static int gap_suspect(const tl_node *n)
+{
+    for (int li = 0; li < n->n_links; li++)
+        if (n->links[li].gap_suspect)
+            return 1;
+    return 0;
+}
 
 /* low_latency: products and heartbeats are taken on the DDS thread that received
  * them, if the node is idle. Gap-fill requests stay on the poll thread: answering
@@ -258,6 +356,10 @@ static void on_data_available(dds_entity_t rd, void *arg)
     } else {
         take_all(n, a->li, a->slot, now);
         n->last_inline_ns = tl_node_now_ns();
+        if (gap_suspect(n)) { /* a product is held: the poll thread takes the other readers */
+            n->deferred = 1;
+            dds_set_guardcondition(n->deferred_gc, true);
+        }
     }
     unlock(n);
 }
@@ -274,6 +376,7 @@ static void take_deferred(tl_node *n)
         for (int s = 1; s < NSLOT; s++)
             if (s != TOPIC_GF)
                 more |= take_all(n, li, s, now);
+    settle_gaps(n, now);
     if (more) /* the round limit was hit: come back after the other readers */
         dds_set_guardcondition(n->deferred_gc, true);
     else
@@ -515,9 +618,13 @@ static void reduce(const tl_netconfig *cfg, tl_product *q, const char *dest)
     }
 }
 
-/* Write product p (as journaled: path without us unless we are the origin) on link l
- * with chain predecessor prev. */
-static int send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev, dds_time_t ts)
+/* Send product p (as journaled: path without us unless we are the origin) on link l
+ * with chain predecessor prev: staged in wire form, written when the run of its
+ * kind on this link ends (another kind is sent, BUNDLE_MAX are staged, or the
+ * writes are flushed at unlock), so the link's send order is kept. gapfill: an
+ * answer to a gap-fill request (counted in gaps_filled once written). A failed
+ * write is logged when the run is written; the receiver's gap-fill repairs it. */
+static void send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev, dds_time_t ts, int gapfill)
 {
     tl_product *q = &n->scratch;
     *q = *p;
@@ -525,16 +632,17 @@ static int send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev, 
         snprintf(q->hdr.path[q->hdr.path_len++], TL_NATION_LEN, "%s", n->self);
     q->hdr.prev_seq = prev;
     reduce(&n->cfg, q, l->peer);
-    tl__to_wire(q, &n->wire);
-    dds_return_t rc = write_slot(l, q->kind, &n->wire.u, ts);
-    if (rc < 0) {
-        if (n->opts.verbose)
-            logf_(n, "write %s/%llu to %s failed: %s (gap-fill will repair)", q->hdr.origin,
-                  (unsigned long long)q->hdr.seq, l->peer, dds_strretcode(rc));
-        return TL_ENET;
+    tl__stage *st = &l->stage;
+    if (st->n && st->kind != q->kind)
+        stage_flush(n, l);
+    if (st->n == 0) {
+        st->kind = q->kind;
+        st->ts = ts;
     }
-    l->h.samples_out++;
-    return 0;
+    tl__to_wire(q, &st->w[st->n++]);
+    st->n_gapfill += gapfill != 0;
+    if (st->n == BUNDLE_MAX)
+        stage_flush(n, l);
 }
 
 /* Forward/publish p on every link it may go to, extending each link's chain. */
@@ -547,7 +655,7 @@ static void fan_out(tl_node *n, const tl_product *p, int from_link, dds_time_t t
             continue;
         uint64_t prev = l->last_eligible[oi];
         l->last_eligible[oi] = p->hdr.seq;
-        send_on(n, l, p, prev, ts);
+        send_on(n, l, p, prev, ts, 0);
     }
 }
 
@@ -630,6 +738,32 @@ int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err)
     return rc;
 }
 
+int tl_node_inject_raw_many(tl_node *n, const tl_product *p, int count, tl_err *err)
+{
+    if (count < 0 || count > BUNDLE_MAX)
+        return tl_err_set(err, TL_EINVAL, "inject: product count %d not in 0..%d", count, BUNDLE_MAX);
+    for (int i = 0; i < count; i++)
+        if (p[i].kind <= 0 || p[i].kind >= TL_PROD_KIND_COUNT)
+            return tl_err_set(err, TL_EINVAL, "inject: product %d: bad kind %d", i, (int)p[i].kind);
+    lock(n);
+    dds_time_t ts = dds_time();
+    for (int li = 0; li < n->n_links; li++) {
+        tl__link *l = &n->links[li];
+        tl__stage *st = &l->stage;
+        for (int i = 0; i < count; i++) { /* staged as they are: no path, chain or policy */
+            if (st->n && st->kind != p[i].kind)
+                stage_flush(n, l);
+            if (st->n == 0) {
+                st->kind = p[i].kind;
+                st->ts = ts;
+            }
+            tl__to_wire(&p[i], &st->w[st->n++]);
+        }
+    }
+    unlock(n);
+    return 0;
+}
+
 /* ---- gap-fill -------------------------------------------------------------------- */
 
 static void request_gapfill(tl_node *n, tl__link *l, int oi, int64_t now, int force)
@@ -665,11 +799,9 @@ static int reply_visit(void *user, const tl_product *p)
     reply_ctx *c = user;
     if (p->hdr.origin_time_ns < c->oldest_ns || !tl_netconfig_may_send(&c->n->cfg, c->n->self, p, c->l->peer))
         return 0;
-    if (send_on(c->n, c->l, p, c->prev, (dds_time_t)p->hdr.origin_time_ns) == 0) {
-        c->prev = p->hdr.seq;
-        c->sent++;
-        c->l->h.gaps_filled++;
-    }
+    send_on(c->n, c->l, p, c->prev, (dds_time_t)p->hdr.origin_time_ns, 1);
+    c->prev = p->hdr.seq;
+    c->sent++;
     return 0;
 }
 
@@ -809,23 +941,50 @@ static void drain(tl_node *n, int oi, int64_t now)
     }
 }
 
-static void hold(tl_node *n, int li, int oi, const tl_product *p, dds_time_t ts)
+/* Returns 0 if the hold buffer is full (p is dropped: the gap-fill recovers it). */
+static int hold(tl_node *n, int li, int oi, const tl_product *p, dds_time_t ts)
 {
     if (n->n_held >= HOLD_MAX)
-        return; /* dropped: the gap-fill that follows recovers it */
+        return 0;
     for (int i = 0; i < HOLD_MAX; i++) {
         tl__held *h = &n->held[i];
         if (h->used && h->oi == oi && h->p.hdr.seq == p->hdr.seq) {
             n->links[li].h.dups_dropped++;
-            return;
+            return 1;
         }
     }
     for (int i = 0; i < HOLD_MAX; i++)
         if (!n->held[i].used) {
             n->held[i] = (tl__held){1, li, oi, ts, *p};
             n->n_held++;
-            return;
+            return 1;
         }
+    return 0;
+}
+
+/* After a take pass: a product held for a missing predecessor this pass may just
+ * have been taken before it (each kind and bundle topic is its own reader, taken
+ * one after the other, while the link sends in order). So the link's product
+ * readers are taken once more, and only a gap still open then is asked for. */
+static void settle_gaps(tl_node *n, int64_t now)
+{
+    for (int li = 0; li < n->n_links; li++) {
+        tl__link *l = &n->links[li];
+        if (!l->gap_suspect)
+            continue;
+        for (int s = 1; s < NSLOT; s++)
+            if (slot_is_product(s))
+                take_all(n, li, s, now);
+        uint32_t m = l->gap_suspect;
+        l->gap_suspect = 0;
+        for (int oi = 0; oi < n->cfg.n_nations; oi++) {
+            int open = 0;
+            for (int i = 0; i < HOLD_MAX && (m >> oi & 1) && n->n_held > 0 && !open; i++)
+                open = n->held[i].used && n->held[i].oi == oi;
+            if (open)
+                request_gapfill(n, l, oi, now, 0);
+        }
+    }
 }
 
 static void on_product(tl_node *n, int li, tl_product_kind k, const void *sample, dds_time_t ts, int64_t now)
@@ -864,13 +1023,40 @@ static void on_product(tl_node *n, int li, tl_product_kind k, const void *sample
         return;
     }
     if (p->hdr.prev_seq > n->last_done[oi]) {
-        hold(n, li, oi, p, ts);
-        request_gapfill(n, l, oi, now, 0);
+        if (hold(n, li, oi, p, ts))
+            l->gap_suspect |= 1u << oi; /* asked for after the pass, if still open (settle_gaps) */
+        else
+            request_gapfill(n, l, oi, now, 0);
         return;
     }
     tl_product copy = *p; /* accept_product reuses scratch when forwarding */
     accept_product(n, li, &copy, ts);
     drain(n, oi, now);
+}
+
+/* Each item of a bundle, in order, exactly as a plain sample of its kind; all carry
+ * the bundle's source timestamp (it is only passed on when forwarding). */
+static void on_bundle(tl_node *n, int li, tl_product_kind k, const void *sample, dds_time_t ts, int64_t now)
+{
+    uint32_t cnt = 0;
+    switch (k) {
+    case TL_PROD_TRACK: cnt = ((const trilink_TrackBundle *)sample)->items._length; break;
+    case TL_PROD_LAUNCH: cnt = ((const trilink_LaunchEstimateBundle *)sample)->items._length; break;
+    case TL_PROD_IMPACT: cnt = ((const trilink_ImpactPredictionBundle *)sample)->items._length; break;
+    case TL_PROD_ALERT: cnt = ((const trilink_AlertBundle *)sample)->items._length; break;
+    default: return;
+    }
+    n->links[li].h.bundles_in++;
+    for (uint32_t i = 0; i < cnt && i < BUNDLE_MAX; i++) {
+        const void *item;
+        switch (k) {
+        case TL_PROD_TRACK: item = &((const trilink_TrackBundle *)sample)->items._buffer[i]; break;
+        case TL_PROD_LAUNCH: item = &((const trilink_LaunchEstimateBundle *)sample)->items._buffer[i]; break;
+        case TL_PROD_IMPACT: item = &((const trilink_ImpactPredictionBundle *)sample)->items._buffer[i]; break;
+        default: item = &((const trilink_AlertBundle *)sample)->items._buffer[i]; break;
+        }
+        on_product(n, li, k, item, ts, now);
+    }
 }
 
 static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_t now)
@@ -907,7 +1093,7 @@ static int take_all(tl_node *n, int li, int slot, int64_t now)
         int cnt = dds_take(l->rd[slot], samples, infos, TAKE_BATCH, TAKE_BATCH);
         if (cnt <= 0)
             return 0;
-        int products = slot != TOPIC_HB && slot != TOPIC_GF;
+        int products = slot_is_product(slot);
         if (products)
             batch_begin(n);
         for (int i = 0; i < cnt; i++) {
@@ -917,8 +1103,10 @@ static int take_all(tl_node *n, int li, int slot, int64_t now)
                 on_heartbeat(n, li, samples[i], now);
             else if (slot == TOPIC_GF)
                 serve_gapfill(n, l, samples[i], now);
-            else
+            else if (slot < NK)
                 on_product(n, li, (tl_product_kind)slot, samples[i], infos[i].source_timestamp, now);
+            else
+                on_bundle(n, li, slot_kind(slot), samples[i], infos[i].source_timestamp, now);
         }
         dds_return_loan(l->rd[slot], samples, cnt);
         if (products)
@@ -1037,6 +1225,11 @@ int tl_node_poll(tl_node *n, int timeout_ms)
             }
             lock(n);
             take_all(n, (int)(trig[i] / NSLOT), (int)(trig[i] % NSLOT), now);
+            unlock(n);
+        }
+        if (nt > 0) {
+            lock(n);
+            settle_gaps(n, now);
             unlock(n);
         }
         if (now >= end)
