@@ -14,6 +14,12 @@
  * and its own participant ignored (ignore-local), and commits its own copy while
  * the forwarded samples travel (batch_flush says why that loses nothing).
  *
+ * Bundles: products sent on a link within one locked section are staged per link
+ * and written at flush time, a run of one kind as one sample (plain for one
+ * product, a bundle for 2..16); a run ends at 16 or when another kind is sent on
+ * that link, so the link's send order is kept (send_on, stage_flush). A received
+ * bundle's items go one by one through the same path as plain samples (on_bundle).
+ *
  * Threads: tl_node_poll() waits on one waitset for the readers of all participants
  * and runs timers (heartbeats, link health, gap detection). With low_latency the
  * product and heartbeat readers are taken in DDS listeners instead (gap-fill
