@@ -1,8 +1,12 @@
 /* bench_link.c — the link's speed, with DDS Security on, on loopback:
- *  - relay latency: KR publishes 10,000 tracks (2 kHz); JP receives them through
- *    the US relay; latency = JP receive time - KR publish time (one clock), which
- *    includes the journal commit at every hop. p50/p99 over all samples, and the
- *    statistic ddsperf's baseline uses (median over 1 s windows of each window's p99).
+ *  - relay latency: KR publishes 10,000 tracks; JP receives them through the US
+ *    relay; latency = JP receive time - KR publish time (one clock), which includes
+ *    the journal commit at every hop. Two ways, each against ddsperf run the same
+ *    way: open loop at 2 kHz (against `ddsperf ping 2kHz`), and closed loop, KR
+ *    publishing the next track as soon as JP has the previous one (one in flight,
+ *    against plain `ddsperf ping`, which pings when the pong is in). p50/p99 over
+ *    all samples, and for the open loop also the statistic ddsperf reports (median
+ *    over 1 s windows of each window's p99).
  *  - relay throughput: KR publishes 20,000 tracks as fast as it can, 32 per
  *    tl_node_publish_many (a fusion cycle's worth); products per second arriving
  *    at JP through the relay.
@@ -15,8 +19,11 @@
  * The relay run is done twice: nodes in the default mode, products taken in DDS
  * listeners (link_relay_*), and in poll-loop mode, products taken on the node's
  * loop thread only (link_relay_poll_*, `trilink node --poll-loop`). */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +44,9 @@
 #define THR_BATCH 32 /* throughput run: products per tl_node_publish_many (one fusion cycle's tracks) */
 
 static int n_lat = 10000, n_thr = 20000, n_warm = 200;
-static int64_t *lat_ns;
-static int n_lat_got, n_thr_got, n_warm_got;
+static int64_t *lat_ns, *cl_ns;
+static int n_lat_got, n_cl_got, n_thr_got, n_warm_got;
+static int cl_pipe[2]; /* JP -> KR: "got it, send the next" (closed loop) */
 static int64_t thr_first_ns, thr_last_ns;
 
 static void on_recv(void *user, const tl_product *p, const char *via)
@@ -52,6 +60,13 @@ static void on_recv(void *user, const tl_product *p, const char *via)
         if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 2000000)
             fprintf(stderr, "slow: %s seq %llu %.3f ms\n", p->u.track.track_id, (unsigned long long)p->hdr.seq,
                     (double)(now - p->hdr.origin_time_ns) * 1e-6);
+    } else if (c == 'C' && n_cl_got < n_lat) {
+        cl_ns[n_cl_got++] = now - p->hdr.origin_time_ns;
+        if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 1000000)
+            fprintf(stderr, "slow closed: %s %.3f ms\n", p->u.track.track_id,
+                    (double)(now - p->hdr.origin_time_ns) * 1e-6);
+        if (write(cl_pipe[1], "x", 1) != 1)
+            fprintf(stderr, "bench_link: closed-loop pipe write failed\n");
     } else if (c == 'T') {
         if (!n_thr_got)
             thr_first_ns = now;
@@ -76,6 +91,22 @@ static void track(tl_product *p, char tag, int i, int64_t now)
     p->u.track.n_sensors = 2;
     snprintf(p->u.track.sensors[0], TL_ID_LEN, "KR-R1");
     snprintf(p->u.track.sensors[1], TL_ID_LEN, "KR-R2");
+}
+
+/* Each nation's node runs on its own machine; on this one the relay gets a core of
+ * its own and KR and JP share the other (so do ddsperf's ping and pong: one core
+ * each). Without pinning, the kernel wakes a socket's reader on the sender's core
+ * (a "sync" wake-up), where it waits while the sender finishes its own work (its
+ * journal commit). TL_BENCH_NOPIN=1 leaves placement to the kernel. */
+static void pin(int core)
+{
+    if (getenv("TL_BENCH_NOPIN") || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    if (sched_setaffinity(0, sizeof set, &set))
+        perror("bench_link: sched_setaffinity");
 }
 
 static volatile sig_atomic_t child_stop;
@@ -113,6 +144,7 @@ static void wait_up(tl_node *n, int max_s)
 
 static void run_us(const tl_netconfig *cfg, const char *dir)
 {
+    pin(1);
     tl_node *n = make_node(cfg, dir, "US", NULL);
     for (int i = 0; i < 3000 && !child_stop; i++)
         tl_node_poll(n, 100);
@@ -122,6 +154,7 @@ static void run_us(const tl_netconfig *cfg, const char *dir)
 
 static void run_kr(const tl_netconfig *cfg, const char *dir)
 {
+    pin(0);
     tl_node *n = make_node(cfg, dir, "KR", NULL);
     tl_product p;
     tl_err err;
@@ -142,6 +175,18 @@ static void run_kr(const tl_netconfig *cfg, const char *dir)
         track(&p, 'L', i, now);
         tl_node_publish(n, &p, now, &err);
         next += 500000; /* 2 kHz */
+    }
+    tl_node_poll(n, 1000);
+    /* Closed loop: the next track when JP says it has the previous one (or after 50 ms). */
+    for (int i = 0; i < n_lat && !child_stop; i++) {
+        int64_t now = tl_node_now_ns();
+        track(&p, 'C', i, now);
+        tl_node_publish(n, &p, now, &err);
+        struct pollfd pf = {cl_pipe[0], POLLIN, 0};
+        char b;
+        if (poll(&pf, 1, 50) == 1 && read(cl_pipe[0], &b, 1) != 1)
+            break;
+        tl_node_poll(n, 0);
     }
     tl_node_poll(n, 2000);
     static tl_product cycle[THR_BATCH];
@@ -172,10 +217,11 @@ static int cmpd(const void *a, const void *b)
 }
 
 /* Run ddsperf with a config; stdout to out_path. Returns the pid. */
-static pid_t ddsperf(const char *xml, const char *out_path, char *const args[])
+static pid_t ddsperf(const char *xml, const char *out_path, char *const args[], int core)
 {
     pid_t pid = fork();
     if (pid == 0) {
+        pin(core);
         char uri[700];
         snprintf(uri, sizeof uri, "file://%s", xml);
         setenv("CYCLONEDDS_URI", uri, 1);
@@ -244,22 +290,41 @@ static double p99_window_median(int n)
     return v[nw / 2];
 }
 
-static void relay_run(const tl_netconfig *cfg_, const char *dir, double *p50, double *p99, double *p99w,
-                      double *thr)
+typedef struct relay_figs {
+    double p50, p99, p99w; /* open loop, 2 kHz */
+    double cl_p50, cl_p99; /* closed loop */
+    double thr;
+} relay_figs;
+
+static void percentiles(int64_t *v, int n, double *p50, double *p99)
+{
+    *p50 = *p99 = NAN;
+    if (n <= 0)
+        return;
+    qsort(v, (size_t)n, sizeof *v, cmp64);
+    *p50 = (double)v[n / 2] * 1e-3;
+    *p99 = (double)v[(int)(0.99 * (n - 1))] * 1e-3;
+}
+
+static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
 {
     const tl_netconfig cfg = *cfg_;
     signal(SIGTERM, on_term);
+    if (pipe(cl_pipe)) {
+        perror("bench_link: pipe");
+        exit(1);
+    }
     pid_t us = fork();
     if (us == 0)
         run_us(&cfg, dir);
     pid_t kr = fork();
     if (kr == 0)
         run_kr(&cfg, dir);
-    n_lat_got = n_thr_got = n_warm_got = 0;
+    n_lat_got = n_cl_got = n_thr_got = n_warm_got = 0;
     thr_first_ns = thr_last_ns = 0;
     tl_node *jp = make_node(&cfg, dir, "JP", on_recv);
     int64_t t_end = tl_node_now_ns() + 240LL * 1000000000;
-    while ((n_lat_got < n_lat || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
+    while ((n_lat_got < n_lat || n_cl_got < n_lat || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
         tl_node_poll(jp, 100);
     tl_link_health h;
     tl_node_health(jp, 0, &h);
@@ -268,21 +333,22 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, double *p50, do
     kill(us, SIGTERM);
     waitpid(kr, NULL, 0);
     waitpid(us, NULL, 0);
+    close(cl_pipe[0]);
+    close(cl_pipe[1]);
     fprintf(stderr, "bench_link: JP link: in %llu, gap-fill requests %llu, duplicates %llu\n",
             (unsigned long long)h.samples_in, (unsigned long long)h.gapfill_requests,
             (unsigned long long)h.dups_dropped);
-    fprintf(stderr, "bench_link: JP got %d/%d latency, %d/%d throughput samples (warm-up %d)\n", n_lat_got, n_lat,
-            n_thr_got, n_thr, n_warm_got);
+    fprintf(stderr,
+            "bench_link: JP got %d/%d latency (2 kHz), %d/%d closed loop, %d/%d throughput "
+            "(warm-up %d)\n",
+            n_lat_got, n_lat, n_cl_got, n_lat, n_thr_got, n_thr, n_warm_got);
 
-    *p50 = *p99 = *thr = NAN;
-    *p99w = p99_window_median(n_lat_got);
-    if (n_lat_got > 0) {
-        qsort(lat_ns, (size_t)n_lat_got, sizeof *lat_ns, cmp64);
-        *p50 = (double)lat_ns[n_lat_got / 2] * 1e-3;
-        *p99 = (double)lat_ns[(int)(0.99 * (n_lat_got - 1))] * 1e-3;
-    }
+    f->thr = NAN;
+    f->p99w = p99_window_median(n_lat_got);
+    percentiles(lat_ns, n_lat_got, &f->p50, &f->p99);
+    percentiles(cl_ns, n_cl_got, &f->cl_p50, &f->cl_p99);
     if (n_thr_got > 1 && thr_last_ns > thr_first_ns)
-        *thr = (double)(n_thr_got - 1) / ((double)(thr_last_ns - thr_first_ns) * 1e-9);
+        f->thr = (double)(n_thr_got - 1) / ((double)(thr_last_ns - thr_first_ns) * 1e-9);
 }
 
 int main(void)
@@ -296,13 +362,15 @@ int main(void)
         return 1;
     char yaml[1024];
     snprintf(yaml, sizeof yaml,
-            "nations: [JP, US, KR]\nrelays: [US]\ntime_window_s: {past: 600, future: 5}\nlinks:\n"
-            "  - {name: us-jp, domain: %d, ends: [{nation: US, address: 127.0.0.1, participant_index: 0},"
-            " {nation: JP, address: 127.0.0.1, participant_index: 1}]}\n"
-            "  - {name: us-kr, domain: %d, ends: [{nation: US, address: 127.0.0.1, participant_index: 0},"
-            " {nation: KR, address: 127.0.0.1, participant_index: 1}]}\n"
-            "policy:\n  - {origin: KR, products: [all], to: [US, JP]}\n",
-            D_USJP, D_USKR);
+             "nations: [JP, US, KR]\nrelays: [US]\ntime_window_s: {past: 600, future: 5}\nlinks:\n"
+             "  - {name: us-jp, domain: %d, ends: [{nation: US, address: 127.0.0.1, "
+             "participant_index: 0},"
+             " {nation: JP, address: 127.0.0.1, participant_index: 1}]}\n"
+             "  - {name: us-kr, domain: %d, ends: [{nation: US, address: 127.0.0.1, "
+             "participant_index: 0},"
+             " {nation: KR, address: 127.0.0.1, participant_index: 1}]}\n"
+             "policy:\n  - {origin: KR, products: [all], to: [US, JP]}\n",
+             D_USJP, D_USKR);
     tl_netconfig cfg;
     tl_err err;
     if (bench_net_setup("bench_link", dir, yaml, &cfg))
@@ -334,12 +402,16 @@ int main(void)
         }
     }
     signal(SIGTERM, on_term);
+    pin(0); /* JP, in this process */
     lat_ns = calloc((size_t)n_lat, sizeof *lat_ns);
-    double p50, p99, p99w, thr, lp50, lp99, lp99w, lthr;
+    cl_ns = calloc((size_t)n_lat, sizeof *cl_ns);
+    if (!lat_ns || !cl_ns)
+        return 1;
+    relay_figs r, rp; /* listeners (default), poll loop */
     low_latency = 1;
-    relay_run(&cfg, dir, &p50, &p99, &p99w, &thr);
+    relay_run(&cfg, dir, &r);
     low_latency = 0;
-    relay_run(&cfg, dir, &lp50, &lp99, &lp99w, &lthr);
+    relay_run(&cfg, dir, &rp);
 
     /* Baseline: ddsperf with the same governance, JP and US identities, 600-byte samples. */
     char xj[700], xu[700], o1[700], o2[700], dom[16];
@@ -353,41 +425,55 @@ int main(void)
     const char *dur = getenv("TL_BENCH_QUICK") ? "6" : "12";
     char *pong_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "pong", NULL};
     char *ping_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "ping", "size", "600", NULL};
-    pid_t a = ddsperf(xu, o2, pong_args), b = ddsperf(xj, o1, ping_args);
+    pid_t a = ddsperf(xu, o2, pong_args, 1), b = ddsperf(xj, o1, ping_args, 0);
     waitpid(b, NULL, 0);
     waitpid(a, NULL, 0);
-    int nl = 0, nl2 = 0, nl3 = 0;
+    int nl = 0, nl2 = 0, nl3 = 0, nl4 = 0;
     double dp50 = median_field(o1, "size 600", " 50% ", &nl);
     double dp99 = median_field(o1, "size 600", " 99% ", &nl2);
+    /* The same at the open loop's rate. */
+    char *ping2_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "ping", "2kHz", "size", "600", NULL};
+    a = ddsperf(xu, o2, pong_args, 1);
+    b = ddsperf(xj, o1, ping2_args, 0);
+    waitpid(b, NULL, 0);
+    waitpid(a, NULL, 0);
+    double dr50 = median_field(o1, "size 600", " 50% ", &nl4);
+    double dr99 = median_field(o1, "size 600", " 99% ", &nl2);
     snprintf(o1, sizeof o1, "%s/sub.txt", dir);
     snprintf(o2, sizeof o2, "%s/pub.txt", dir);
     char *sub_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "sub", NULL};
     char *pub_args[] = {"ddsperf", "-D", (char *)dur, "-i", dom, "pub", "size", "600", NULL};
-    a = ddsperf(xj, o1, sub_args);
-    b = ddsperf(xu, o2, pub_args);
+    a = ddsperf(xj, o1, sub_args, 0);
+    b = ddsperf(xu, o2, pub_args, 1);
     waitpid(b, NULL, 0);
     waitpid(a, NULL, 0);
     double dthr = median_field(o1, "size 600", " rate ", &nl3) * 1e3;
-    fprintf(stderr, "bench_link: ddsperf lines: ping %d, sub %d\n", nl, nl3);
+    fprintf(stderr, "bench_link: ddsperf lines: ping %d, ping 2kHz %d, sub %d\n", nl, nl4, nl3);
 
-    json("link_relay_latency_p50", "us", p50);
-    json("link_relay_latency_p99", "us", p99);
-    json("link_relay_latency_p99_1s_median", "us", p99w);
-    json("link_relay_samples", "count", n_lat_got);
-    json("link_relay_throughput", "products/s", thr);
+    /* Like with like: closed loop against ddsperf ping, 2 kHz against ddsperf ping 2kHz. */
+    json("link_relay_closed_latency_p50", "us", r.cl_p50);
+    json("link_relay_closed_latency_p99", "us", r.cl_p99);
     json("ddsperf_secure_rtt_p50", "us", dp50);
     json("ddsperf_secure_rtt_p99", "us", dp99);
+    json("link_relay_closed_p99_over_ddsperf_rtt_p99", "ratio", r.cl_p99 / dp99);
+    json("link_relay_latency_p50", "us", r.p50);
+    json("link_relay_latency_p99", "us", r.p99);
+    json("link_relay_latency_p99_1s_median", "us", r.p99w);
+    json("link_relay_samples", "count", n_lat_got);
+    json("ddsperf_secure_rtt_2khz_p50", "us", dr50);
+    json("ddsperf_secure_rtt_2khz_p99", "us", dr99);
+    json("link_relay_p99_over_ddsperf_2khz_rtt_p99", "ratio", r.p99 / dr99);
+    json("link_relay_p99_over_ddsperf_rtt_p99", "ratio", r.p99 / dp99); /* mixed: 2 kHz relay, closed-loop ddsperf */
+    json("link_relay_throughput", "products/s", r.thr);
     json("ddsperf_secure_throughput", "samples/s", dthr);
-    json("link_relay_p99_over_ddsperf_rtt_p99", "ratio", p99 / dp99);
-    json("link_relay_p99_1s_median_over_ddsperf", "ratio", p99w / dp99);
-    json("link_relay_throughput_over_ddsperf", "ratio", thr / dthr);
-    json("link_relay_poll_latency_p50", "us", lp50);
-    json("link_relay_poll_latency_p99", "us", lp99);
-    json("link_relay_poll_latency_p99_1s_median", "us", lp99w);
-    json("link_relay_poll_p99_1s_median_over_ddsperf", "ratio", lp99w / dp99);
-    json("link_relay_poll_throughput", "products/s", lthr);
-    json("link_relay_poll_p99_over_ddsperf_rtt_p99", "ratio", lp99 / dp99);
-    json("link_relay_poll_throughput_over_ddsperf", "ratio", lthr / dthr);
+    json("link_relay_throughput_over_ddsperf", "ratio", r.thr / dthr);
+    json("link_relay_poll_closed_latency_p99", "us", rp.cl_p99);
+    json("link_relay_poll_latency_p50", "us", rp.p50);
+    json("link_relay_poll_latency_p99", "us", rp.p99);
+    json("link_relay_poll_p99_over_ddsperf_2khz_rtt_p99", "ratio", rp.p99 / dr99);
+    json("link_relay_poll_closed_p99_over_ddsperf_rtt_p99", "ratio", rp.cl_p99 / dp99);
+    json("link_relay_poll_throughput", "products/s", rp.thr);
+    json("link_relay_poll_throughput_over_ddsperf", "ratio", rp.thr / dthr);
     snprintf(path, sizeof path, "rm -rf %s", dir);
     if (system(path) != 0)
         fprintf(stderr, "bench_link: could not remove %s\n", dir);

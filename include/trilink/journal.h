@@ -45,6 +45,11 @@ void tl_journal_rollback(tl_journal *j);
 /** 1 if the journal's previous holder did not close it (crash, kill, power loss). */
 int tl_journal_unclean(const tl_journal *j);
 
+/** Leave the journal marked as not closed cleanly, whatever happens at close: the
+ *  next holder then finds it unclean (for a node: products left without their
+ *  journal rows, so their sequence numbers must never be used again). */
+void tl_journal_keep_unclean(tl_journal *j);
+
 /** Durably (fsynced) record that origin's sequence has reached seq, so that
  *  tl_journal_last_seq() never returns less, whatever was lost since. */
 int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *err);

@@ -420,6 +420,8 @@ int tl_journal_reject(tl_journal *j, const tl_product *p, const char *via, const
 
 int tl_journal_unclean(const tl_journal *j) { return j->unclean; }
 
+void tl_journal_keep_unclean(tl_journal *j) { j->marked_open = 0; }
+
 int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *err)
 {
     if (j->in_batch)

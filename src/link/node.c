@@ -8,8 +8,8 @@
  * whose prev_seq is beyond what it has processed waits in a bounded hold buffer
  * while a gap-fill request ("everything from origin after N") goes to the sender,
  * which answers from its journal. Duplicates (seq already processed) are dropped.
- * An origin journals its products before it sends them; a receiver journals what
- * it accepts before it hands it to fusion. A relay forwards to every link the
+ * An origin sends its products, then commits them before its publish call returns;
+ * a receiver journals what it accepts before it hands it to fusion. A relay forwards to every link the
  * policy allows, never to a nation on the path, with the source timestamp kept
  * and its own participant ignored (ignore-local), and commits its own copy while
  * the forwarded samples travel (batch_flush says why that loses nothing).
@@ -690,6 +690,8 @@ static int stamp_own(tl_node *n, tl_product *p, uint64_t seq, int64_t now_ns, tl
 {
     if (p->kind <= 0 || p->kind >= TL_PROD_KIND_COUNT)
         return tl_err_set(err, TL_EINVAL, "publish: bad product kind %d", (int)p->kind);
+    if (seq >= TL_SEQ_LIMIT)
+        return tl_err_set(err, TL_ESTATE, "publish: own sequence numbers exhausted (%llu)", (unsigned long long)seq);
     const char *marking = NULL;
     uint32_t policy = tl_netconfig_dests(&n->cfg, n->self, p->kind, &marking);
     tl_product_hdr *h = &p->hdr;
@@ -706,27 +708,42 @@ static int stamp_own(tl_node *n, tl_product *p, uint64_t seq, int64_t now_ns, tl
     return 0;
 }
 
-/* Journal all count products in one transaction (all or none), then send them. */
+/* Stamp the count products, send them, then journal them in one transaction (all
+ * or none): the journal's work (locks, WAL writes) is done while the samples
+ * travel, and the call returns, i.e. the rest of the node learns the products are
+ * published, only once they are committed. An origin must never use a sequence
+ * number twice: if the process dies between the send and the commit, the journal
+ * is found unclean at the next start and the sequence resumes far beyond
+ * (skip_after_unclean_stop); if the journal refuses them, it is kept marked unclean
+ * so that a later clean stop does not hide it. Partners that got such products
+ * keep them (their journals and the relay's have them); gap-fill from this node
+ * passes over them. */
 static int publish_locked(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err)
 {
     uint64_t seq = n->last_done[n->self_idx];
-    int rc = tl_journal_begin(n->j, err);
-    for (int i = 0; i < count && !rc; i++) {
-        if (!(rc = stamp_own(n, &p[i], seq + 1, now_ns, err)) &&
-            !(rc = tl_journal_append(n->j, &p[i], TL_J_OWN, "", now_ns, err)))
-            seq++;
+    for (int i = 0; i < count; i++) {
+        int rc = stamp_own(n, &p[i], seq + 1 + (uint64_t)i, now_ns, err);
+        if (rc)
+            return rc; /* nothing sent, no number used */
     }
-    if (rc) {
-        tl_journal_rollback(n->j);
-        return rc;
-    }
-    if ((rc = tl_journal_commit(n->j, err)))
-        return rc;
     for (int i = 0; i < count; i++) {
         n->last_done[n->self_idx] = p[i].hdr.seq;
         fan_out(n, &p[i], -1, (dds_time_t)now_ns);
     }
-    return 0;
+    flush_writes(n);
+    int rc = tl_journal_begin(n->j, err);
+    for (int i = 0; i < count && !rc; i++)
+        rc = tl_journal_append(n->j, &p[i], TL_J_OWN, "", now_ns, err);
+    if (rc)
+        tl_journal_rollback(n->j);
+    else
+        rc = tl_journal_commit(n->j, err);
+    if (rc) {
+        tl_journal_keep_unclean(n->j);
+        logf_(n, "%s: %d products sent but not journaled here (their sequence numbers are retired)", err->msg,
+              count);
+    }
+    return rc;
 }
 
 int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err)
@@ -846,10 +863,10 @@ static void forget(tl_node *n, const tl__pending *a)
 
 /* Forward the batch's products, then journal and commit them, then hand ours to
  * fusion. Forwarding does not wait for the relay's own journal: the relay's copy
- * is not the source, the origin's is (an origin commits before it sends). If the
- * relay dies before its commit, it fetches the products again from upstream by
- * gap-fill and downstream drops them as duplicates; nothing reaches fusion, here
- * or anywhere, that its origin has not journaled. */
+ * is not the source, the origin's is (an origin sends and commits at once, see
+ * publish_locked). If the relay dies before its commit, it fetches the products
+ * again from upstream by gap-fill and downstream drops them as duplicates;
+ * nothing reaches a receiver's fusion before that receiver has journaled it. */
 static void batch_flush(tl_node *n)
 {
     tl_err err;

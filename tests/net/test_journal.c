@@ -224,7 +224,7 @@ static void test_journal_bodies(void **state)
 }
 
 /* A journal left open by a process that died is reported unclean at the next open;
- * one closed properly is not. A reservation raises the last sequence durably. */
+ * one closed properly is not, unless its holder kept it unclean. A reservation raises the last sequence durably. */
 static void test_journal_unclean(void **state)
 {
     (void)state;
@@ -254,6 +254,13 @@ static void test_journal_unclean(void **state)
     assert_int_equal(tl_journal_open(dir, &j, &err), 0);
     assert_int_equal(tl_journal_unclean(j), 0); /* closed properly */
     assert_int_equal((int)tl_journal_last_seq(j, "KR"), 100007);
+    tl_journal_keep_unclean(j); /* e.g. its products were sent but the commit failed */
+    tl_journal_close(j);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal(tl_journal_unclean(j), 1); /* a clean close does not hide it */
+    tl_journal_close(j);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    assert_int_equal(tl_journal_unclean(j), 0);
     tl_journal_close(j);
     rm_tree(dir);
 }
