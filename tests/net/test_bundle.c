@@ -8,7 +8,10 @@
  *  2. KR publishes interleaved kinds [T,T,L,T,I,I,A] x 4 in one call: JP gets them
  *     in order and no node had to ask for a gap-fill (runs are written in send
  *     order, never reordered across kinds).
- *  3. KR writes a raw bundle of 5 tracks whose third item has a NaN position: US
+ *  3. JP is stopped while KR publishes 40 tracks; when JP is back, US answers its
+ *     gap-fill request from its journal in bundles, and JP gets each exactly once,
+ *     in order.
+ *  4. KR writes a raw bundle of 5 tracks whose third item has a NaN position: US
  *     rejects and counts that one item and accepts and relays the other four.
  * The US process writes its link health to a file (every poll) for the checks. */
 #include <math.h>
@@ -29,9 +32,10 @@
 
 #define N_BATCH 48                   /* phase 1: tracks in one publish_many */
 #define N_MIXED 28                   /* phase 2: [T,T,L,T,I,I,A] x 4 */
-#define N_RAW 5                      /* phase 3: raw bundle, item 2 invalid */
-#define N_ALL (N_BATCH + N_MIXED + N_RAW)
-#define SEQ_BAD (N_BATCH + N_MIXED + 3)
+#define N_GF 40                      /* phase 3: tracks JP gets by gap-fill */
+#define N_RAW 5                      /* phase 4: raw bundle, item 2 invalid */
+#define N_ALL (N_BATCH + N_MIXED + N_GF + N_RAW)
+#define SEQ_BAD (N_BATCH + N_MIXED + N_GF + 3)
 
 static char dir[] = "/tmp/tlbundleXXXXXX";
 static pid_t child[2]; /* US, KR: stopped by the teardown whatever the outcome */
@@ -111,9 +115,10 @@ static void run_us(const tl_netconfig *cfg)
         for (int k = 0; f && k < tl_node_link_count(n); k++) {
             tl_link_health h;
             tl_node_health(n, k, &h);
-            fprintf(f, "%s %d %llu %llu %llu %llu %llu\n", h.peer, h.up, (unsigned long long)h.samples_in,
+            fprintf(f, "%s %d %llu %llu %llu %llu %llu %llu %llu\n", h.peer, h.up, (unsigned long long)h.samples_in,
                     (unsigned long long)h.bundles_in, (unsigned long long)h.gapfill_requests,
-                    (unsigned long long)h.rejected[TL_REJ_NONFINITE], (unsigned long long)h.dups_dropped);
+                    (unsigned long long)h.rejected[TL_REJ_NONFINITE], (unsigned long long)h.dups_dropped,
+                    (unsigned long long)h.gaps_filled, (unsigned long long)h.bundles_out);
         }
         if (f && fclose(f) == 0)
             rename(tmp, path);
@@ -122,7 +127,10 @@ static void run_us(const tl_netconfig *cfg)
     _exit(0);
 }
 
-typedef struct { int up; unsigned long long in, bundles_in, gf_req, rej_nonfinite, dups; } us_link;
+typedef struct {
+    int up;
+    unsigned long long in, bundles_in, gf_req, rej_nonfinite, dups, gaps_filled, bundles_out;
+} us_link;
 
 /* US's health of its link to peer, from its file. */
 static int us_health(const char *peer, us_link *out)
@@ -132,8 +140,8 @@ static int us_health(const char *peer, us_link *out)
     FILE *f = fopen(path, "r");
     int found = 0;
     us_link h;
-    while (f && fscanf(f, "%7s %d %llu %llu %llu %llu %llu", p, &h.up, &h.in, &h.bundles_in, &h.gf_req,
-                       &h.rej_nonfinite, &h.dups) == 7)
+    while (f && fscanf(f, "%7s %d %llu %llu %llu %llu %llu %llu %llu", p, &h.up, &h.in, &h.bundles_in, &h.gf_req,
+                       &h.rej_nonfinite, &h.dups, &h.gaps_filled, &h.bundles_out) == 9)
         if (!strcmp(p, peer)) {
             *out = h;
             found = 1;
@@ -228,13 +236,19 @@ static void run_kr(const tl_netconfig *cfg)
             product(&b[i], mixed[i % 7], N_BATCH + i, now);
         rc |= tl_node_publish_many(n, b, N_MIXED, now, &err);
     }
-    if (wait_file(n, "go3")) { /* a raw bundle continuing KR's chain */
+    if (wait_file(n, "go3")) { /* JP is down */
+        int64_t now = tl_node_now_ns();
+        for (int i = 0; i < N_GF; i++)
+            track(&b[i], N_BATCH + N_MIXED + i, now);
+        rc |= tl_node_publish_many(n, b, N_GF, now, &err);
+    }
+    if (wait_file(n, "go4")) { /* a raw bundle continuing KR's chain */
         int64_t now = tl_node_now_ns();
         for (int i = 0; i < N_RAW; i++) {
             tl_product *p = &b[i];
-            track(p, N_BATCH + N_MIXED + i, now);
+            track(p, N_BATCH + N_MIXED + N_GF + i, now);
             snprintf(p->hdr.origin, sizeof p->hdr.origin, "KR");
-            p->hdr.seq = (uint64_t)(N_BATCH + N_MIXED + 1 + i);
+            p->hdr.seq = (uint64_t)(N_BATCH + N_MIXED + N_GF + 1 + i);
             p->hdr.prev_seq = p->hdr.seq - 1;
             p->hdr.origin_time_ns = now;
             p->hdr.releasable_mask = 7;
@@ -347,40 +361,73 @@ static void test_bundles(void **state)
     assert_true(us_health("KR", &kr1));
     assert_true(kr1.bundles_in >= 1 && kr1.bundles_in * 4 <= (uint64_t)N_BATCH);
 
-    /* 2: interleaved kinds. 3: the raw bundle with one bad item, once 2 is through
-     * (the bad item must come in chain order to be consumed: KR's journal does not
-     * hold it, so a gap-fill could not bring it again). */
+    /* 2: interleaved kinds. */
     touch("go2");
     poll_until(jp, N_BATCH + N_MIXED, 60);
-    touch("go3");
-    poll_until(jp, N_ALL - 1, 60);
     tl_node_poll(jp, 500); /* anything extra (a duplicate) would show */
     assert_int_equal(tl_node_health(jp, 0, &h2), 0);
-    if (n_got != N_ALL - 1)
-        for (int i = N_BATCH; i < n_got && i < 2 * N_ALL; i++)
-            fprintf(stderr, "test_bundle: JP got %d: KR seq %llu (%s)\n", i, (unsigned long long)got_seq[i],
-                    tl_product_kind_name(got_kind[i]));
-    assert_int_equal(n_got, N_ALL - 1);
+    assert_int_equal(n_got, N_BATCH + N_MIXED);
     for (int i = 0; i < N_MIXED; i++) {
         assert_int_equal((int)got_seq[N_BATCH + i], N_BATCH + 1 + i);
         assert_int_equal(got_kind[N_BATCH + i], mixed[i % 7]);
-    }
-    for (int i = N_BATCH + N_MIXED, s = N_BATCH + N_MIXED + 1; i < N_ALL - 1; i++, s++) {
-        if (s == SEQ_BAD)
-            s++;
-        assert_int_equal((int)got_seq[i], s);
     }
     assert_int_equal(bad_via, 0);
     assert_int_equal(h2.gapfill_requests, h1.gapfill_requests); /* JP never saw a hole */
     assert_int_equal(h2.dups_dropped, h1.dups_dropped);
     assert_true(h2.bundles_in > h1.bundles_in);
-    us_link kr2;
+    us_link kr2, jp2;
     tl_node_poll(jp, 300);
-    assert_true(us_health("KR", &kr2));
+    assert_true(us_health("KR", &kr2) && us_health("JP", &jp2));
     assert_int_equal(kr2.gf_req, kr1.gf_req); /* nor did US */
-    assert_int_equal(kr2.rej_nonfinite, kr1.rej_nonfinite + 1);
-    assert_int_equal(kr2.in, kr1.in + N_MIXED + N_RAW);
+    assert_int_equal(kr2.in, kr1.in + N_MIXED);
     assert_int_equal(kr2.dups, kr1.dups);
+
+    /* 3: JP down while KR publishes; back, it gets them by gap-fill, in bundles. */
+    tl_node_destroy(jp);
+    jp = NULL;
+    touch("go3");
+    us_link kr3, jp3;
+    for (int i = 0; i < 1200 && !(us_health("KR", &kr3) && kr3.in >= kr2.in + N_GF); i++)
+        usleep(50000);
+    assert_int_equal(kr3.in, kr2.in + N_GF);
+    jp = make_node(&cfg, "JP", on_recv, 0); /* same journal: asks US for KR after 76 */
+    assert_non_null(jp);
+    poll_until(jp, N_BATCH + N_MIXED + N_GF, 60);
+    tl_node_poll(jp, 500);
+    assert_int_equal(n_got, N_BATCH + N_MIXED + N_GF);
+    for (int i = N_BATCH + N_MIXED; i < n_got; i++)
+        assert_int_equal((int)got_seq[i], i + 1);
+    tl_link_health h3;
+    assert_int_equal(tl_node_health(jp, 0, &h3), 0); /* the new node's counters */
+    assert_int_equal(h3.samples_in, N_GF);
+    assert_true(h3.bundles_in >= 1 && h3.bundles_in * 4 <= (uint64_t)N_GF);
+    tl_node_poll(jp, 300);
+    assert_true(us_health("JP", &jp3));
+    assert_int_equal(jp3.gaps_filled, jp2.gaps_filled + N_GF);
+    assert_true(jp3.bundles_out >= jp2.bundles_out + 3); /* 40 = 16 + 16 + 8 */
+
+    /* 4: the raw bundle with one bad item (in chain order, so it is consumed: KR's
+     * journal does not hold it, a gap-fill could not bring it again). */
+    touch("go4");
+    poll_until(jp, N_ALL - 1, 60);
+    tl_node_poll(jp, 500);
+    if (n_got != N_ALL - 1)
+        for (int i = N_BATCH; i < n_got && i < 2 * N_ALL; i++)
+            fprintf(stderr, "test_bundle: JP got %d: KR seq %llu (%s)\n", i, (unsigned long long)got_seq[i],
+                    tl_product_kind_name(got_kind[i]));
+    assert_int_equal(n_got, N_ALL - 1);
+    for (int i = N_ALL - N_RAW, s = N_ALL - N_RAW + 1; i < N_ALL - 1; i++, s++) {
+        if (s == SEQ_BAD)
+            s++;
+        assert_int_equal((int)got_seq[i], s);
+    }
+    assert_int_equal(bad_via, 0);
+    us_link kr4;
+    tl_node_poll(jp, 300);
+    assert_true(us_health("KR", &kr4));
+    assert_int_equal(kr4.rej_nonfinite, kr3.rej_nonfinite + 1);
+    assert_int_equal(kr4.in, kr3.in + N_RAW);
+    assert_int_equal(kr4.bundles_in, kr3.bundles_in + 1);
 
     tl_node_destroy(jp);
     int st_kr = -1, st_us = -1;
