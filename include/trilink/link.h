@@ -188,7 +188,8 @@ int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err);
 /** Publish count products at once (e.g. every track a fusion cycle updated): as
  *  tl_node_publish for each, in order, with one journal transaction for all
  *  (all or none are journaled and sent) and the samples packed into as few
- *  network messages as fit. */
+ *  network messages as fit; consecutive products of one kind for a link go as
+ *  bundles of up to 16 per DDS sample (docs/network.md, "Bundles"). */
 int tl_node_publish_many(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err);
 
 /** Process received samples, heartbeats and gap-fill for up to timeout_ms. The
