@@ -237,11 +237,17 @@ static int run(sqlite3_stmt *st)
 
 static void path_text(const tl_product_hdr *h, char *buf, size_t cap)
 {
-    buf[0] = '\0';
+    size_t o = 0;
     for (int i = 0; i < h->path_len && i < TL_PATH_MAX; i++) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, cap - n, "%s%s", i ? "," : "", h->path[i]);
+        size_t len = strnlen(h->path[i], TL_NATION_LEN - 1);
+        if (o + len + 2 > cap)
+            break;
+        if (i)
+            buf[o++] = ',';
+        memcpy(buf + o, h->path[i], len);
+        o += len;
     }
+    buf[o] = '\0';
 }
 
 /* Roll the open transaction back. Origin ids created in it are gone too, so the
@@ -254,14 +260,35 @@ static void rollback_tx(tl_journal *j)
 
 /* Body codec: the struct's bytes as chunks [u16 literal length][literal][u16 zero
  * run], the zero runs (of 4 bytes or more) left out. Round trip is exact. */
+static uint64_t load8(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Non-zero if one of v's 8 bytes is zero. */
+static int has_zero_byte(uint64_t v) { return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) != 0; }
+
 static size_t body_pack(const unsigned char *in, size_t n, unsigned char *out)
 {
     size_t i = 0, o = 0;
     while (i < n) {
+        /* The literal ends where a run of 4 zero bytes starts; 8 bytes without a
+         * zero cannot hold such a start, so they are skipped as a word. */
         size_t lit = i;
-        while (lit < n && !(lit + 4 <= n && !in[lit] && !in[lit + 1] && !in[lit + 2] && !in[lit + 3]))
+        while (lit < n) {
+            if (lit + 8 <= n && !has_zero_byte(load8(in + lit))) {
+                lit += 8;
+                continue;
+            }
+            if (lit + 4 <= n && !in[lit] && !in[lit + 1] && !in[lit + 2] && !in[lit + 3])
+                break;
             lit++;
+        }
         size_t z = lit;
+        while (z + 8 <= n && load8(in + z) == 0)
+            z += 8;
         while (z < n && !in[z])
             z++;
         size_t nl = lit - i, nz = z - lit;

@@ -635,7 +635,7 @@ static void send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev,
     tl_product *q = &n->scratch;
     *q = *p;
     if (strcmp(q->hdr.origin, n->self) && q->hdr.path_len < TL_PATH_MAX)
-        snprintf(q->hdr.path[q->hdr.path_len++], TL_NATION_LEN, "%s", n->self);
+        tl__strlcpy(q->hdr.path[q->hdr.path_len++], n->self, TL_NATION_LEN);
     q->hdr.prev_seq = prev;
     reduce(&n->cfg, q, l->peer);
     tl__stage *st = &l->stage;
