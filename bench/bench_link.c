@@ -271,15 +271,16 @@ static void json(const char *name, const char *unit, double v)
 /* One relay run (US and KR forked, JP here) in the current mode. */
 /* ddsperf prints percentiles per 1 s interval and the baseline is the median of
  * those; the same statistic for the relay: p99 of each 2,000 consecutive samples
- * (1 s at 2 kHz), median over the windows. Call before lat_ns is sorted. */
-static double p99_window_median(int n)
+ * (1 s at 2 kHz; about 0.4 s in the closed loop), median over the windows. Call
+ * before lat is sorted. */
+static double p99_window_median(const int64_t *lat, int n)
 {
     enum { W = 2000 };
     double v[64];
     int nw = 0;
     int64_t *tmp = malloc(W * sizeof *tmp);
     for (int i = 0; tmp && i + W <= n && nw < 64; i += W) {
-        memcpy(tmp, lat_ns + i, W * sizeof *tmp);
+        memcpy(tmp, lat + i, W * sizeof *tmp);
         qsort(tmp, W, sizeof *tmp, cmp64);
         v[nw++] = (double)tmp[(int)(0.99 * (W - 1))] * 1e-3;
     }
@@ -292,7 +293,7 @@ static double p99_window_median(int n)
 
 typedef struct relay_figs {
     double p50, p99, p99w; /* open loop, 2 kHz */
-    double cl_p50, cl_p99; /* closed loop */
+    double cl_p50, cl_p99, cl_p99w; /* closed loop */
     double thr;
 } relay_figs;
 
@@ -344,7 +345,8 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
             n_lat_got, n_lat, n_cl_got, n_lat, n_thr_got, n_thr, n_warm_got);
 
     f->thr = NAN;
-    f->p99w = p99_window_median(n_lat_got);
+    f->p99w = p99_window_median(lat_ns, n_lat_got);
+    f->cl_p99w = p99_window_median(cl_ns, n_cl_got);
     percentiles(lat_ns, n_lat_got, &f->p50, &f->p99);
     percentiles(cl_ns, n_cl_got, &f->cl_p50, &f->cl_p99);
     if (n_thr_got > 1 && thr_last_ns > thr_first_ns)
@@ -455,7 +457,9 @@ int main(void)
     json("link_relay_closed_latency_p99", "us", r.cl_p99);
     json("ddsperf_secure_rtt_p50", "us", dp50);
     json("ddsperf_secure_rtt_p99", "us", dp99);
+    json("link_relay_closed_latency_p99_window_median", "us", r.cl_p99w);
     json("link_relay_closed_p99_over_ddsperf_rtt_p99", "ratio", r.cl_p99 / dp99);
+    json("link_relay_closed_p99_window_median_over_ddsperf", "ratio", r.cl_p99w / dp99);
     json("link_relay_latency_p50", "us", r.p50);
     json("link_relay_latency_p99", "us", r.p99);
     json("link_relay_latency_p99_1s_median", "us", r.p99w);
@@ -463,6 +467,7 @@ int main(void)
     json("ddsperf_secure_rtt_2khz_p50", "us", dr50);
     json("ddsperf_secure_rtt_2khz_p99", "us", dr99);
     json("link_relay_p99_over_ddsperf_2khz_rtt_p99", "ratio", r.p99 / dr99);
+    json("link_relay_p99_1s_median_over_ddsperf_2khz", "ratio", r.p99w / dr99);
     json("link_relay_p99_over_ddsperf_rtt_p99", "ratio", r.p99 / dp99); /* mixed: 2 kHz relay, closed-loop ddsperf */
     json("link_relay_throughput", "products/s", r.thr);
     json("ddsperf_secure_throughput", "samples/s", dthr);

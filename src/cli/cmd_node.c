@@ -69,10 +69,11 @@ static void write_health(const char *state, const char *nation, tl_node *n)
         tl_node_health(n, i, &h);
         fprintf(f,
                 "%s\n  {\"peer\": \"%s\", \"domain\": %d, \"up\": %s, \"latency_ns\": %lld, \"in\": %llu, "
-                "\"out\": %llu, \"gaps_filled\": %llu, \"gapfill_requests\": %llu, \"dups_dropped\": %llu, "
-                "\"rejected\": {",
+                "\"out\": %llu, \"bundles_in\": %llu, \"bundles_out\": %llu, \"gaps_filled\": %llu, "
+                "\"gapfill_requests\": %llu, \"dups_dropped\": %llu, \"rejected\": {",
                 i ? "," : "", h.peer, h.domain_id, h.up ? "true" : "false", (long long)h.latency_ns,
                 (unsigned long long)h.samples_in, (unsigned long long)h.samples_out,
+                (unsigned long long)h.bundles_in, (unsigned long long)h.bundles_out,
                 (unsigned long long)h.gaps_filled, (unsigned long long)h.gapfill_requests,
                 (unsigned long long)h.dups_dropped);
         for (int r = 1; r < TL_REJ_COUNT; r++)
