@@ -181,13 +181,15 @@ int tl_node_create(const struct tl_netconfig *cfg, const char *nation, const tl_
 
 /** Publish one of our own products. Fills p->hdr (origin, seq, time, path, and mask
  *  and marking from the policy; a non-zero p->hdr.releasable_mask narrows the
- *  policy's mask), journals it, then writes it on every link it may go to.
+ *  policy's mask), writes it on every link it may go to, then journals it; returns
+ *  once the journal has committed it. TL_EIO if the journal refused it after it was
+ *  sent: its sequence number is retired (docs/network.md, "Delivery").
  *  now_ns: the node clock (tl_node_now_ns()). */
 int tl_node_publish(tl_node *n, tl_product *p, int64_t now_ns, tl_err *err);
 
 /** Publish count products at once (e.g. every track a fusion cycle updated): as
  *  tl_node_publish for each, in order, with one journal transaction for all
- *  (all or none are journaled and sent) and the samples packed into as few
+ *  (all or none are journaled; a bad kind sends none) and the samples packed into as few
  *  network messages as fit; consecutive products of one kind for a link go as
  *  bundles of up to 16 per DDS sample (docs/network.md, "Bundles"). */
 int tl_node_publish_many(tl_node *n, tl_product *p, int count, int64_t now_ns, tl_err *err);
