@@ -47,6 +47,9 @@ typedef struct tl_fusion_cfg {
     size_t max_inputs;        /**< largest batch of contributor tracks per update (8192) */
     tl_dyn_model model;       /**< propagation to the cycle time (default: WGS-84, no drag) */
     double q_m2_s3;           /**< white-noise acceleration while aligning times (default 1) */
+    double q_free_m2_s3;      /**< the same for an input in free flight above the drag
+                                   ceiling (tl_fusion_input.free_flight): only gravity
+                                   beyond J2 is unmodelled there (default 0.01) */
     double gate_chi2;         /**< association gate on the 6-D difference (TL_CHI2_6_999) */
     double keep_chi2;         /**< a bound contributor agrees while d2 <= this (TL_CHI2_6_999) */
     int split_cycles;         /**< consecutive disagreements before it splits off (3) */
@@ -75,6 +78,9 @@ typedef struct tl_fusion_input {
     double beta_kg_m2;          /**< the contributor's ballistic-coefficient estimate, kg/m^2
                                      (<= 0: none; zero-initialised inputs have none) */
     double beta_ln_sigma;       /**< its 1-sigma in ln(beta) (> 0 when beta_kg_m2 > 0) */
+    int free_flight;            /**< 1: its tracker holds the object past its boost (no
+                                     thrust); above the drag ceiling it is then aligned with
+                                     q_free_m2_s3. 0 (zero-initialised): not known */
 } tl_fusion_input;
 
 /** A contributor of a system track. */

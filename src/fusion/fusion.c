@@ -93,6 +93,7 @@ void tl_fusion_cfg_default(tl_fusion_cfg *c)
     tl_dyn_model_default(&c->model);
     c->model.flags &= ~(unsigned)TL_DYN_DRAG;
     c->q_m2_s3 = 1.0;
+    c->q_free_m2_s3 = 0.01;
     c->gate_chi2 = TL_CHI2_6_999;
     c->keep_chi2 = TL_CHI2_6_999;
     c->split_cycles = 3;
@@ -146,9 +147,9 @@ int tl_fusion_create(const tl_fusion_cfg *cfg, tl_fusion **out, tl_err *err)
         return tl_err_set(err, TL_EINVAL, "fusion: gate_chi2/keep_chi2/merge_chi2 must be > 0");
     if (cfg->split_cycles < 1 || cfg->merge_cycles < 1)
         return tl_err_set(err, TL_EINVAL, "fusion: split_cycles/merge_cycles must be >= 1");
-    if (!(cfg->q_m2_s3 >= 0) || !(cfg->coast_s >= 0) || !(cfg->max_age_s > 0))
+    if (!(cfg->q_m2_s3 >= 0) || !(cfg->q_free_m2_s3 >= 0) || !(cfg->coast_s >= 0) || !(cfg->max_age_s > 0))
         return tl_err_set(err, TL_EINVAL,
-                          "fusion: q_m2_s3 and coast_s must be >= 0, max_age_s > 0");
+                          "fusion: q_m2_s3, q_free_m2_s3 and coast_s must be >= 0, max_age_s > 0");
     if (!(cfg->hold_max_s >= 0 && cfg->hold_max_s <= 86400))
         return tl_err_set(err, TL_EINVAL, "fusion: hold_max_s = %g (0..86400)", cfg->hold_max_s);
     if (cfg->method != TL_FUSE_CI && cfg->method != TL_FUSE_INDEPENDENT)
@@ -334,9 +335,22 @@ static void retire(tl_fusion *f, size_t live_pos)
  * over the move) is added as white-noise acceleration of density (a_d ln_sigma)^2 |dt|,
  * which gives the same velocity variance at the end of the move. */
 #define DRAG_CEILING_M 130e3
-static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, double beta,
-                     double ln_sigma, tl_state_est *out)
+static int above_ceiling(const double x[3])
 {
+    tl_geodetic g;
+    tl_ecef_to_geodetic(x, &g);
+    return g.h_m >= DRAG_CEILING_M;
+}
+
+static int propagate(const tl_fusion *f, const tl_state_est *in, int64_t t_ns, double beta,
+                     double ln_sigma, int free_flight, tl_state_est *out)
+{
+    /* Free flight above the ceiling, start and end: the small process noise. */
+    if (free_flight && above_ceiling(in->x)) {
+        int rc = tl_est_propagate(&f->cfg.model, in, t_ns, f->cfg.q_free_m2_s3, out);
+        if (rc != TL_OK || above_ceiling(out->x))
+            return rc;
+    }
     double q = f->cfg.q_m2_s3;
     tl_dyn_model m = f->cfg.model;
     const double rc = 6356752.314245 + DRAG_CEILING_M; /* polar radius + ceiling */
@@ -393,7 +407,7 @@ static void refuse(tl_fusion *f, sys_int *s, int64_t t_ns)
         s->keep_prior = s->has_prior = 0;
     } else if (s->t.est.t_ns < t_ns) {
         s->has_prior = s->t.hold_until_ns > t_ns && s->t.n_contrib > 0 &&
-                       propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma,
+                       propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma, 1,
                                  &s->prior) == TL_OK &&
                        tl__finite6(s->prior.x, s->prior.P);
     } else if (s->prior.t_ns != t_ns) {
@@ -508,7 +522,8 @@ static void align_inputs(tl_fusion *f, int64_t t_ns, const tl_fusion_input *in, 
                    (isfinite(p->beta_kg_m2) && p->beta_ln_sigma > 0 && isfinite(p->beta_ln_sigma))))
             why = "ballistic coefficient or its sigma not finite and positive";
         else if (input_beta(f, p, k),
-                 propagate(f, &p->est, t_ns, f->in_beta[k], f->in_lns[k], &f->al[k]) != TL_OK)
+                 propagate(f, &p->est, t_ns, f->in_beta[k], f->in_lns[k], p->free_flight, &f->al[k]) !=
+                     TL_OK)
             why = "cannot propagate to the cycle time";
         else if (tl__info_make(&f->al[k], &f->info[k]) != 0)
             why = "covariance not positive definite at the cycle time";
@@ -618,7 +633,8 @@ static void coast_or_fuse(tl_fusion *f, int64_t t_ns)
             (double)(t_ns - s->t.updated_ns) * 1e-9 > f->cfg.coast_s && t_ns >= s->t.hold_until_ns;
         tl_state_est e = s->t.est;
         if (!expired && e.t_ns != t_ns &&
-            (propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma, &e) != TL_OK ||
+            (propagate(f, &s->t.est, t_ns, s->t.beta_kg_m2, s->t.beta_ln_sigma, t_ns < s->t.hold_until_ns,
+                       &e) != TL_OK ||
              !tl__finite6(e.x, e.P)))
             expired = 1; /* cannot be predicted any further */
         if (expired) {

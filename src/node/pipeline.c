@@ -785,6 +785,7 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         in->est = l->r.est;
         in->beta_kg_m2 = l->r.beta_kg_m2;
         in->beta_ln_sigma = l->r.beta_ln_sigma;
+        in->free_flight = l->r.phase != TL_PHASE_BOOST;
     }
     int64_t stale = (int64_t)(p->cfg.partner_stale_s * 1e9);
     for (size_t i = 0; i < p->max_in && n < p->max_in; i++) {
@@ -802,6 +803,7 @@ static void fusion_cycle(tl_pipeline *p, int64_t t_ns, int force)
         in->est = x->est;
         in->beta_kg_m2 = x->beta_kg_m2;
         in->beta_ln_sigma = x->beta_ln_sigma;
+        in->free_flight = x->phase != TL_PHASE_BOOST;
     }
     if (tl_fusion_update(p->fusion, t_ns, p->in, n, NULL) != TL_OK && tl_fusion_count(p->fusion) == 0)
         return;
