@@ -337,6 +337,12 @@ static void retire(tl_fusion *f, size_t live_pos)
 #define DRAG_CEILING_M 130e3
 static int above_ceiling(const double x[3])
 {
+    double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+    const double lo = 6356752.314245 + DRAG_CEILING_M, hi = 6378137.0 + DRAG_CEILING_M; /* polar, equatorial */
+    if (r2 < lo * lo)
+        return 0;
+    if (r2 >= hi * hi)
+        return 1;
     tl_geodetic g;
     tl_ecef_to_geodetic(x, &g);
     return g.h_m >= DRAG_CEILING_M;

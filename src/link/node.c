@@ -624,6 +624,23 @@ static void reduce(const tl_netconfig *cfg, tl_product *q, const char *dest)
     }
 }
 
+/* Stage q, in wire form, in l's run: the run is written first if q is of another
+ * kind, and when it reaches BUNDLE_MAX. */
+static void stage_add(tl_node *n, tl__link *l, const tl_product *q, dds_time_t ts, int gapfill)
+{
+    tl__stage *st = &l->stage;
+    if (st->n && st->kind != q->kind)
+        stage_flush(n, l);
+    if (st->n == 0) {
+        st->kind = q->kind;
+        st->ts = ts;
+    }
+    tl__to_wire(q, &st->w[st->n++]);
+    st->n_gapfill += gapfill != 0;
+    if (st->n == BUNDLE_MAX)
+        stage_flush(n, l);
+}
+
 /* Send product p (as journaled: path without us unless we are the origin) on link l
  * with chain predecessor prev: staged in wire form, written when the run of its
  * kind on this link ends (another kind is sent, BUNDLE_MAX are staged, or the
@@ -638,17 +655,7 @@ static void send_on(tl_node *n, tl__link *l, const tl_product *p, uint64_t prev,
         tl__strlcpy(q->hdr.path[q->hdr.path_len++], n->self, TL_NATION_LEN);
     q->hdr.prev_seq = prev;
     reduce(&n->cfg, q, l->peer);
-    tl__stage *st = &l->stage;
-    if (st->n && st->kind != q->kind)
-        stage_flush(n, l);
-    if (st->n == 0) {
-        st->kind = q->kind;
-        st->ts = ts;
-    }
-    tl__to_wire(q, &st->w[st->n++]);
-    st->n_gapfill += gapfill != 0;
-    if (st->n == BUNDLE_MAX)
-        stage_flush(n, l);
+    stage_add(n, l, q, ts, gapfill);
 }
 
 /* Forward/publish p on every link it may go to, extending each link's chain. */
@@ -771,17 +778,8 @@ int tl_node_inject_raw_many(tl_node *n, const tl_product *p, int count, tl_err *
     lock(n);
     dds_time_t ts = dds_time();
     for (int li = 0; li < n->n_links; li++) {
-        tl__link *l = &n->links[li];
-        tl__stage *st = &l->stage;
-        for (int i = 0; i < count; i++) { /* staged as they are: no path, chain or policy */
-            if (st->n && st->kind != p[i].kind)
-                stage_flush(n, l);
-            if (st->n == 0) {
-                st->kind = p[i].kind;
-                st->ts = ts;
-            }
-            tl__to_wire(&p[i], &st->w[st->n++]);
-        }
+        for (int i = 0; i < count; i++) /* staged as they are: no path, chain or policy */
+            stage_add(n, &n->links[li], &p[i], ts, 0);
     }
     unlock(n);
     return 0;
