@@ -70,6 +70,11 @@ static int prep(tl_journal *j, const char *sql, sqlite3_stmt **st, tl_err *err)
     return 0;
 }
 
+/* A connection that has not read the database yet does not know it is in WAL mode:
+ * sqlite3_wal_checkpoint_v2() on it returns SQLITE_OK, does nothing and reports -1
+ * frames. A read makes it open the WAL. */
+static void ckpt_attach(sqlite3 *db) { sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL); }
+
 /* A second connection checkpoints the WAL every 200 ms (PASSIVE: never blocks the
  * writer), so the node's commits never wait for a checkpoint's fsync. It runs at a
  * lower CPU priority (nice +10, this thread only): a checkpoint copies pages for a
@@ -88,6 +93,7 @@ static void *ckpt_main(void *arg)
         return NULL;
     }
     sqlite3_busy_timeout(db, 100);
+    ckpt_attach(db); /* without it no checkpoint ever ran: the WAL grew by every commit */
     pthread_mutex_lock(&j->ckpt_mu);
     while (j->ckpt_running) {
         struct timespec until;
@@ -101,7 +107,10 @@ static void *ckpt_main(void *arg)
         if (!j->ckpt_running)
             break;
         pthread_mutex_unlock(&j->ckpt_mu);
-        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int n_log = -1, n_done = -1;
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, &n_done);
+        if (n_log < 0)
+            ckpt_attach(db);
         pthread_mutex_lock(&j->ckpt_mu);
     }
     pthread_mutex_unlock(&j->ckpt_mu);
