@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test bench eval asan clean format
+.PHONY: all bootstrap configure build demo test bench soak eval asan clean format
 
 all: build
 
@@ -24,6 +24,15 @@ test: build
 
 bench: build
 	@scripts/bench $(BUILD)
+
+# Soak of the three-node network (docs/network.md "Soak"): SOAK_SECONDS of JP and KR publishing
+# SOAK_RATE products/s each through the US relay, with restarts; checks loss, order, RSS slope,
+# fds, threads, WAL; writes build/soak.json. Bounded: stops by itself (~SOAK_SECONDS + 1-2 min).
+SOAK_SECONDS ?= 300
+SOAK_RATE ?= 100
+soak: build
+	@TL_BIN=$(abspath $(BUILD))/trilink SOAK_SECONDS=$(SOAK_SECONDS) SOAK_RATE=$(SOAK_RATE) \
+		SOAK_JSON=$(abspath $(BUILD))/soak.json sh tests/soak/soak.sh
 
 # Monte Carlo alone vs shared (docs/eval.md): EVAL_RUNS runs of default.yaml, ~15 s of CPU each.
 EVAL_RUNS ?= 20
