@@ -30,9 +30,14 @@ bench: build
 # fds, threads, WAL; writes build/soak.json. Bounded: stops by itself (~SOAK_SECONDS + 1-2 min).
 SOAK_SECONDS ?= 300
 SOAK_RATE ?= 100
+# Then SOAK_PIPELINE_SECONDS (0: skip) of the national pipelines fed a looped scenario.
+SOAK_PIPELINE_SECONDS ?= 240
 soak: build
-	@TL_BIN=$(abspath $(BUILD))/trilink SOAK_SECONDS=$(SOAK_SECONDS) SOAK_RATE=$(SOAK_RATE) \
-		SOAK_JSON=$(abspath $(BUILD))/soak.json sh tests/soak/soak.sh
+	@export TL_BIN=$(abspath $(BUILD))/trilink SOAK_JSON=$(abspath $(BUILD))/soak.json; \
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_RATE=$(SOAK_RATE) sh tests/soak/soak.sh; link=$$?; pipe=0; \
+	if [ "$(SOAK_PIPELINE_SECONDS)" != 0 ]; then \
+		SOAK_PIPELINE_SECONDS=$(SOAK_PIPELINE_SECONDS) sh tests/soak/soak_pipeline.sh; pipe=$$?; fi; \
+	[ $$link = 0 ] && [ $$pipe = 0 ] || { echo "soak: FAILED (link phase: $$link, pipeline phase: $$pipe)"; exit 1; }
 
 # Monte Carlo alone vs shared (docs/eval.md): EVAL_RUNS runs of default.yaml, ~15 s of CPU each.
 EVAL_RUNS ?= 20
