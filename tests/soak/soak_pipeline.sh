@@ -11,7 +11,7 @@
 # behind the wall clock for about 90 passes. A new sim process joins the national
 # domains every pass (a reconnect there each time).
 # Checks, per node: the pipeline kept working (every pass added plots and system
-# tracks); RSS slope from SOAK_WARMUP_S (default 60) to the end at most
+# tracks); RSS slope from half time (SOAK_WARMUP_S, default 60, if later) to the end at most
 # SOAK_RSS_KB_PER_MIN (default 1024); fds and threads at the end as after the first
 # pass (slack SOAK_FD_SLACK, default 4, for fds; threads exactly).
 # JSON lines are appended to SOAK_JSON (default build/soak.json). Exit 1 naming every
@@ -124,14 +124,17 @@ check() {
     if [ "$2" = 1 ]; then echo "  ok    $1: $3"; else echo "  FAIL  $1: $3"; FAILED="$FAILED $1"; fi
 }
 json() { printf '{"name": "%s", "unit": "%s", "value": %s}\n' "$1" "$2" "$3" >> "$JSON"; }
+# the RSS slope from half time (or SOAK_WARMUP_S if later) to the end
+W0=$((T / 2)); [ $W0 -ge "$WARM" ] || W0=$WARM
 echo
 echo "soak pipeline summary ($pass passes of $(basename "$SCN") in $(at) s)"
 json "soak_pipeline_passes" "count" "$pass"
 for n in JP US KR; do
     # per pass: plots and system tracks seen (max over the pass's samples); the first
     # pass's last sample is the fd/thread baseline
-    r=$(awk -v n="$n" -v warm=$((WARM * 1000)) '
+    r=$(awk -v n="$n" -v warm=$((W0 * 1000)) -v npass=$pass '
         $2 != n { next }
+        $3 >= npass { $3 = npass - 1 }   # the samples after the last pass
         { last_pass = $3; plots[$3] = $7; rec[$3] = $9; rss_end = $4; fd_end = $5; thr_end = $6 }
         $3 == 0 { fd0 = $5; thr0 = $6 }
         !got && $1 >= 10000 { rss0 = $4; got = 1 }
@@ -145,7 +148,7 @@ for n in JP US KR; do
         }' "$SAMPLES")
     set -- $r
     rss0=$1 rss1=$2 slope=$3 m=$4 fd0=$5 fd1=$6 thr0=$7 thr1=$8 plots=$9 rec=${10} stuck=${11}
-    echo "  $n: RSS $rss0 kB at 10 s, $rss1 kB at the end: slope $slope kB/min from ${WARM} s ($m samples);" \
+    echo "  $n: RSS $rss0 kB at 10 s, $rss1 kB at the end: slope $slope kB/min from ${W0} s ($m samples);" \
         "fds $fd0 -> $fd1, threads $thr0 -> $thr1; $plots plots, $rec system-track records"
     check "pipeline_$n" "$([ "$stuck" = 0 ] && [ "$plots" -gt 0 ] && echo 1)" \
         "$stuck of $((pass - 1)) later passes added no plots or no system tracks"
