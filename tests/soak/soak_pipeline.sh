@@ -6,9 +6,9 @@
 # SOAK_PIPELINE_SECONDS (default 240; the loop stops by itself after the pass running
 # then). Each pass is the scenario (default scenarios/salvo.yaml: six launches in 25 s)
 # at SOAK_PIPELINE_RATE x real time (default 30), its epoch moved on by the scenario's
-# length + 60 s, so each node's scenario clock only moves forward; the first epoch is a
-# day back and the network's time window accepts two days, so scenario time stays
-# behind the wall clock for about 90 passes. A new sim process joins the national
+# length + 60 s, so each node's scenario clock only moves forward; the first epoch is
+# two days back and the network's time window accepts three days, so scenario time
+# stays behind the wall clock for about 185 passes. A new sim process joins the national
 # domains every pass (a reconnect there each time).
 # Checks, per node: the pipeline kept working (every pass added plots and system
 # tracks); RSS slope from half time (SOAK_WARMUP_S, default 60, if later) to the end at most
@@ -28,7 +28,7 @@ JSON=${SOAK_JSON:-build/soak.json}
 for v in "$T" "$RATE" "$SAMPLE" "$WARM" "$RSS_BOUND" "$FD_SLACK"; do
     case $v in '' | *[!0-9]*) echo "soak pipeline: settings must be whole numbers (got '$v')"; exit 2 ;; esac
 done
-[ "$T" -ge 120 ] && [ "$T" -le 7200 ] || { echo "soak pipeline: SOAK_PIPELINE_SECONDS must be 120..7200 (got $T)"; exit 2; }
+[ "$T" -ge 120 ] && [ "$T" -le 5400 ] || { echo "soak pipeline: SOAK_PIPELINE_SECONDS must be 120..5400 (got $T)"; exit 2; }
 [ "$RATE" -ge 1 ] && [ "$RATE" -le 100 ] || { echo "soak pipeline: SOAK_PIPELINE_RATE must be 1..100"; exit 2; }
 [ "$SAMPLE" -ge 1 ] || SAMPLE=1
 D=$(sed -n 's/^duration_s:[[:space:]]*\([0-9]*\).*/\1/p' "$SCN" | head -n 1)
@@ -54,7 +54,7 @@ cat > "$C" << EOC
 nations: [JP, US, KR]
 relays: [US]
 heartbeat_period_s: 1
-time_window_s: {past: 172800, future: 5}
+time_window_s: {past: 259200, future: 5}
 links:
   - {name: us-jp, domain: $B, ends: [{nation: US, address: 127.0.0.1, participant_index: 0}, {nation: JP, address: 127.0.0.1, participant_index: 1}]}
   - {name: us-kr, domain: $((B + 1)), ends: [{nation: US, address: 127.0.0.1, participant_index: 0}, {nation: KR, address: 127.0.0.1, participant_index: 1}]}
@@ -92,7 +92,7 @@ sample() {
 echo "soak pipeline: JP, US, KR with their pipelines (domains $B..$((B + 4)), DDS Security on);" \
     "$(basename "$SCN") ($D s) at ${RATE}x, looped for $T s"
 for n in US JP KR; do start $n $common --nation $n --state "$WORK/$(echo $n | tr 'A-Z' 'a-z')"; done
-E0=$(($(date +%s) - 86400))
+E0=$(($(date +%s) - 172800))
 pass=0
 while [ "$(at)" -lt "$T" ]; do
     epoch=$(date -u -d "@$((E0 + pass * (D + 60)))" +%Y-%m-%dT%H:%M:%SZ)
