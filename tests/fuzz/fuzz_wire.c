@@ -3,7 +3,8 @@
  * and validation (src/link/convert.c tl__from_wire, src/link/validate.c
  * tl_product_validate, exactly as node.c's on_product runs them), and a national
  * Plot sample through the plot bus conversion (src/cli/plotbus.c
- * tl_plotbus_from_sample) and tl__plot_from_wire + tl_plot_validate.
+ * tl_plotbus_from_sample) and tl__plot_from_wire + tl_plot_validate, and a run of
+ * Heartbeat clock readings through the link's latency estimate (tl__hb_latency).
  *
  * The sample is built from the fuzzer's bytes field by field, mostly from plausible
  * values (nations of config/network.yaml, times near the node's clock, an SPD
@@ -16,7 +17,8 @@
  * kind, a path of 1..8 known nations from its origin, terminated strings, only finite
  * numbers, an SPD covariance, times inside the window, and it converts back to the
  * same wire sample (what the node forwards is what it accepted); an accepted plot is
- * finite with nz matching its kind. */
+ * finite with nz matching its kind; the latency estimate stays within +-1e18 ns
+ * (31 years) whatever clocks a peer claims. */
 #include "fuzz_util.h"
 
 #include "link_int.h"
@@ -310,12 +312,30 @@ static void plot(fz_in *in)
         FZ_CHECK(q.nz == s.nz, "tl__plot_from_wire turned wire nz %d into %d and the plot passes", s.nz, q.nz);
 }
 
+/* A run of heartbeats from a peer (node.c on_heartbeat: the latency estimate from the
+ * peer's clock_ns, which a partner controls). */
+static void heartbeats(fz_in *in)
+{
+    int64_t est = 0, now = now_ns;
+    int n = 1 + fz_u8(in) % 8;
+    for (int i = 0; i < n; i++) {
+        now += (int64_t)fz_u32(in);
+        int64_t clock_ns = fz_i64_near(in, now - 2000000);
+        est = tl__hb_latency(est, now, clock_ns);
+        FZ_CHECK(est >= -1000000000000000000LL && est <= 1000000000000000000LL, "latency %lld ns",
+                 (long long)est);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fz_in in = {data, size};
-    if (fz_u8(&in) < 224)
+    uint8_t mode = fz_u8(&in);
+    if (mode < 208)
         product(&in);
-    else
+    else if (mode < 240)
         plot(&in);
+    else
+        heartbeats(&in);
     return 0;
 }

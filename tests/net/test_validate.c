@@ -1,7 +1,7 @@
 /* test_validate.c — validation of partner products (each reject reason from a
  * sample with exactly that defect; SPD check against matrices built as B B^T + I
  * and indefinite ones), the IDL conversion round trip, and the regressions make fuzz
- * found (extreme times, out-of-range plot counts). */
+ * found (extreme times, out-of-range plot counts, hostile heartbeat clocks). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,6 +261,26 @@ static void test_plot_wire_bad_count(void **state)
     }
 }
 
+/* make fuzz (fuzz_wire) found: a heartbeat whose clock_ns is INT64_MIN overflowed the
+ * latency estimate's subtraction in node.c (tests/data/fuzz/wire/heartbeat-clock-int64-min.bin).
+ * The estimate is the EWMA of now - clock_ns, clamped to +-1e18 ns. */
+static void test_heartbeat_latency(void **state)
+{
+    (void)state;
+    int64_t est = tl__hb_latency(0, NOW, NOW - 3000000); /* first: the transit itself */
+    assert_int_equal(est, 3000000);
+    est = tl__hb_latency(est, NOW + 1000000000, NOW + 1000000000 - 8000000); /* 0.8 * 3 ms + 0.2 * 8 ms */
+    assert_true(est >= 3999999 && est <= 4000000); /* truncated toward zero */
+    assert_int_equal(tl__hb_latency(0, NOW, INT64_MIN), 1000000000000000000LL);
+    assert_int_equal(tl__hb_latency(0, NOW, INT64_MAX), -1000000000000000000LL);
+    assert_int_equal(tl__hb_latency(0, INT64_MIN, INT64_MAX), -1000000000000000000LL);
+    est = 0;
+    for (int i = 0; i < 100; i++) { /* a peer that keeps claiming the extremes */
+        est = tl__hb_latency(est, NOW, i % 2 ? INT64_MIN : INT64_MAX);
+        assert_true(est >= -1000000000000000000LL && est <= 1000000000000000000LL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_plot_round_trip),
         cmocka_unit_test(test_extreme_times),
         cmocka_unit_test(test_plot_wire_bad_count),
+        cmocka_unit_test(test_heartbeat_latency),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
