@@ -1,13 +1,17 @@
 /* fuzz_plotcsv.c — libFuzzer harness for the drill generator's CSV readers
  * (src/sim/plotio.c): the bytes as a plots.csv stream (header check, then every line
  * through tl_plotio_next), and each line also through the truth.csv, plots_truth.csv
- * and objects.csv line readers. Promises checked: no crash; a refused line gives
+ * and objects.csv line readers and the tracks.csv reader (src/track/trackio.c, what
+ * `trilink score` reads). Promises checked: no crash; a refused line gives
  * TL_EPARSE with a message starting "NAME:LINE:"; an accepted plot passes
  * tl_plot_validate, is finite, and the writer can write it back (what the reader
- * takes, tl_plotio_format accepts); accepted truth rows are finite. */
+ * takes, tl_plotio_format accepts); accepted truth rows are finite; an accepted
+ * tracks.csv row is finite and comes back bit-identical through tl_trackio_format
+ * (the format's promise). */
 #include "fuzz_util.h"
 
 #include "trilink/sim.h"
+#include "trilink/track.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,6 +46,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = tl_plottruthio_read_line(line, "pt.csv", 2, &pt, &err);
             if (rc)
                 check_msg(&err, "pt.csv", rc);
+            tl_track_report tr, back;
+            char nation[TL_NATION_LEN], nation2[TL_NATION_LEN];
+            rc = tl_trackio_read_line(line, "k.csv", 2, &tr, nation, &err);
+            if (rc) {
+                check_msg(&err, "k.csv", rc);
+            } else {
+                for (int k = 0; k < 6; k++)
+                    FZ_CHECK(isfinite(tr.est.x[k]) && isfinite(tr.est.P[k][k]), "track state %d", k);
+                FZ_CHECK(tr.n_sensors >= 0, "n_sensors %d", tr.n_sensors);
+                char out[2048];
+                if (tr.n_sensors <= TL_TRACK_MAX_SENSORS) {
+                    int w = tl_trackio_format(&tr, nation, out, sizeof out);
+                    FZ_CHECK(w > 0, "cannot format an accepted row (%d)", w);
+                    FZ_CHECK(tl_trackio_read_line(out, "k2.csv", 2, &back, nation2, &err) == TL_OK,
+                             "own output refused: %s", err.msg);
+                    FZ_CHECK(!memcmp(&back, &tr, sizeof tr) && !strcmp(nation, nation2),
+                             "tracks.csv row does not round-trip: '%s' -> '%s'", line, out);
+                }
+            }
             rc = tl_objectio_read_line(line, "o.csv", 2, &o, &err);
             if (rc)
                 check_msg(&err, "o.csv", rc);

@@ -1,13 +1,14 @@
 /* fuzz_zones.c — libFuzzer harness for the zones data loader (src/zones/zones_load.c,
  * tl_zones_load): any bytes as a zones data file (docs/zones.md), then the queries a
- * node runs against what it built (tl_zones_classify at points inside, on the edge of
- * and outside the file's box). Promises checked: no crash or sanitizer report; a
+ * node runs against what it built (tl_zones_classify on a world grid, at the file's
+ * box corners and centre, and at and next to its first vertices). Promises checked: no crash or sanitizer report; a
  * refusal is TL_EPARSE (or TL_EIO/TL_ENOMEM) with a message starting with the file's
  * name; a loaded index answers every query with a known class. */
 #include "fuzz_util.h"
 
 #include "trilink/geo.h"
 #include "trilink/zones.h"
+#include "zones/zones_int.h" /* the loaded box and vertices, to query where the data is */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,13 +40,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(rc == TL_OK, "classify %g %g: %d", lat, lon, rc);
             FZ_CHECK(strcmp(tl_zone_class_name(c), "unknown"), "class %d at %g %g", (int)c, lat, lon);
         }
-    static const double pts[][2] = {{34.5, 135.5}, {36.5, 127.5}, {33.0, 131.0}, {39.5, 126.0},
-                                    {30.0, 125.0}, {40.0, 140.0}, {35.0, 130.0}, {15.0, 112.0}};
-    for (size_t k = 0; k < sizeof pts / sizeof pts[0]; k++) {
+    double pts[32][2];
+    int np = 0;
+    double la0 = z->lat_min, la1 = z->lat_max, lo0 = z->lon_min, lo1 = z->lon_max;
+    const double box[][2] = {{la0, lo0}, {la0, lo1}, {la1, lo0}, {la1, lo1}, {(la0 + la1) / 2, (lo0 + lo1) / 2},
+                             {nextafter(la1, la0), nextafter(lo1, lo0)}};
+    for (size_t k = 0; k < sizeof box / sizeof box[0]; k++, np++) {
+        pts[np][0] = box[k][0];
+        pts[np][1] = box[k][1];
+    }
+    for (size_t v = 0; v < z->nvert && v < 8; v++) {
+        pts[np][0] = z->lat_deg[v];
+        pts[np++][1] = z->lon_deg[v];
+        pts[np][0] = z->lat_deg[v] + 0.01;
+        pts[np++][1] = z->lon_deg[v] - 0.01;
+    }
+    for (int k = 0; k < np; k++) {
         tl_zone_class c;
         tl_zone_info info;
-        rc = tl_zones_classify(z, pts[k][0] * TL_DEG, pts[k][1] * TL_DEG, &c, &info);
-        FZ_CHECK(rc == TL_OK && strcmp(tl_zone_class_name(c), "unknown"), "classify point %zu", k);
+        if (!(fabs(pts[k][0]) <= 90 && fabs(pts[k][1]) <= 180))
+            continue;
+        rc = tl_zones_classify(z, pts[k][0] * TL_DEG, pts[k][1] * TL_DEG, &c, k % 2 ? &info : NULL);
+        FZ_CHECK(rc == TL_OK && strcmp(tl_zone_class_name(c), "unknown"), "classify %g %g: %d", pts[k][0],
+                 pts[k][1], rc);
     }
     tl_zones_destroy(z);
     return 0;
