@@ -50,6 +50,10 @@ int tl_journal_unclean(const tl_journal *j);
  *  journal rows, so their sequence numbers must never be used again). */
 void tl_journal_keep_unclean(tl_journal *j);
 
+/** WAL size (pages) at which a commit checkpoints inline (default 16384, 64 MB),
+ *  in case the checkpoint thread, which runs only on idle CPU time, falls behind. */
+void tl_journal_set_wal_limit(tl_journal *j, int pages);
+
 /** Durably (fsynced) record that origin's sequence has reached seq, so that
  *  tl_journal_last_seq() never returns less, whatever was lost since. */
 int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *err);

@@ -11,11 +11,13 @@
  * and unused sensor slots); the schema records that struct's size and refuses a
  * journal written by an incompatible build. Tables: meta, origins, products,
  * rejected, origin_state. */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "trilink/journal.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -31,12 +33,18 @@
 #define SEQ_LIMIT TL_SEQ_LIMIT /* sequences 1 .. 2^40-1 */
 _Static_assert(TL_SEQ_LIMIT == 1ULL << SEQ_BITS, "row ids hold 40-bit sequences");
 #define ORIGINS_MAX 64
+/* WAL pages after which a commit checkpoints inline: the checkpoint thread runs
+ * only on idle CPU time, so a node that saturates its cores could outrun it. 16384
+ * pages of 4 KB (64 MB) is minutes of full-rate traffic. */
+#define WAL_GUARD_PAGES 16384
 
 struct tl_journal {
     sqlite3 *db;
     int in_batch;                 /* inside tl_journal_begin .. tl_journal_commit */
     pthread_t ckpt_thread;        /* checkpoints (and their fsyncs) off the hot path */
     int ckpt_running;
+    int ckpt_thread_up;           /* set once at open: the thread was started */
+    int wal_limit;                /* pages; wal_guard checkpoints inline above it */
     int marked_open; /* meta 'open' is 1 while we hold the journal */
     int unclean;     /* the previous holder did not close it */
     pthread_mutex_t ckpt_mu;
@@ -71,18 +79,27 @@ static int prep(tl_journal *j, const char *sql, sqlite3_stmt **st, tl_err *err)
 }
 
 /* A second connection checkpoints the WAL every 200 ms (PASSIVE: never blocks the
- * writer), so the node's commits never wait for a checkpoint's fsync. It runs at a
- * lower CPU priority (nice +10, this thread only): a checkpoint copies pages for a
- * millisecond or more, and a product arriving meanwhile on the same core must not
- * wait for it. */
+ * writer), so the node's commits never wait for a checkpoint's fsync. It runs as
+ * SCHED_IDLE (this thread only): a checkpoint copies pages for a millisecond or
+ * more, and any other thread of the machine that wakes (a product arriving) takes
+ * the core from it at once, where a niced thread could keep it until the next
+ * scheduler tick. wal_guard bounds the WAL if idle time never comes. */
+static void lower_priority(void)
+{
+    struct sched_param sp = {0};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
+        return;
+#ifdef SYS_gettid
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0)
+        fprintf(stderr, "journal: checkpoint thread keeps normal priority: %s\n", strerror(errno));
+#endif
+}
+
 static void *ckpt_main(void *arg)
 {
     tl_journal *j = arg;
     sqlite3 *db = NULL;
-#ifdef SYS_gettid
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0)
-        fprintf(stderr, "journal: checkpoint thread keeps normal priority: %s\n", strerror(errno));
-#endif
+    lower_priority();
     if (sqlite3_open(j->path, &db) != SQLITE_OK) {
         sqlite3_close(db);
         return NULL;
@@ -180,6 +197,16 @@ static int mark_open(tl_journal *j, tl_err *err)
     return 0;
 }
 
+/* After each commit: checkpoint inline when the WAL has grown past the guard (or
+ * past SQLite's usual 1000 pages when there is no checkpoint thread). */
+static int wal_guard(void *arg, sqlite3 *db, const char *schema_name, int wal_pages)
+{
+    const tl_journal *j = arg;
+    if (wal_pages >= (j->ckpt_thread_up ? j->wal_limit : 1000))
+        sqlite3_wal_checkpoint_v2(db, schema_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
 {
     char path[600];
@@ -225,17 +252,23 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
         goto fail;
     if ((rc = mark_open(j, err)))
         goto fail;
-    sqlite3_wal_autocheckpoint(j->db, 0);
     j->ckpt_running = 1;
-    if (pthread_create(&j->ckpt_thread, NULL, ckpt_main, j) != 0) {
+    if (pthread_create(&j->ckpt_thread, NULL, ckpt_main, j) != 0)
         j->ckpt_running = 0;
-        sqlite3_wal_autocheckpoint(j->db, 1000); /* fall back to inline checkpoints */
-    }
+    j->ckpt_thread_up = j->ckpt_running;
+    j->wal_limit = WAL_GUARD_PAGES;
+    sqlite3_wal_hook(j->db, wal_guard, j); /* replaces SQLite's own auto-checkpoint */
     *out = j;
     return 0;
 fail:
     tl_journal_close(j);
     return rc ? rc : TL_EIO;
+}
+
+void tl_journal_set_wal_limit(tl_journal *j, int pages)
+{
+    assert(pages > 0);
+    j->wal_limit = pages;
 }
 
 static int run(sqlite3_stmt *st)

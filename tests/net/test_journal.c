@@ -3,13 +3,16 @@
  * scans for gap-fill, persistence across close/reopen, and group commits (a
  * rolled-back batch leaves no trace; a committed one is all there), bodies that
  * round-trip bit for bit whatever their bytes, refusal of a journal of another
- * layout, refusal of bodies with an impossible header (make fuzz), and detection of
- * a journal its last holder did not close. */
+ * layout, refusal of bodies with an impossible header (make fuzz), detection of a
+ * journal its last holder did not close, and the WAL kept bounded with its
+ * checkpoint thread at idle priority. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "tl_test.h"
@@ -353,11 +356,73 @@ static void test_journal_unclean(void **state)
     rm_tree(dir);
 }
 
+/* Threads of this process whose scheduling policy (field 41 of /proc/.../stat)
+ * is SCHED_IDLE (5). */
+static int idle_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[300], buf[1024];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *s = strrchr(buf, ')'); /* fields after the command name */
+        int field = 2;
+        for (; s && *s && field < 41; s++)
+            field += *s == ' ';
+        n += s && field == 41 && atoi(s) == 5;
+    }
+    closedir(d);
+    return n;
+}
+
+/* The checkpoint thread runs only on idle CPU time, so a burst of commits it
+ * cannot keep up with must be checkpointed by the writer: the WAL file (its
+ * size is its high-water mark) stays within the limit. Without the guard these
+ * 3,000 commits in well under the thread's 200 ms period grow it to 3,000+ pages. */
+static void test_journal_wal_bounded(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tljXXXXXX", wal[64];
+    tl_journal *j;
+    tl_err err;
+    int idle_before = idle_threads();
+    open_fresh(dir, &j);
+    for (int i = 0; i < 100 && idle_threads() == idle_before; i++)
+        usleep(10000); /* the thread lowers its own priority when it starts */
+    assert_int_equal(idle_threads(), idle_before + 1);
+    tl_journal_set_wal_limit(j, 40);
+    for (uint64_t s = 1; s <= 3000; s++) {
+        tl_product p = prod("KR", s);
+        assert_int_equal(tl_journal_append(j, &p, TL_J_OWN, "", 1, &err), 0);
+    }
+    snprintf(wal, sizeof wal, "%s/journal.db-wal", dir);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0);
+    long page = 4096 + 24, bound = 32 + (40 + 8) * page; /* header + frames */
+    if (st.st_size > bound)
+        fail_msg("WAL is %ld bytes after 3,000 commits, limit 40 pages (%ld bytes)", (long)st.st_size, bound);
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 3000);
+    tl_journal_close(j);
+    assert_int_equal(idle_threads(), idle_before);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_journal), cmocka_unit_test(test_journal_batch),
                                        cmocka_unit_test(test_journal_bodies),
                                        cmocka_unit_test(test_journal_hostile_bodies),
-                                       cmocka_unit_test(test_journal_unclean)};
+                                       cmocka_unit_test(test_journal_unclean),
+                                       cmocka_unit_test(test_journal_wal_bounded)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

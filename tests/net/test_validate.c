@@ -281,6 +281,35 @@ static void test_heartbeat_latency(void **state)
     }
 }
 
+/* Which of Cyclone 0.10's log lines count as a failed authentication: the
+ * handshake state machine's failures (texts of ddsi_handshake.c), not a send
+ * error and not other warnings. */
+static void test_auth_failure_lines(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {
+        "fsm: Begin handshake reply failed: Certificate not valid: error: certificate signature failure; "
+        "subject: /C=KR/O=trilink demo/CN=trilink-KR(code: 200)",
+        "fsm: Begin handshake request failed: Certificate expired(code: 200)",
+        "fsm: Validate remote identity failed: Certificate is not valid yet(code: 200)",
+        "validate remote identity failed: remote participant (1:2:3:4) identity token missing",
+        "fsm: Process handshake failed: Handshake message verification failed(code: 113)",
+        "received handshake message (1:2 --> 3:4) does not contain a valid handshake message token"};
+    static const char *const no[] = {
+        "Send handshake: failed to send message (lguid=1:2 rguid=3:4)",
+        "malformed packet received from vendor 1.16 state parse:info_src <...>",
+        "write_sample_gc: failed with code -2",
+        ""};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!tl__authlog_is_failure(yes[i], strlen(yes[i])))
+            fail_msg("not counted: %s", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (tl__authlog_is_failure(no[i], strlen(no[i])))
+            fail_msg("counted: %s", no[i]);
+    /* only the first n bytes are read */
+    assert_false(tl__authlog_is_failure(yes[0], 20));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_extreme_times),
         cmocka_unit_test(test_plot_wire_bad_count),
         cmocka_unit_test(test_heartbeat_latency),
+        cmocka_unit_test(test_auth_failure_lines),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
