@@ -43,6 +43,10 @@ void tl__plot_from_wire(const trilink_Plot *w, tl_product_hdr *hdr, tl_plot *p);
 void tl__hdr_to_wire(const tl_product_hdr *h, trilink_Header *w, char (*path)[8]);
 void tl__hdr_from_wire(const trilink_Header *w, tl_product_hdr *h);
 
+/** The link's one-way latency estimate (EWMA, 0.2 per heartbeat) after a heartbeat
+ *  the peer sent at clock_ns (its clock) arrived at now_ns; prev_ns 0: the first. */
+int64_t tl__hb_latency(int64_t prev_ns, int64_t now_ns, int64_t clock_ns);
+
 /** Copy a possibly unterminated fixed-size string field into dst (cap bytes). */
 void tl__strlcpy(char *dst, const char *src, size_t cap);
 

@@ -1105,6 +1105,18 @@ static void on_bundle(tl_node *n, int li, tl_product_kind k, const void *sample,
     }
 }
 
+/* Clamped to +-1e18 ns (31 years): a peer's clock_ns of INT64_MIN must overflow
+ * neither the subtraction nor the conversion back (make fuzz, fuzz_wire). */
+int64_t tl__hb_latency(int64_t prev_ns, int64_t now_ns, int64_t clock_ns)
+{
+    double lat;
+    if ((clock_ns < 0 && now_ns > INT64_MAX + clock_ns) || (clock_ns > 0 && now_ns < INT64_MIN + clock_ns))
+        lat = clock_ns < 0 ? 1e18 : -1e18; /* the difference does not fit an int64 */
+    else
+        lat = fmax(-1e18, fmin(1e18, (double)(now_ns - clock_ns)));
+    return prev_ns ? (int64_t)(0.8 * (double)prev_ns + 0.2 * lat) : (int64_t)lat;
+}
+
 static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_t now)
 {
     tl__link *l = &n->links[li];
@@ -1112,8 +1124,7 @@ static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_
     tl__strlcpy(origin, hb->hdr.origin, sizeof origin);
     if (strcmp(origin, l->peer))
         return;
-    double lat = (double)(now - hb->clock_ns);
-    l->h.latency_ns = l->h.latency_ns ? (int64_t)(0.8 * (double)l->h.latency_ns + 0.2 * lat) : (int64_t)lat;
+    l->h.latency_ns = tl__hb_latency(l->h.latency_ns, now, hb->clock_ns);
     if (!l->h.up)
         l->need_gapfill = 1;
     l->h.up = 1;
