@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test bench soak eval asan clean format
+.PHONY: all bootstrap configure build demo test bench soak eval asan fuzz clean format
 
 all: build
 
@@ -47,8 +47,18 @@ eval: build
 asan:
 	@$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DTL_SANITIZE=ON -DTL_WERROR=ON -DCMAKE_BUILD_TYPE=Debug"
 
+# libFuzzer campaigns over every parser of outside input (docs/testing.md): clang build in
+# build-fuzz, FUZZ_SECONDS per harness (FUZZ_TARGETS: a subset, e.g. "wire journal").
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz:
+	@scripts/bootstrap --fuzz
+	@cmake -S . -B build-fuzz -DTL_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_all
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz build-fuzz $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

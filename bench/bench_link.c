@@ -15,7 +15,9 @@
  *    (everything encrypted), sample size 600 B (about a track on the wire).
  * Prints one JSON object per line. Three processes (fork): US relay, KR publisher,
  * JP receiver (this process). Set TL_BENCH_QUICK=1 for a short smoke run, and
- * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only).
+ * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only);
+ * TL_BENCH_DUMP=DIR writes each latency sample (publish time, latency; ns) to
+ * DIR/{open,closed}_{listener,poll}.csv, to look for what the slow ones share.
  * The relay run is done twice: nodes in the default mode, products taken in DDS
  * listeners (link_relay_*), and in poll-loop mode, products taken on the node's
  * loop thread only (link_relay_poll_*, `trilink node --poll-loop`). */
@@ -44,7 +46,7 @@
 #define THR_BATCH 32 /* throughput run: products per tl_node_publish_many (one fusion cycle's tracks) */
 
 static int n_lat = 10000, n_thr = 20000, n_warm = 200;
-static int64_t *lat_ns, *cl_ns;
+static int64_t *lat_ns, *cl_ns, *lat_t0, *cl_t0;
 static int n_lat_got, n_cl_got, n_thr_got, n_warm_got;
 static int cl_pipe[2]; /* JP -> KR: "got it, send the next" (closed loop) */
 static int64_t thr_first_ns, thr_last_ns;
@@ -56,11 +58,13 @@ static void on_recv(void *user, const tl_product *p, const char *via)
     int64_t now = tl_node_now_ns();
     char c = p->u.track.track_id[0];
     if (c == 'L' && n_lat_got < n_lat) {
+        lat_t0[n_lat_got] = p->hdr.origin_time_ns;
         lat_ns[n_lat_got++] = now - p->hdr.origin_time_ns;
         if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 2000000)
             fprintf(stderr, "slow: %s seq %llu %.3f ms\n", p->u.track.track_id, (unsigned long long)p->hdr.seq,
                     (double)(now - p->hdr.origin_time_ns) * 1e-6);
     } else if (c == 'C' && n_cl_got < n_lat) {
+        cl_t0[n_cl_got] = p->hdr.origin_time_ns;
         cl_ns[n_cl_got++] = now - p->hdr.origin_time_ns;
         if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 1000000)
             fprintf(stderr, "slow closed: %s %.3f ms\n", p->u.track.track_id,
@@ -307,6 +311,24 @@ static void percentiles(int64_t *v, int n, double *p50, double *p99)
     *p99 = (double)v[(int)(0.99 * (n - 1))] * 1e-3;
 }
 
+static void dump(const char *name, const int64_t *t0, const int64_t *lat, int n)
+{
+    const char *dir = getenv("TL_BENCH_DUMP");
+    char path[600];
+    if (!dir)
+        return;
+    snprintf(path, sizeof path, "%s/%s_%s.csv", dir, name, low_latency ? "listener" : "poll");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return;
+    }
+    fprintf(f, "publish_ns,latency_ns\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%lld,%lld\n", (long long)t0[i], (long long)lat[i]);
+    fclose(f);
+}
+
 static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
 {
     const tl_netconfig cfg = *cfg_;
@@ -344,6 +366,8 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
             "(warm-up %d)\n",
             n_lat_got, n_lat, n_cl_got, n_lat, n_thr_got, n_thr, n_warm_got);
 
+    dump("open", lat_t0, lat_ns, n_lat_got);
+    dump("closed", cl_t0, cl_ns, n_cl_got);
     f->thr = NAN;
     f->p99w = p99_window_median(lat_ns, n_lat_got);
     f->cl_p99w = p99_window_median(cl_ns, n_cl_got);
@@ -407,7 +431,9 @@ int main(void)
     pin(0); /* JP, in this process */
     lat_ns = calloc((size_t)n_lat, sizeof *lat_ns);
     cl_ns = calloc((size_t)n_lat, sizeof *cl_ns);
-    if (!lat_ns || !cl_ns)
+    lat_t0 = calloc((size_t)n_lat, sizeof *lat_t0);
+    cl_t0 = calloc((size_t)n_lat, sizeof *cl_t0);
+    if (!lat_ns || !cl_ns || !lat_t0 || !cl_t0)
         return 1;
     relay_figs r, rp; /* listeners (default), poll loop */
     low_latency = 1;

@@ -734,10 +734,35 @@ static void test_loader_mutations(void **state)
     assert_true(ok > 0 && bad > 0);
 }
 
+/* make fuzz (fuzz_zones, tests/data/fuzz/zones/thin-bbox.txt): a box 1e-10 degrees tall
+ * got a grid of zero rows, and a query inside it read cell -1. The grid now has at
+ * least one row and column; the thin JP "island" answers like any land data: on its
+ * edge is Japanese territory, away from the box is outside the data. */
+static void test_thin_bbox(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/data/fuzz/zones/thin-bbox.txt", tl_test_source_dir());
+    tl_zones *z = NULL;
+    tl_err err;
+    assert_int_equal(tl_zones_load(path, &z, &err), TL_OK);
+    tl_zone_class c;
+    tl_zone_info inf;
+    assert_int_equal(tl_zones_classify(z, 30.00000000005 * TL_DEG, 126.5 * TL_DEG, &c, &inf), TL_OK);
+    assert_int_equal(c, TL_ZONE_JP_TERRITORY);
+    assert_true(inf.d_jp_m < 1.0);
+    assert_int_equal(tl_zones_classify(z, 30.00000000001 * TL_DEG, 125.0 * TL_DEG, &c, NULL), TL_OK); /* box edge */
+    assert_int_not_equal(strcmp(tl_zone_class_name(c), "unknown"), 0);
+    assert_int_equal(tl_zones_classify(z, 31.0 * TL_DEG, 126.5 * TL_DEG, &c, NULL), TL_OK);
+    assert_int_equal(c, TL_ZONE_ELSEWHERE);
+    tl_zones_destroy(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_places),
+        cmocka_unit_test(test_thin_bbox),
         cmocka_unit_test(test_published_impacts_sea_of_japan),
         cmocka_unit_test(test_east_of_honshu),
         cmocka_unit_test(test_tsushima_busan_median),

@@ -168,6 +168,7 @@ typedef struct tl_cop_link {
     int up;
     double latency_s; /**< one-way latency estimate, NaN if unknown */
     uint64_t msgs_in, msgs_out, gaps, dups, rejects;
+    uint64_t auth_failures; /**< failed DDS Security handshakes on the link's domain */
 } tl_cop_link;
 
 /** The whole picture handed over at each update. Large (~0.8 MB): allocate it once

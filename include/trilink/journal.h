@@ -61,6 +61,13 @@ int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *
 /** Last processed sequence from origin (0 if none). */
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin);
 
+/** Decode one products.body blob (the journal's packed form of a tl_product, read
+ *  from disk: outside input) into *out and check its header is one the link can
+ *  send on: a known kind, path_len 0..TL_PATH_MAX, NUL-terminated origin and path
+ *  entries. TL_EPARSE with err saying what is wrong.
+ *  tl_journal_scan and tl_journal_scan_desc skip (and report) rows that fail it. */
+int tl_journal_body_decode(const void *body, size_t len, tl_product *out, tl_err *err);
+
 /** Visit journaled products (own, accepted, transit) from origin with seq > after_seq,
  *  ascending, at most max_n. fn returns non-zero to stop. Returns the count visited
  *  or a negative code. */

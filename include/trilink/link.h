@@ -138,6 +138,8 @@ struct tl_netconfig;
 typedef struct tl_node tl_node;
 
 /** Per-link health, as reported in heartbeats and tl_node_health(). */
+#define TL_AUTH_TEXT_LEN 240
+
 typedef struct tl_link_health {
     char peer[TL_NATION_LEN];
     int domain_id;
@@ -150,6 +152,11 @@ typedef struct tl_link_health {
     uint64_t rejected[TL_REJ_COUNT];
     uint64_t bundles_in, bundles_out; /**< bundle samples (2..16 products of one kind in one
                                            sample; counted in samples_in/out per product) */
+    uint64_t auth_failures;     /**< DDS Security handshakes that failed on this link's domain
+                                     (a remote participant refused: another CA, expired, ...);
+                                     an attempt repeats about twice a second */
+    char last_auth_failure[TL_AUTH_TEXT_LEN]; /**< the last one, Cyclone's log line ("Begin handshake
+                                                   reply failed: Certificate not valid: ...; subject: ...") */
 } tl_link_health;
 
 /** Receives each accepted partner product once, in per-origin order, after it is

@@ -55,6 +55,22 @@ static void on_product(void *user, const tl_product *p, const char *via)
     fflush(stdout);
 }
 
+/* s as a JSON string (the text comes from Cyclone's log: quote what JSON needs). */
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 static void write_health(const char *state, const char *nation, tl_node *n)
 {
     char path[600], tmp[620];
@@ -79,7 +95,9 @@ static void write_health(const char *state, const char *nation, tl_node *n)
         for (int r = 1; r < TL_REJ_COUNT; r++)
             fprintf(f, "%s\"%s\": %llu", r > 1 ? ", " : "", tl_reject_reason_name((tl_reject_reason)r),
                     (unsigned long long)h.rejected[r]);
-        fprintf(f, "}}");
+        fprintf(f, "}, \"auth_failures\": %llu, \"last_auth_failure\": ", (unsigned long long)h.auth_failures);
+        json_string(f, h.last_auth_failure);
+        fprintf(f, "}");
     }
     fprintf(f, "\n]}\n");
     fclose(f);

@@ -62,7 +62,7 @@ int tl_nodecop_port(const tl_nodecop *c)
 
 void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up,
                          double latency_s, uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups,
-                         uint64_t rejects)
+                         uint64_t rejects, uint64_t auth_failures)
 {
     if (i < 0 || i >= TL_COP_MAX_LINKS)
         return;
@@ -77,6 +77,7 @@ void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *pee
     l->gaps = gaps;
     l->dups = dups;
     l->rejects = rejects;
+    l->auth_failures = auth_failures;
 }
 
 /* The 95% ellipse of the horizontal part of an ECEF position covariance at g. */
@@ -269,11 +270,11 @@ int tl_nodecop_port(const tl_nodecop *c)
 }
 void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up,
                          double latency_s, uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups,
-                         uint64_t rejects)
+                         uint64_t rejects, uint64_t auth_failures)
 {
     (void)c, (void)i, (void)self, (void)peer, (void)up, (void)latency_s, (void)in, (void)out,
         (void)gaps;
-    (void)dups, (void)rejects;
+    (void)dups, (void)rejects, (void)auth_failures;
 }
 int tl_nodecop_partner_plain(tl_nodecop *c, const tl_nodecop_product *p, int64_t now_ns)
 {

@@ -44,7 +44,7 @@ int tl_nodecop_port(const tl_nodecop *c);
 /** Link i of the next picture (i < 8); n_links is i + 1 at most. */
 void tl_nodecop_set_link(tl_nodecop *c, int i, const char *self, const char *peer, int up,
                          double latency_s, uint64_t in, uint64_t out, uint64_t gaps, uint64_t dups,
-                         uint64_t rejects);
+                         uint64_t rejects, uint64_t auth_failures);
 /** A partner's product as the link handed it over (node_cop_link.c): Launch, Impact and
  *  Alert products are kept for the picture (the newest per origin, track and kind);
  *  Tracks and anything malformed are ignored. now_ns: node wall clock. Thread-safe. */

@@ -305,7 +305,7 @@ static void update_cop(tl_nodepipe *np, tl_node *n, int64_t now_ns)
             rej += h.rejected[r];
         tl_nodecop_set_link(np->cop, i, np->nation, h.peer, h.up,
                             h.latency_ns > 0 ? (double)h.latency_ns * 1e-9 : NAN, h.samples_in, h.samples_out,
-                            h.gaps_filled, h.dups_dropped, rej);
+                            h.gaps_filled, h.dups_dropped, rej, h.auth_failures);
     }
     tl_err err;
     if (tl_nodecop_update(np->cop, np->pl, nl, now_ns, np->clock_rate, &err) != TL_OK)

@@ -116,6 +116,32 @@ int tl_plotbus_matched(tl_plotbus *b)
     return dds_get_subscription_matched_status(b->ep, &st) < 0 ? 0 : (int)st.current_count;
 }
 
+int tl_plotbus_from_sample(const void *sample, tl_plot *p, const char **why)
+{
+    const trilink_Plot *s = sample;
+    memset(p, 0, sizeof *p);
+    p->t_ns = s->t_ns;
+    p->plot_id = s->plot_id;
+    snprintf(p->sensor_id, sizeof p->sensor_id, "%.*s", (int)sizeof s->sensor_id - 1, s->sensor_id);
+    snprintf(p->nation, sizeof p->nation, "%.*s", (int)sizeof s->nation - 1, s->nation);
+    p->kind = (tl_plot_kind)s->kind;
+    p->site.lat_rad = s->site_lat_rad;
+    p->site.lon_rad = s->site_lon_rad;
+    p->site.h_m = s->site_h_m;
+    memcpy(p->site_ecef, s->site_ecef, sizeof p->site_ecef);
+    p->nz = s->nz;
+    memcpy(p->z, s->z, sizeof p->z);
+    memcpy(p->sigma, s->sigma, sizeof p->sigma);
+    const char *reason = NULL;
+    if (p->nz < 2 || p->nz > 4)
+        reason = "nz must be 2, 3 or 4";
+    else
+        tl_plot_validate(p, &reason);
+    if (why)
+        *why = reason;
+    return reason ? TL_EINVAL : TL_OK;
+}
+
 int tl_plotbus_take(tl_plotbus *b, tl_plot *out, int cap)
 {
     enum { BATCH = 64 };
@@ -131,23 +157,7 @@ int tl_plotbus_take(tl_plotbus *b, tl_plot *out, int cap)
         for (int i = 0; i < got; i++) {
             if (!info[i].valid_data)
                 continue;
-            const trilink_Plot *s = samples[i];
-            tl_plot *p = &out[n];
-            memset(p, 0, sizeof *p);
-            p->t_ns = s->t_ns;
-            p->plot_id = s->plot_id;
-            snprintf(p->sensor_id, sizeof p->sensor_id, "%s", s->sensor_id);
-            snprintf(p->nation, sizeof p->nation, "%s", s->nation);
-            p->kind = (tl_plot_kind)s->kind;
-            p->site.lat_rad = s->site_lat_rad;
-            p->site.lon_rad = s->site_lon_rad;
-            p->site.h_m = s->site_h_m;
-            memcpy(p->site_ecef, s->site_ecef, sizeof p->site_ecef);
-            p->nz = s->nz;
-            memcpy(p->z, s->z, sizeof p->z);
-            memcpy(p->sigma, s->sigma, sizeof p->sigma);
-            const char *why = NULL;
-            if (tl_plot_validate(p, &why) != 0 || p->nz < 2 || p->nz > 4) {
+            if (tl_plotbus_from_sample(samples[i], &out[n], NULL) != TL_OK) {
                 b->invalid++;
                 continue;
             }

@@ -28,6 +28,11 @@ int tl_plotbus_matched(tl_plotbus *b);
  *  written to out; samples that fail tl_plot_validate are dropped and counted. */
 int tl_plotbus_take(tl_plotbus *b, tl_plot *out, int cap);
 
+/** Convert one received Plot sample (a trilink_Plot, DDS types stay in plotbus.c)
+ *  and check it (nz 2..4, tl_plot_validate). TL_OK, or TL_EINVAL with *why (may be
+ *  NULL) saying what is wrong; *p is filled either way. tl_plotbus_take uses it. */
+int tl_plotbus_from_sample(const void *sample, tl_plot *p, const char **why);
+
 /** Plots dropped as invalid so far. */
 unsigned long tl_plotbus_invalid(const tl_plotbus *b);
 

@@ -426,9 +426,9 @@ static void put_link_json(tl__cop_out *o, const tl_cop_link *l)
     tl__cop_printf(o, ",\"up\":%s", l->up ? "true" : "false");
     kv_num(o, "latency_s", "%.6f", l->latency_s);
     tl__cop_printf(
-        o, ",\"msgs_in\":%llu,\"msgs_out\":%llu,\"gaps\":%llu,\"dups\":%llu,\"rejects\":%llu}",
-        (unsigned long long)l->msgs_in, (unsigned long long)l->msgs_out,
-        (unsigned long long)l->gaps, (unsigned long long)l->dups, (unsigned long long)l->rejects);
+        o, ",\"msgs_in\":%llu,\"msgs_out\":%llu,\"gaps\":%llu,\"dups\":%llu,\"rejects\":%llu,\"auth_failures\":%llu}",
+        (unsigned long long)l->msgs_in, (unsigned long long)l->msgs_out, (unsigned long long)l->gaps,
+        (unsigned long long)l->dups, (unsigned long long)l->rejects, (unsigned long long)l->auth_failures);
 }
 
 int tl_cop_picture_to_json(const tl_cop_picture *p, char *buf, size_t cap, size_t *len, tl_err *err)
@@ -665,6 +665,7 @@ static const struct {
     {"tl_cop_link_gaps_total", "counter", "Sequence gaps seen."},
     {"tl_cop_link_duplicates_total", "counter", "Duplicate messages dropped."},
     {"tl_cop_link_rejects_total", "counter", "Messages rejected (policy, checks)."},
+    {"tl_cop_link_auth_failures_total", "counter", "DDS Security handshakes that failed on the link's domain."},
 };
 
 static double link_value(const tl_cop_link *l, int family_index)
@@ -682,8 +683,10 @@ static double link_value(const tl_cop_link *l, int family_index)
         return (double)l->gaps;
     case 5:
         return (double)l->dups;
-    default:
+    case 6:
         return (double)l->rejects;
+    default:
+        return (double)l->auth_failures;
     }
 }
 

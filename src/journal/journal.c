@@ -277,9 +277,9 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
                       " last_seq=max(last_seq, excluded.last_seq)", &j->adv, err)) ||
         (rc = prep(j, "SELECT max(ifnull((SELECT max(id) - ?2 FROM products WHERE id > ?2 AND id < ?3), 0),"
                       " ifnull((SELECT last_seq FROM origin_state WHERE origin=?1), 0))", &j->last, err)) ||
-        (rc = prep(j, "SELECT body FROM products WHERE id > ?1 AND id < ?2 ORDER BY id ASC LIMIT ?3", &j->scan,
+        (rc = prep(j, "SELECT id, body FROM products WHERE id > ?1 AND id < ?2 ORDER BY id ASC LIMIT ?3", &j->scan,
                    err)) ||
-        (rc = prep(j, "SELECT body FROM products WHERE id < ?1 AND id > ?2 ORDER BY id DESC LIMIT ?3",
+        (rc = prep(j, "SELECT id, body FROM products WHERE id < ?1 AND id > ?2 ORDER BY id DESC LIMIT ?3",
                    &j->scan_desc, err)) ||
         (rc = prep(j, "INSERT OR IGNORE INTO origins(name) VALUES(?)", &j->org_ins, err)) ||
         (rc = prep(j, "SELECT id FROM origins WHERE name=?", &j->org_get, err)) ||
@@ -405,6 +405,26 @@ static int body_unpack(const unsigned char *in, size_t len, unsigned char *out, 
         o += nz;
     }
     return o == n ? 0 : -1;
+}
+
+int tl_journal_body_decode(const void *body, size_t len, tl_product *out, tl_err *err)
+{
+    if (!body || body_unpack(body, len, (unsigned char *)out, sizeof *out))
+        return tl_err_set(err, TL_EPARSE, "body of %zu bytes does not decode to a %zu-byte product", len,
+                          sizeof *out);
+    /* The bytes are the struct as this build wrote it: the header must be one the
+     * link can send on (its loops run to path_len, its strings are NUL-terminated). */
+    const tl_product_hdr *h = &out->hdr;
+    if (out->kind <= 0 || out->kind >= TL_PROD_KIND_COUNT)
+        return tl_err_set(err, TL_EPARSE, "body: kind %d is not a product kind", (int)out->kind);
+    if (h->path_len < 0 || h->path_len > TL_PATH_MAX)
+        return tl_err_set(err, TL_EPARSE, "body: path_len %d outside 0..%d", h->path_len, TL_PATH_MAX);
+    if (!memchr(h->origin, '\0', sizeof h->origin))
+        return tl_err_set(err, TL_EPARSE, "body: origin not terminated");
+    for (int i = 0; i < h->path_len; i++)
+        if (!memchr(h->path[i], '\0', sizeof h->path[i]))
+            return tl_err_set(err, TL_EPARSE, "body: path[%d] not terminated", i);
+    return 0;
 }
 
 /* The journal's id of an origin (cached); creates it when create is set and it is
@@ -594,10 +614,12 @@ static int scan(tl_journal *j, sqlite3_stmt *s, int64_t a, int64_t b, int max_n,
     sqlite3_bind_int64(s, 2, b);
     sqlite3_bind_int(s, 3, max_n);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *body = sqlite3_column_blob(s, 0);
-        int len = sqlite3_column_bytes(s, 0);
-        if (!body || body_unpack(body, (size_t)len, (unsigned char *)&p, sizeof p)) {
-            fprintf(stderr, "%s: a product body does not decode (skipped)\n", j->path);
+        const unsigned char *body = sqlite3_column_blob(s, 1);
+        int len = sqlite3_column_bytes(s, 1);
+        tl_err derr;
+        if (tl_journal_body_decode(body, (size_t)len, &p, &derr)) {
+            fprintf(stderr, "%s: products row %lld: %s (skipped)\n", j->path,
+                    (long long)sqlite3_column_int64(s, 0), derr.msg);
             continue;
         }
         n++;

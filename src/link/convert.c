@@ -262,7 +262,7 @@ void tl__plot_from_wire(const trilink_Plot *w, tl_product_hdr *hdr, tl_plot *p)
     p->site.lon_rad = w->site_lon_rad;
     p->site.h_m = w->site_h_m;
     memcpy(p->site_ecef, w->site_ecef, sizeof p->site_ecef);
-    p->nz = w->nz > 4 ? 4 : w->nz;
+    p->nz = w->nz > 4 ? 0 : w->nz; /* out of range: 0, which tl_plot_validate refuses */
     memcpy(p->z, w->z, sizeof p->z);
     memcpy(p->sigma, w->sigma, sizeof p->sigma);
 }

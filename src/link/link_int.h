@@ -43,7 +43,18 @@ void tl__plot_from_wire(const trilink_Plot *w, tl_product_hdr *hdr, tl_plot *p);
 void tl__hdr_to_wire(const tl_product_hdr *h, trilink_Header *w, char (*path)[8]);
 void tl__hdr_from_wire(const trilink_Header *w, tl_product_hdr *h);
 
+/** The link's one-way latency estimate (EWMA, 0.2 per heartbeat) after a heartbeat
+ *  the peer sent at clock_ns (its clock) arrived at now_ns; prev_ns 0: the first. */
+int64_t tl__hb_latency(int64_t prev_ns, int64_t now_ns, int64_t clock_ns);
+
 /** Copy a possibly unterminated fixed-size string field into dst (cap bytes). */
 void tl__strlcpy(char *dst, const char *src, size_t cap);
+
+/* authlog.c: the process's Cyclone log sink counts failed DDS Security handshakes
+ * per watched domain (Cyclone reports them only as log warnings). */
+int tl__authlog_watch(uint32_t domain_id); /* 0, or TL_ENOMEM when too many domains */
+void tl__authlog_unwatch(uint32_t domain_id);
+void tl__authlog_get(uint32_t domain_id, uint64_t *failures, char *last, size_t cap);
+int tl__authlog_is_failure(const char *msg, size_t n);
 
 #endif

@@ -79,6 +79,7 @@ typedef struct tl__link {
     int self_end;
     char peer[TL_NATION_LEN];
     dds_entity_t dom, pp, wr[NSLOT], rd[NSLOT];
+    int watched; /* its domain is registered with authlog.c */
     uint32_t unflushed; /* writers (bit per slot) with batched samples not yet sent */
     uint32_t gap_suspect; /* origins (bit per nation) with a product held for a gap this pass */
     tl__stage stage;
@@ -414,6 +415,9 @@ static int link_open(tl_node *n, int li, const tl_pki_files *pki, tl_err *err)
     tl__link *l = &n->links[li];
     char xml[1200];
     domain_xml(l, xml, sizeof xml);
+    if (tl__authlog_watch((uint32_t)l->cfg->domain_id))
+        return tl_err_set(err, TL_ENOMEM, "link %s: too many link domains in one process", l->cfg->name);
+    l->watched = 1;
     l->dom = dds_create_domain((dds_domainid_t)l->cfg->domain_id, xml);
     if (l->dom < 0)
         return tl_err_set(err, TL_ENET, "link %s: domain %d: dds_create_domain: %s (see stderr)", l->cfg->name,
@@ -618,9 +622,12 @@ void tl_node_destroy(tl_node *n)
         if (n->links[li].pp > 0) {
             dds_delete(n->links[li].pp);
         }
-    for (int li = 0; li < n->n_links; li++)
+    for (int li = 0; li < n->n_links; li++) {
         if (n->links[li].dom > 0)
             dds_delete(n->links[li].dom);
+        if (n->links[li].watched)
+            tl__authlog_unwatch((uint32_t)n->links[li].cfg->domain_id);
+    }
     tl_journal_close(n->j);
     pthread_mutex_destroy(&n->mu);
     free(n->held);
@@ -1098,6 +1105,18 @@ static void on_bundle(tl_node *n, int li, tl_product_kind k, const void *sample,
     }
 }
 
+/* Clamped to +-1e18 ns (31 years): a peer's clock_ns of INT64_MIN must overflow
+ * neither the subtraction nor the conversion back (make fuzz, fuzz_wire). */
+int64_t tl__hb_latency(int64_t prev_ns, int64_t now_ns, int64_t clock_ns)
+{
+    double lat;
+    if ((clock_ns < 0 && now_ns > INT64_MAX + clock_ns) || (clock_ns > 0 && now_ns < INT64_MIN + clock_ns))
+        lat = clock_ns < 0 ? 1e18 : -1e18; /* the difference does not fit an int64 */
+    else
+        lat = fmax(-1e18, fmin(1e18, (double)(now_ns - clock_ns)));
+    return prev_ns ? (int64_t)(0.8 * (double)prev_ns + 0.2 * lat) : (int64_t)lat;
+}
+
 static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_t now)
 {
     tl__link *l = &n->links[li];
@@ -1105,8 +1124,7 @@ static void on_heartbeat(tl_node *n, int li, const trilink_Heartbeat *hb, int64_
     tl__strlcpy(origin, hb->hdr.origin, sizeof origin);
     if (strcmp(origin, l->peer))
         return;
-    double lat = (double)(now - hb->clock_ns);
-    l->h.latency_ns = l->h.latency_ns ? (int64_t)(0.8 * (double)l->h.latency_ns + 0.2 * lat) : (int64_t)lat;
+    l->h.latency_ns = tl__hb_latency(l->h.latency_ns, now, hb->clock_ns);
     if (!l->h.up)
         l->need_gapfill = 1;
     l->h.up = 1;
@@ -1287,5 +1305,7 @@ int tl_node_health(const tl_node *n, int i, tl_link_health *out)
     pthread_mutex_lock(&m->mu);
     *out = n->links[i].h;
     pthread_mutex_unlock(&m->mu);
+    tl__authlog_get((uint32_t)n->links[i].cfg->domain_id, &out->auth_failures, out->last_auth_failure,
+                    sizeof out->last_auth_failure);
     return 0;
 }

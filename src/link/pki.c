@@ -362,8 +362,12 @@ static char *smime_verified(const char *path, X509 *ca, const char **why)
         *why = "signature does not verify against the permissions CA (tampered, or signed by another CA)";
         goto done;
     }
-    char *data;
+    char *data = NULL;
     long n = BIO_get_mem_data(out, &data);
+    if (n <= 0 || !data) {
+        *why = "signed document is empty";
+        goto done;
+    }
     text = malloc((size_t)n + 1);
     if (text) {
         memcpy(text, data, (size_t)n);

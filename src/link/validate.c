@@ -77,7 +77,8 @@ static int terminated(const char *s, size_t cap) { return memchr(s, '\0', cap) !
 
 static int in_window(const tl_netconfig *cfg, int64_t t_ns, int64_t now_ns)
 {
-    double dt_s = (double)(t_ns - now_ns) * 1e-9;
+    /* In double: a hostile t_ns (INT64_MIN) must not overflow the subtraction. */
+    double dt_s = ((double)t_ns - (double)now_ns) * 1e-9;
     return dt_s >= -cfg->window_past_s && dt_s <= cfg->window_future_s;
 }
 

@@ -404,6 +404,12 @@ static int build_index(tl_zones *z)
     z->cell_deg = TL__CELL_DEG;
     z->nrow = (int)ceil((z->lat_max - z->lat_min) / z->cell_deg - 1e-9);
     z->ncol = (int)ceil((z->lon_max - z->lon_min) / z->cell_deg - 1e-9);
+    /* A box thinner than 1e-9 cell would get no row or column, and queries inside it
+     * would index cell -1 (tests/data/fuzz/zones/thin-bbox.txt): at least one of each. */
+    if (z->nrow < 1)
+        z->nrow = 1;
+    if (z->ncol < 1)
+        z->ncol = 1;
     z->ecef = malloc(z->nvert * sizeof *z->ecef);
     if (!z->ecef)
         return TL_ENOMEM;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # net_pki.sh — a node refuses to start, naming the file and the reason, when its
 # certificate is missing, expired, not yet valid or from another CA, or its
-# permissions are unsigned, tampered, or for another subject; and `pki init`
+# permissions are unsigned, tampered, or for another subject, or a signed document is
+# empty; and `pki init`
 # writes private keys 0600.
 . "$(dirname "$0")/lib.sh"
 C=$WORK/net.yaml
@@ -56,5 +57,12 @@ refuses "permissions of another subject" "$P/JP/permissions.p7s" "does not match
 cp "$WORK/other/JP/permissions.p7s" "$P/JP/permissions.p7s"
 refuses "permissions from another CA" "$P/JP/permissions.p7s" "does not verify"
 restore permissions.p7s
+# make fuzz (fuzz_pki, tests/data/fuzz/pki/governance-signed-empty.bin) found: a validly
+# signed but empty document crashed the check (memcpy from NULL); now a clear refusal.
+cp -p "$P/governance.p7s" "$WORK/governance.p7s.save"
+openssl smime -sign -text -in /dev/null -signer "$P/permissions_ca.pem" -inkey "$P/permissions_ca.key" \
+    -out "$P/governance.p7s" || fail "could not sign an empty governance document"
+refuses "empty signed governance" "$P/governance.p7s" "signed document is empty"
+cp -p "$WORK/governance.p7s.save" "$P/governance.p7s"
 "$TL_BIN" pki check "$P" --nation JP --config "$C" > /dev/null || fail "restored PKI does not check"
 pass "restored files check again"

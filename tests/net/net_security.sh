@@ -24,6 +24,15 @@ sleep 3
 [ "$(sql "$WORK/jp" "select count(*) from products where origin='KR'")" = 0 ] || fail "rogue KR products reached JP"
 grep -q "link to US up" "$WORK/KR.err" && fail "the rogue KR saw the US link come up"
 pass "a node with another CA's certificate gets nothing and injects nothing (JP got 10/10 US products)"
+# The attempts are counted on the US's us-kr link (health.json, one link per line), with who was refused;
+# none on its us-jp link.
+hl() { grep "\"peer\": \"$1\"" "$WORK/us/health.json"; }
+n_kr=$(hl KR | sed -n 's/.*"auth_failures": \([0-9]*\).*/\1/p')
+n_jp=$(hl JP | sed -n 's/.*"auth_failures": \([0-9]*\).*/\1/p')
+[ "${n_kr:-0}" -gt 0 ] || fail "US counted no failed handshake on us-kr: $(hl KR)"
+[ "$n_jp" = 0 ] || fail "US counted failed handshakes on us-jp: $(hl JP)"
+hl KR | grep -q '"last_auth_failure": "[^"]*failed[^"]*subject: [^"]*CN=trilink-KR' || fail "no refused subject in: $(hl KR)"
+pass "US counted $n_kr failed handshakes on us-kr ($(hl KR | sed 's/.*"last_auth_failure": //;s/}.*//')), none on us-jp"
 stop KR; stop JP; stop US
 
 # A JP-KR link added to the config after the PKI was made: JP has no grant for it.

@@ -3,9 +3,10 @@
  * scans for gap-fill, persistence across close/reopen, and group commits (a
  * rolled-back batch leaves no trace; a committed one is all there), bodies that
  * round-trip bit for bit whatever their bytes, refusal of a journal of another
- * layout, detection of a journal its last holder did not close, the WAL kept
- * bounded with its checkpoint thread at idle priority, and background checkpoints
- * that copy the WAL into the database so the WAL stops growing. */
+ * layout, refusal of bodies with an impossible header (make fuzz), detection of a
+ * journal its last holder did not close, the WAL kept bounded with its checkpoint
+ * thread at idle priority, and background checkpoints that copy the WAL into the
+ * database so the WAL stops growing. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ static void test_journal_bodies(void **state)
             memset(&p->hdr, 0, sizeof p->hdr);
             snprintf(p->hdr.origin, sizeof p->hdr.origin, "%s", origins[o]);
             p->hdr.seq = (uint64_t)i + 1;
+            p->kind = (tl_product_kind)(1 + i % 4); /* bodies must hold a known kind */
             assert_int_equal(tl_journal_append(j, p, TL_J_ACCEPTED, "US", 1, &err), 0);
         }
     assert_int_equal(tl_journal_commit(j, &err), 0);
@@ -225,6 +227,92 @@ static void test_journal_bodies(void **state)
     assert_int_equal(tl_journal_open(dir, &j, &err), TL_EIO);
     assert_non_null(strstr(err.msg, "product_size"));
     assert_non_null(strstr(err.msg, "journal.db"));
+    rm_tree(dir);
+}
+
+/* A body as the journal stores it: the whole struct as one literal chunk. */
+static size_t raw_body(const tl_product *p, unsigned char *out)
+{
+    size_t n = sizeof *p;
+    out[0] = (unsigned char)(n & 0xff);
+    out[1] = (unsigned char)(n >> 8);
+    memcpy(out + 2, p, n);
+    out[2 + n] = out[3 + n] = 0;
+    return n + 4;
+}
+
+/* make fuzz (fuzz_journal) found: a body from a damaged or edited journal decoded to
+ * any header, e.g. path_len 671088641 (tests/data/fuzz/journal/path-len-671088641.bin),
+ * and a restarted node would walk that path (tl_netconfig_may_send reads path[i] for
+ * i < path_len; send_on appends at path[path_len]). Such bodies are refused naming the
+ * field, and scans skip their rows and go on. */
+static void test_journal_hostile_bodies(void **state)
+{
+    (void)state;
+    static unsigned char body[2 * sizeof(tl_product) + 16];
+    tl_product p, out;
+    tl_err err;
+    p = prod("JP", 1);
+    assert_int_equal(tl_journal_body_decode(body, raw_body(&p, body), &out, &err), 0);
+    assert_memory_equal(&out, &p, sizeof p);
+    struct { const char *field; int what; } cases[] = {
+        {"path_len 671088641", 0}, {"path_len -1", 1}, {"kind 0", 2}, {"kind 5", 3},
+        {"origin not terminated", 4}, {"path[0] not terminated", 5}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        p = prod("JP", 1);
+        switch (cases[i].what) {
+        case 0: p.hdr.path_len = 671088641; break;
+        case 1: p.hdr.path_len = -1; break;
+        case 2: p.kind = (tl_product_kind)0; break;
+        case 3: p.kind = TL_PROD_KIND_COUNT; break;
+        case 4: memset(p.hdr.origin, 'J', sizeof p.hdr.origin); break;
+        default: memset(p.hdr.path[0], 'J', sizeof p.hdr.path[0]); break;
+        }
+        assert_int_equal(tl_journal_body_decode(body, raw_body(&p, body), &out, &err), TL_EPARSE);
+        assert_non_null(strstr(err.msg, cases[i].field));
+    }
+    /* the fuzzer's own input, as checked in */
+    char path[600];
+    snprintf(path, sizeof path, "%s/tests/data/fuzz/journal/path-len-671088641.bin", tl_test_source_dir());
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(body, 1, sizeof body, f);
+    fclose(f);
+    assert_int_equal(tl_journal_body_decode(body, n, &out, &err), TL_EPARSE);
+    assert_non_null(strstr(err.msg, "path_len 671088641"));
+    /* Damaged rows in a journal on disk: the scan skips them and visits the rest. */
+    char dir[] = "/tmp/tljXXXXXX";
+    tl_journal *j;
+    open_fresh(dir, &j);
+    for (int s = 1; s <= 3; s++) {
+        p = prod("KR", (uint64_t)s);
+        assert_int_equal(tl_journal_append(j, &p, TL_J_ACCEPTED, "US", 1, &err), 0);
+    }
+    tl_journal_close(j);
+    snprintf(path, sizeof path, "%s/journal.db", dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    p = prod("KR", 2);
+    p.hdr.path_len = 671088641;
+    n = raw_body(&p, body);
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE products SET body=? WHERE seq=2", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_blob(st, 1, body, (int)n, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0);
+    collect c = {{0}, 0};
+    assert_int_equal(tl_journal_scan(j, "KR", 0, 10, visit, &c), 2);
+    assert_int_equal(c.n, 2);
+    assert_int_equal((int)c.seqs[0], 1);
+    assert_int_equal((int)c.seqs[1], 3);
+    c.n = 0;
+    assert_int_equal(tl_journal_scan_desc(j, "KR", UINT64_MAX, 10, visit, &c), 2);
+    assert_int_equal((int)c.seqs[0], 3);
+    assert_int_equal((int)c.seqs[1], 1);
+    tl_journal_close(j);
     rm_tree(dir);
 }
 
@@ -423,6 +511,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_journal), cmocka_unit_test(test_journal_batch),
                                        cmocka_unit_test(test_journal_bodies),
+                                       cmocka_unit_test(test_journal_hostile_bodies),
                                        cmocka_unit_test(test_journal_unclean),
                                        cmocka_unit_test(test_journal_wal_bounded),
                                        cmocka_unit_test(test_journal_checkpoint)};

@@ -1,6 +1,7 @@
 /* test_validate.c — validation of partner products (each reject reason from a
  * sample with exactly that defect; SPD check against matrices built as B B^T + I
- * and indefinite ones), and the IDL conversion round trip. */
+ * and indefinite ones), the IDL conversion round trip, and the regressions make fuzz
+ * found (extreme times, out-of-range plot counts, hostile heartbeat clocks). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,6 +201,115 @@ static void test_plot_round_trip(void **state)
     assert_memory_equal(&hb, &h, sizeof h);
 }
 
+/* make fuzz (fuzz_wire) found: a time of INT64_MIN overflowed the window check's
+ * subtraction (signed overflow, UBSan under make asan). Extreme times are plain
+ * time_window rejects naming the field (tests/data/fuzz/wire/origin-time-int64-min.bin). */
+static void test_extreme_times(void **state)
+{
+    (void)state;
+    const int64_t extremes[] = {INT64_MIN, INT64_MIN + 1, INT64_MAX, 0};
+    for (size_t i = 0; i < sizeof extremes / sizeof extremes[0]; i++) {
+        const char *detail = NULL;
+        tl_product p = good();
+        p.hdr.origin_time_ns = extremes[i];
+        assert_int_equal(tl_product_validate(&cfg, "JP", "US", &p, NOW, &detail), TL_REJ_TIME_WINDOW);
+        assert_string_equal(detail, "origin_time_ns");
+        p = good();
+        p.u.track.est.t_ns = extremes[i];
+        assert_int_equal(tl_product_validate(&cfg, "JP", "US", &p, NOW, &detail), TL_REJ_TIME_WINDOW);
+        assert_string_equal(detail, "track t_ns");
+        /* and with our own clock at an extreme */
+        p = good();
+        assert_int_equal(tl_product_validate(&cfg, "JP", "US", &p, extremes[i], &detail), TL_REJ_TIME_WINDOW);
+    }
+}
+
+/* make fuzz (fuzz_wire) found: a wire Plot with nz 255 (or any count above 4) came
+ * out of tl__plot_from_wire as nz 4 and passed validation. An out-of-range count is
+ * now refused (tests/data/fuzz/wire/plot-nz-255.bin). */
+static void test_plot_wire_bad_count(void **state)
+{
+    (void)state;
+    tl_product_hdr h, hb;
+    memset(&h, 0, sizeof h);
+    tl_plot p, back;
+    memset(&p, 0, sizeof p);
+    snprintf(p.sensor_id, sizeof p.sensor_id, "JP-FPS5-1");
+    snprintf(p.nation, sizeof p.nation, "JP");
+    p.kind = TL_PLOT_RADAR;
+    p.site.lat_rad = 0.6;
+    p.site.lon_rad = 2.3;
+    p.site_ecef[2] = 3.6e6;
+    p.nz = 4;
+    const double z[4] = {5e5, 1.0, 0.3, -100.0};
+    for (int i = 0; i < 4; i++) {
+        p.z[i] = z[i];
+        p.sigma[i] = 0.01;
+    }
+    trilink_Plot w;
+    char path[TL_PATH_MAX][8];
+    tl__plot_to_wire(&h, &p, &w, path);
+    tl__plot_from_wire(&w, &hb, &back);
+    assert_int_equal(tl_plot_validate(&back, NULL), TL_OK); /* the valid one passes */
+    const uint8_t counts[] = {5, 8, 255};
+    for (size_t i = 0; i < sizeof counts; i++) {
+        w.nz = counts[i];
+        tl__plot_from_wire(&w, &hb, &back);
+        const char *why = NULL;
+        assert_int_equal(tl_plot_validate(&back, &why), TL_EINVAL);
+        assert_non_null(strstr(why, "nz"));
+    }
+}
+
+/* make fuzz (fuzz_wire) found: a heartbeat whose clock_ns is INT64_MIN overflowed the
+ * latency estimate's subtraction in node.c (tests/data/fuzz/wire/heartbeat-clock-int64-min.bin).
+ * The estimate is the EWMA of now - clock_ns, clamped to +-1e18 ns. */
+static void test_heartbeat_latency(void **state)
+{
+    (void)state;
+    int64_t est = tl__hb_latency(0, NOW, NOW - 3000000); /* first: the transit itself */
+    assert_int_equal(est, 3000000);
+    est = tl__hb_latency(est, NOW + 1000000000, NOW + 1000000000 - 8000000); /* 0.8 * 3 ms + 0.2 * 8 ms */
+    assert_true(est >= 3999999 && est <= 4000000); /* truncated toward zero */
+    assert_int_equal(tl__hb_latency(0, NOW, INT64_MIN), 1000000000000000000LL);
+    assert_int_equal(tl__hb_latency(0, NOW, INT64_MAX), -1000000000000000000LL);
+    assert_int_equal(tl__hb_latency(0, INT64_MIN, INT64_MAX), -1000000000000000000LL);
+    est = 0;
+    for (int i = 0; i < 100; i++) { /* a peer that keeps claiming the extremes */
+        est = tl__hb_latency(est, NOW, i % 2 ? INT64_MIN : INT64_MAX);
+        assert_true(est >= -1000000000000000000LL && est <= 1000000000000000000LL);
+    }
+}
+
+/* Which of Cyclone 0.10's log lines count as a failed authentication: the
+ * handshake state machine's failures (texts of ddsi_handshake.c), not a send
+ * error and not other warnings. */
+static void test_auth_failure_lines(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {
+        "fsm: Begin handshake reply failed: Certificate not valid: error: certificate signature failure; "
+        "subject: /C=KR/O=trilink demo/CN=trilink-KR(code: 200)",
+        "fsm: Begin handshake request failed: Certificate expired(code: 200)",
+        "fsm: Validate remote identity failed: Certificate is not valid yet(code: 200)",
+        "validate remote identity failed: remote participant (1:2:3:4) identity token missing",
+        "fsm: Process handshake failed: Handshake message verification failed(code: 113)",
+        "received handshake message (1:2 --> 3:4) does not contain a valid handshake message token"};
+    static const char *const no[] = {
+        "Send handshake: failed to send message (lguid=1:2 rguid=3:4)",
+        "malformed packet received from vendor 1.16 state parse:info_src <...>",
+        "write_sample_gc: failed with code -2",
+        ""};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!tl__authlog_is_failure(yes[i], strlen(yes[i])))
+            fail_msg("not counted: %s", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (tl__authlog_is_failure(no[i], strlen(no[i])))
+            fail_msg("counted: %s", no[i]);
+    /* only the first n bytes are read */
+    assert_false(tl__authlog_is_failure(yes[0], 20));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +317,10 @@ int main(void)
         cmocka_unit_test(test_spd_property),
         cmocka_unit_test(test_wire_round_trip),
         cmocka_unit_test(test_plot_round_trip),
+        cmocka_unit_test(test_extreme_times),
+        cmocka_unit_test(test_plot_wire_bad_count),
+        cmocka_unit_test(test_heartbeat_latency),
+        cmocka_unit_test(test_auth_failure_lines),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

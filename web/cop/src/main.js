@@ -385,13 +385,15 @@ function renderLinkTable(links) {
   if (!links.length) { h('div', 'empty', box, 'No links.'); return; }
   const tab = h('table', 'lt', box);
   const hr = h('tr', '', tab);
-  for (const c of ['Link', 'State', 'Latency', 'In', 'Out', 'Rejected', 'Gaps', 'Dups']) h('th', '', hr, c);
+  for (const c of ['Link', 'State', 'Latency', 'In', 'Out', 'Rejected', 'Gaps', 'Dups', 'Auth failures']) h('th', '', hr, c);
   for (const l of links) {
     const tr = h('tr', 'lt-row ' + (l.up ? 'up' : 'down'), tab);
     h('td', '', tr, l.name);
     h('td', 'st', tr, l.up ? 'UP' : 'DOWN');
     h('td', 'mono', tr, l.latency_s === null ? '—' : `${(l.latency_s * 1000).toFixed(1)} ms`);
     for (const v of [l.msgs_in, l.msgs_out, l.rejects, l.gaps, l.dups]) h('td', 'mono', tr, String(v));
+    // failed DDS Security handshakes: someone without a valid certificate tried to join the link
+    h('td', 'mono' + (l.auth_failures ? ' warn' : ''), tr, String(l.auth_failures ?? 0));
   }
 }
 
@@ -403,8 +405,8 @@ function renderLinks(links) {
     h('span', 'dot', b);
     h('b', '', b, l.name);
     h('span', 'stats mono', b, l.up
-      ? `${l.latency_s === null ? '—' : (l.latency_s * 1000).toFixed(1) + ' ms'} ↓${l.msgs_in} ↑${l.msgs_out} gap ${l.gaps} dup ${l.dups} rej ${l.rejects}`
-      : `DOWN · gap ${l.gaps} rej ${l.rejects}`);
+      ? `${l.latency_s === null ? '—' : (l.latency_s * 1000).toFixed(1) + ' ms'} ↓${l.msgs_in} ↑${l.msgs_out} gap ${l.gaps} dup ${l.dups} rej ${l.rejects}${l.auth_failures ? ` · auth fail ${l.auth_failures}` : ''}`
+      : `DOWN · gap ${l.gaps} rej ${l.rejects}${l.auth_failures ? ` · auth fail ${l.auth_failures}` : ''}`);
   }
 }
 
