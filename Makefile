@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test bench eval asan fuzz clean format
+.PHONY: all bootstrap configure build demo test bench soak eval asan fuzz clean format
 
 all: build
 
@@ -24,6 +24,20 @@ test: build
 
 bench: build
 	@scripts/bench $(BUILD)
+
+# Soak of the three-node network (docs/network.md "Soak"): SOAK_SECONDS of JP and KR publishing
+# SOAK_RATE products/s each through the US relay, with restarts; checks loss, order, RSS slope,
+# fds, threads, WAL; writes build/soak.json. Bounded: stops by itself (~SOAK_SECONDS + 1-2 min).
+SOAK_SECONDS ?= 300
+SOAK_RATE ?= 100
+# Then SOAK_PIPELINE_SECONDS (0: skip) of the national pipelines fed a looped scenario.
+SOAK_PIPELINE_SECONDS ?= 240
+soak: build
+	@export TL_BIN=$(abspath $(BUILD))/trilink SOAK_JSON=$(abspath $(BUILD))/soak.json; \
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_RATE=$(SOAK_RATE) sh tests/soak/soak.sh; link=$$?; pipe=0; \
+	if [ "$(SOAK_PIPELINE_SECONDS)" != 0 ]; then \
+		SOAK_PIPELINE_SECONDS=$(SOAK_PIPELINE_SECONDS) sh tests/soak/soak_pipeline.sh; pipe=$$?; fi; \
+	[ $$link = 0 ] && [ $$pipe = 0 ] || { echo "soak: FAILED (link phase: $$link, pipeline phase: $$pipe)"; exit 1; }
 
 # Monte Carlo alone vs shared (docs/eval.md): EVAL_RUNS runs of default.yaml, ~15 s of CPU each.
 EVAL_RUNS ?= 20

@@ -21,6 +21,8 @@
  *     Alert from Japan before the missile reaches Japan, an Update/Cancel after it has
  *     passed, nothing left active; the last impact prediction near the truth with the
  *     true zone; every CAP document of the run passes `xmllint --noout`.
+ *   - a pipeline whose record table is full reuses retired records: a new system track
+ *     still gets one.
  * The figures are printed (time to first track alone vs shared, impact errors).
  */
 #include "tl_test.h"
@@ -655,10 +657,61 @@ static void test_bad_input(void **state)
     tl_pipeline_destroy(p);
 }
 
+/* A node runs for months: once it has held max_records system tracks, a new one
+ * must still get a record (prediction, products, alerts). Partner tracks from KR,
+ * one object at a time, each far from the last (its own system track), each
+ * dropped before the next: with max_records = 4, the 5th to 10th objects reuse the
+ * slots of retired ones, and the record of every live track is there. */
+static void test_records_recycled(void **state)
+{
+    (void)state;
+    tl_pipeline_cfg cfg;
+    tl_pipeline_cfg_default(&cfg, "JP");
+    cfg.max_records = 4;
+    tl_pipeline *p;
+    tl_err err;
+    assert_int_equal(tl_pipeline_create(&cfg, &p, &err), TL_OK);
+    const int64_t s = 1000000000LL, t0 = 1800000000LL * s;
+    for (int k = 0; k < 10; k++) {
+        int64_t t = t0 + k * 100 * s;
+        tl_product prod;
+        memset(&prod, 0, sizeof prod);
+        prod.kind = TL_PROD_TRACK;
+        snprintf(prod.hdr.origin, sizeof prod.hdr.origin, "KR");
+        snprintf(prod.u.track.track_id, sizeof prod.u.track.track_id, "KR-T%d", k);
+        prod.u.track.phase = TL_PHASE_BOOST;
+        /* two columns 4.5 deg of longitude (~400 km) apart, 0.45 deg (50 km) north per
+         * object: consecutive objects ~400 km apart, same-column ones 100 km */
+        tl_geodetic g = {(36.0 + 0.45 * k) * TL_DEG, (128.0 + (k % 2 ? 4.5 : 0.0)) * TL_DEG, 50000.0};
+        tl_geodetic_to_ecef(&g, prod.u.track.est.x);
+        for (int a = 0; a < 6; a++)
+            prod.u.track.est.P[a][a] = a < 3 ? 500.0 * 500.0 : 50.0 * 50.0;
+        for (int i = 0; i < 4; i++) { /* refreshed every second for 4 s: a system track */
+            prod.u.track.est.t_ns = t + i * s;
+            assert_int_equal(tl_pipeline_add_product(p, &prod, &err), TL_OK);
+            assert_int_equal(tl_pipeline_step(p, t + i * s, &err), TL_OK);
+        }
+        size_t live = 0, n = tl_pipeline_record_count(p);
+        for (size_t i = 0; i < n; i++)
+            live += tl_pipeline_record_get(p, i)->live != 0;
+        assert_int_equal(live, 1); /* this object's, also once the table is full */
+        assert_int_equal(n, k < 4 ? (size_t)k + 1 : 4);
+        prod.u.track.dropped = 1;
+        prod.u.track.est.t_ns = t + 5 * s;
+        assert_int_equal(tl_pipeline_add_product(p, &prod, &err), TL_OK);
+        for (int i = 5; i < 20; i++) /* fusion keeps it coasting 10 s (coast_s), then retires it */
+            assert_int_equal(tl_pipeline_step(p, t + i * s, &err), TL_OK);
+        for (size_t i = 0; i < tl_pipeline_record_count(p); i++)
+            assert_int_equal(tl_pipeline_record_get(p, i)->live, 0); /* retired: reusable */
+    }
+    tl_pipeline_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_records_recycled),
         cmocka_unit_test(test_far_launch_no_alert),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_default_drill),

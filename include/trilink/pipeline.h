@@ -63,7 +63,8 @@ typedef struct tl_pipeline_cfg {
     double product_period_s;       /**< Launch/Impact products per system track at most this often (5) */
     double partner_stale_s;        /**< a partner track not refreshed this long leaves (75) */
     double overflight_dt_s;        /**< predicted ground-track sampling (20) */
-    size_t max_records;            /**< system track records kept, retired included (512) */
+    size_t max_records;            /**< system track records kept, retired included (512); when
+                                        full, the oldest retired one without an alert out is reused */
     size_t max_out;                /**< queued products before the oldest are lost (4096) */
 } tl_pipeline_cfg;
 

@@ -78,33 +78,43 @@ static int prep(tl_journal *j, const char *sql, sqlite3_stmt **st, tl_err *err)
     return 0;
 }
 
+/* A connection that has not read the database yet does not know it is in WAL mode:
+ * sqlite3_wal_checkpoint_v2() on it returns SQLITE_OK, does nothing and reports -1
+ * frames. A read makes it open the WAL. */
+static void ckpt_attach(sqlite3 *db) { sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL); }
+
 /* A second connection checkpoints the WAL every 200 ms (PASSIVE: never blocks the
  * writer), so the node's commits never wait for a checkpoint's fsync. It runs as
  * SCHED_IDLE (this thread only): a checkpoint copies pages for a millisecond or
  * more, and any other thread of the machine that wakes (a product arriving) takes
  * the core from it at once, where a niced thread could keep it until the next
  * scheduler tick. wal_guard bounds the WAL if idle time never comes. */
-static void lower_priority(void)
+static int lower_priority(void) /* 1: SCHED_IDLE */
 {
     struct sched_param sp = {0};
     if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
-        return;
+        return 1;
 #ifdef SYS_gettid
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0)
         fprintf(stderr, "journal: checkpoint thread keeps normal priority: %s\n", strerror(errno));
 #endif
+    return 0;
 }
 
 static void *ckpt_main(void *arg)
 {
     tl_journal *j = arg;
     sqlite3 *db = NULL;
-    lower_priority();
     if (sqlite3_open(j->path, &db) != SQLITE_OK) {
         sqlite3_close(db);
         return NULL;
     }
     sqlite3_busy_timeout(db, 100);
+    /* Without this read no checkpoint ever ran (the WAL grew by every commit). Done
+     * before the priority drops: a read starved at idle priority would hold its read
+     * mark, and no checkpoint could copy the WAL past it for as long as the CPU is busy. */
+    ckpt_attach(db);
+    int idle = lower_priority();
     pthread_mutex_lock(&j->ckpt_mu);
     while (j->ckpt_running) {
         struct timespec until;
@@ -118,7 +128,14 @@ static void *ckpt_main(void *arg)
         if (!j->ckpt_running)
             break;
         pthread_mutex_unlock(&j->ckpt_mu);
-        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int policy;
+        struct sched_param sp;
+        if (idle && pthread_getschedparam(pthread_self(), &policy, &sp) == 0 && policy != SCHED_IDLE)
+            lower_priority(); /* wal_guard lent it normal priority: back to idle */
+        int n_log = -1, n_done = -1;
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, &n_done);
+        if (n_log < 0)
+            ckpt_attach(db);
         pthread_mutex_lock(&j->ckpt_mu);
     }
     pthread_mutex_unlock(&j->ckpt_mu);
@@ -198,12 +215,31 @@ static int mark_open(tl_journal *j, tl_err *err)
 }
 
 /* After each commit: checkpoint inline when the WAL has grown past the guard (or
- * past SQLite's usual 1000 pages when there is no checkpoint thread). */
+ * past SQLite's usual 1000 pages when there is no checkpoint thread). A checkpoint
+ * gets SQLITE_BUSY at once, without waiting, while another one runs: that is the
+ * checkpoint thread, which may sit starved at idle priority in the middle of one
+ * (then the guard could never run and the WAL would grow for as long as the CPU is
+ * busy). So lend that thread normal priority (it goes back to idle itself at its
+ * next round, 200 ms on) and try again for up to 100 ms. */
 static int wal_guard(void *arg, sqlite3 *db, const char *schema_name, int wal_pages)
 {
-    const tl_journal *j = arg;
-    if (wal_pages >= (j->ckpt_thread_up ? j->wal_limit : 1000))
-        sqlite3_wal_checkpoint_v2(db, schema_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    tl_journal *j = arg;
+    if (wal_pages < (j->ckpt_thread_up ? j->wal_limit : 1000))
+        return SQLITE_OK;
+    int rc = sqlite3_wal_checkpoint_v2(db, schema_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int policy;
+    struct sched_param sp;
+    if (rc != SQLITE_BUSY || !j->ckpt_thread_up || pthread_getschedparam(j->ckpt_thread, &policy, &sp) != 0 ||
+        policy != SCHED_IDLE)
+        return SQLITE_OK; /* not the starved thread (already lent, or another process): next commit */
+    sp.sched_priority = 0;
+    if (pthread_setschedparam(j->ckpt_thread, SCHED_OTHER, &sp) != 0)
+        return SQLITE_OK; /* unprivileged, a thread may not leave SCHED_IDLE: the next commit tries again */
+    struct timespec ms = {0, 1000000};
+    for (int k = 0; k < 100 && rc == SQLITE_BUSY; k++) {
+        nanosleep(&ms, NULL);
+        rc = sqlite3_wal_checkpoint_v2(db, schema_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
     return SQLITE_OK;
 }
 

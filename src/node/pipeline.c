@@ -344,12 +344,31 @@ static sysrec *rec_find(tl_pipeline *p, uint32_t stn)
     return NULL;
 }
 
+/* The table is full: the oldest record whose system track has retired and whose
+ * alert is not out gives its slot to a new one. Without this a node that had held
+ * max_records system tracks since it started made no record (so no prediction,
+ * product or alert) for any new one (`make soak`). NULL if every record is in use. */
+static sysrec *rec_recycle(tl_pipeline *p)
+{
+    sysrec *old = NULL;
+    for (size_t i = 0; i < p->n_rec; i++) {
+        sysrec *r = &p->rec[i];
+        if (!r->pub.live && !r->pub.alert_active &&
+            (!old || r->pub.first_system_ns < old->pub.first_system_ns))
+            old = r;
+    }
+    return old;
+}
+
 static sysrec *rec_get(tl_pipeline *p, uint32_t stn, int64_t t_ns)
 {
     sysrec *r = rec_find(p, stn);
-    if (r || p->n_rec >= p->cfg.max_records)
+    if (r)
         return r;
-    r = &p->rec[p->n_rec++];
+    if (p->n_rec < p->cfg.max_records)
+        r = &p->rec[p->n_rec++];
+    else if (!(r = rec_recycle(p)))
+        return NULL;
     memset(r, 0, sizeof *r);
     r->pub.stn = stn;
     r->pub.live = 1;
