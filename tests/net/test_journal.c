@@ -390,7 +390,7 @@ static int idle_threads(void)
 /* The checkpoint thread runs only on idle CPU time, so a burst of commits it
  * cannot keep up with must be checkpointed by the writer: the WAL file (its
  * size is its high-water mark) stays within the limit. Without the guard these
- * 3,000 commits in well under the thread's 200 ms period grow it to 3,000+ pages. */
+ * 3,000 commits in well under the thread's 1 s period grow it to 3,000+ pages. */
 static void test_journal_wal_bounded(void **state)
 {
     (void)state;
