@@ -481,6 +481,7 @@ static void test_journal_checkpoint(void **state)
     tl_journal *j;
     tl_err err;
     open_fresh(dir, &j);
+    tl_journal_set_checkpoint(j, 8192, 200000000); /* every 200 ms: the test waits for it */
     enum { ROUND = 300, ROUNDS = 3 };
     const long row_bytes = 200; /* at least: the alert text below is 200 characters */
     uint64_t seq = 0;
