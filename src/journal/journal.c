@@ -37,6 +37,12 @@ _Static_assert(TL_SEQ_LIMIT == 1ULL << SEQ_BITS, "row ids hold 40-bit sequences"
  * only on idle CPU time, so a node that saturates its cores could outrun it. 16384
  * pages of 4 KB (64 MB) is minutes of full-rate traffic. */
 #define WAL_GUARD_PAGES 16384
+/* The checkpoint thread runs when the WAL reaches CKPT_PAGES (8 MB) or every
+ * CKPT_PERIOD_NS. A checkpoint fsyncs the WAL and the database; on ext4 that stalls
+ * other writers to the disk (a commit's write waits on the journal) for a millisecond
+ * or more, so fewer, larger checkpoints leave fewer products delayed. */
+#define CKPT_PAGES 2048
+#define CKPT_PERIOD_NS 1000000000LL
 
 struct tl_journal {
     sqlite3 *db;
@@ -45,6 +51,7 @@ struct tl_journal {
     int ckpt_running;
     int ckpt_thread_up;           /* set once at open: the thread was started */
     int wal_limit;                /* pages; wal_guard checkpoints inline above it */
+    int ckpt_asked;               /* writer only: the thread was woken for this WAL */
     int marked_open; /* meta 'open' is 1 while we hold the journal */
     int unclean;     /* the previous holder did not close it */
     pthread_mutex_t ckpt_mu;
@@ -83,8 +90,9 @@ static int prep(tl_journal *j, const char *sql, sqlite3_stmt **st, tl_err *err)
  * frames. A read makes it open the WAL. */
 static void ckpt_attach(sqlite3 *db) { sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL); }
 
-/* A second connection checkpoints the WAL every 200 ms (PASSIVE: never blocks the
- * writer), so the node's commits never wait for a checkpoint's fsync. It runs as
+/* A second connection checkpoints the WAL (PASSIVE: never blocks the writer) every
+ * second, or when the writer finds CKPT_PAGES in it, so the node's commits never
+ * wait for a checkpoint's fsync. It runs as
  * SCHED_IDLE (this thread only): a checkpoint copies pages for a millisecond or
  * more, and any other thread of the machine that wakes (a product arriving) takes
  * the core from it at once, where a niced thread could keep it until the next
@@ -119,11 +127,9 @@ static void *ckpt_main(void *arg)
     while (j->ckpt_running) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
+        int64_t ns = until.tv_nsec + CKPT_PERIOD_NS;
+        until.tv_sec += (time_t)(ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
         pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &until);
         if (!j->ckpt_running)
             break;
@@ -220,10 +226,17 @@ static int mark_open(tl_journal *j, tl_err *err)
  * checkpoint thread, which may sit starved at idle priority in the middle of one
  * (then the guard could never run and the WAL would grow for as long as the CPU is
  * busy). So lend that thread normal priority (it goes back to idle itself at its
- * next round, 200 ms on) and try again for up to 100 ms. */
+ * next round, a second on at most) and try again for up to 100 ms. */
 static int wal_guard(void *arg, sqlite3 *db, const char *schema_name, int wal_pages)
 {
     tl_journal *j = arg;
+    if (j->ckpt_thread_up && wal_pages >= CKPT_PAGES && !j->ckpt_asked) {
+        j->ckpt_asked = 1;
+        pthread_mutex_lock(&j->ckpt_mu);
+        pthread_cond_signal(&j->ckpt_cv);
+        pthread_mutex_unlock(&j->ckpt_mu);
+    } else if (wal_pages < CKPT_PAGES)
+        j->ckpt_asked = 0; /* the WAL restarted */
     if (wal_pages < (j->ckpt_thread_up ? j->wal_limit : 1000))
         return SQLITE_OK;
     int rc = sqlite3_wal_checkpoint_v2(db, schema_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);

