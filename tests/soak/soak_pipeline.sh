@@ -10,8 +10,8 @@
 # two days back and the network's time window accepts three days, so scenario time
 # stays behind the wall clock for about 185 passes. A new sim process joins the national
 # domains every pass (a reconnect there each time).
-# Checks, per node: the pipeline kept working (every pass added plots and system
-# tracks); RSS slope from half time (SOAK_WARMUP_S, default 60, if later) to the end at most
+# Checks, per node: the pipeline kept working (every pass added plots and published
+# products: tracks, launch and impact estimates; the record table stops at 512); RSS slope from half time (SOAK_WARMUP_S, default 60, if later) to the end at most
 # SOAK_RSS_KB_PER_MIN (default 1024); fds and threads at the end as after the first
 # pass (slack SOAK_FD_SLACK, default 4, for fds; threads exactly).
 # JSON lines are appended to SOAK_JSON (default build/soak.json). Exit 1 naming every
@@ -28,7 +28,7 @@ JSON=${SOAK_JSON:-build/soak.json}
 for v in "$T" "$RATE" "$SAMPLE" "$WARM" "$RSS_BOUND" "$FD_SLACK"; do
     case $v in '' | *[!0-9]*) echo "soak pipeline: settings must be whole numbers (got '$v')"; exit 2 ;; esac
 done
-[ "$T" -ge 120 ] && [ "$T" -le 5400 ] || { echo "soak pipeline: SOAK_PIPELINE_SECONDS must be 120..5400 (got $T)"; exit 2; }
+[ "$T" -ge 240 ] && [ "$T" -le 5400 ] || { echo "soak pipeline: SOAK_PIPELINE_SECONDS must be 240..5400 (got $T): the first passes fill caches"; exit 2; }
 [ "$RATE" -ge 1 ] && [ "$RATE" -le 100 ] || { echo "soak pipeline: SOAK_PIPELINE_RATE must be 1..100"; exit 2; }
 [ "$SAMPLE" -ge 1 ] || SAMPLE=1
 D=$(sed -n 's/^duration_s:[[:space:]]*\([0-9]*\).*/\1/p' "$SCN" | head -n 1)
@@ -75,7 +75,7 @@ T0=$(now_ms)
 at() { echo $((($(now_ms) - T0) / 1000)); }
 SAMPLES=$WORK/samples.tsv
 : > "$SAMPLES"
-# sample NATION : "t_ms nation pass rss_kb fds threads plots system_tracks records"
+# sample NATION : "t_ms nation pass rss_kb fds threads plots system_tracks records published"
 sample() {
     eval "p=\$PID_$1"
     st=$(awk '/^VmRSS:/ {r = $2} /^Threads:/ {t = $2} END {print r + 0, t + 0}' "/proc/$p/status" 2> /dev/null)
@@ -85,8 +85,9 @@ sample() {
     pl=$(sed -n 's/.*"plots": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
     sy=$(sed -n 's/.*"system_tracks": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
     rc=$(sed -n 's/.*"records": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
+    pb=$(sed -n 's/.*"published": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
     set -- "$1" $st
-    echo "$(($(now_ms) - T0)) $1 $pass $2 $fds $3 ${pl:-0} ${sy:-0} ${rc:-0}" >> "$SAMPLES"
+    echo "$(($(now_ms) - T0)) $1 $pass $2 $fds $3 ${pl:-0} ${sy:-0} ${rc:-0} ${pb:-0}" >> "$SAMPLES"
 }
 
 echo "soak pipeline: JP, US, KR with their pipelines (domains $B..$((B + 4)), DDS Security on);" \
@@ -135,13 +136,13 @@ for n in JP US KR; do
     r=$(awk -v n="$n" -v warm=$((W0 * 1000)) -v npass=$pass '
         $2 != n { next }
         $3 >= npass { $3 = npass - 1 }   # the samples after the last pass
-        { last_pass = $3; plots[$3] = $7; rec[$3] = $9; rss_end = $4; fd_end = $5; thr_end = $6 }
+        { last_pass = $3; plots[$3] = $7; rec[$3] = $9; pub[$3] = $10; rss_end = $4; fd_end = $5; thr_end = $6 }
         $3 == 0 { fd0 = $5; thr0 = $6 }
         !got && $1 >= 10000 { rss0 = $4; got = 1 }
         $1 >= warm { m++; x = $1 / 60000.0; y = $4; sx += x; sy += y; sxx += x * x; sxy += x * y }
         END {
             stuck = 0
-            for (k = 1; k <= last_pass; k++) if (plots[k] <= plots[k - 1] || rec[k] <= rec[k - 1]) stuck++
+            for (k = 1; k <= last_pass; k++) if (plots[k] <= plots[k - 1] || pub[k] <= pub[k - 1]) stuck++
             slope = (m > 2 && m * sxx - sx * sx > 0) ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : 0
             printf "%d %d %.1f %d %d %d %d %d %d %d %d\n", rss0, rss_end, slope, m, fd0, fd_end, thr0, thr_end,
                 plots[last_pass], rec[last_pass], stuck
@@ -151,7 +152,7 @@ for n in JP US KR; do
     echo "  $n: RSS $rss0 kB at 10 s, $rss1 kB at the end: slope $slope kB/min from ${W0} s ($m samples);" \
         "fds $fd0 -> $fd1, threads $thr0 -> $thr1; $plots plots, $rec system-track records"
     check "pipeline_$n" "$([ "$stuck" = 0 ] && [ "$plots" -gt 0 ] && echo 1)" \
-        "$stuck of $((pass - 1)) later passes added no plots or no system tracks"
+        "$stuck of $((pass - 1)) later passes added no plots or published no products"
     check "pipeline_rss_$n" "$(awk -v s="$slope" -v b="$RSS_BOUND" -v m="$m" 'BEGIN { print (s <= b && m >= 10) ? 1 : 0 }')" \
         "RSS slope $slope kB/min (bound $RSS_BOUND kB/min)"
     check "pipeline_fds_$n" "$([ "$fd1" -le $((fd0 + FD_SLACK)) ] && [ "$thr1" -le "$thr0" ] && echo 1)" \
