@@ -51,8 +51,7 @@ int tl_journal_unclean(const tl_journal *j);
 void tl_journal_keep_unclean(tl_journal *j);
 
 /** When the checkpoint thread runs: at this many WAL pages or after period_ns,
- *  whichever comes first (defaults 8192 pages, 10 s: each checkpoint's fsyncs hold
- *  up commits on the disk for milliseconds, see docs/network.md "Delivery"). */
+ *  whichever comes first (defaults 2048 pages, 1 s; docs/network.md "Delivery"). */
 void tl_journal_set_checkpoint(tl_journal *j, int pages, int64_t period_ns);
 
 /** WAL size (pages) at which a commit checkpoints inline (default 16384, 64 MB),

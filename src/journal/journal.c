@@ -37,17 +37,16 @@ _Static_assert(TL_SEQ_LIMIT == 1ULL << SEQ_BITS, "row ids hold 40-bit sequences"
  * only on idle CPU time, so a node that saturates its cores could outrun it. 16384
  * pages of 4 KB (64 MB) is minutes of full-rate traffic. */
 #define WAL_GUARD_PAGES 16384
-/* The checkpoint thread runs when the WAL reaches CKPT_PAGES (32 MB) or every
- * CKPT_PERIOD_NS. A checkpoint fsyncs the WAL and the database, and on this kind of
- * machine (ext4 on a virtual disk) every commit of every process on the disk then
- * waits a few milliseconds: checkpointing every 200 ms or every second put 1-3 ms
- * into the relay's p99 (bench_link: p99 ~1 ms closed loop, ~3 ms at 2 kHz, against
- * ~0.3 ms with the checkpoints' fsyncs switched off). Rare checkpoints make those
- * waits rare. What it costs: up to 10 s of commits (or 32 MB) wait for the disk in
- * the WAL, and a power loss can take them (a crash of the node cannot: they are in
- * the OS); the unclean-restart rule and gap-fill cover that (docs/network.md). */
-#define CKPT_PAGES 8192
-#define CKPT_PERIOD_NS 10000000000LL
+/* The checkpoint thread runs when the WAL reaches CKPT_PAGES (8 MB) or every
+ * CKPT_PERIOD_NS. A checkpoint fsyncs the WAL and the database, and on ext4 on this
+ * VM's virtual disk every commit of every process on that disk then waits for
+ * milliseconds: with checkpoints each second the relay's p99 is ~1 ms closed loop
+ * and ~3 ms at 2 kHz (bench_link), against ~0.3 ms with their fsyncs switched off.
+ * Rarer, larger checkpoints (10 s or 32 MB) did not keep up under `make soak`: the
+ * WAL seldom restarted and reached the inline guard, which puts a 64 MB checkpoint
+ * on a commit's path. So small and frequent, as SQLite's own default (1000 pages). */
+#define CKPT_PAGES 2048
+#define CKPT_PERIOD_NS 1000000000LL
 
 struct tl_journal {
     sqlite3 *db;
@@ -56,9 +55,10 @@ struct tl_journal {
     int ckpt_running;
     int ckpt_thread_up;           /* set once at open: the thread was started */
     int wal_limit;                /* pages; wal_guard checkpoints inline above it */
-    int ckpt_asked;               /* writer only: the thread was woken for this WAL */
+    int ckpt_next;                /* writer only: wake the thread again at this many pages */
     int ckpt_pages;               /* writer only: wake the thread at this many WAL pages */
     int64_t ckpt_period_ns;       /* under ckpt_mu: the thread's period */
+    int ckpt_wake;                /* under ckpt_mu: the writer asked for a checkpoint */
     int marked_open; /* meta 'open' is 1 while we hold the journal */
     int unclean;     /* the previous holder did not close it */
     pthread_mutex_t ckpt_mu;
@@ -98,7 +98,7 @@ static int prep(tl_journal *j, const char *sql, sqlite3_stmt **st, tl_err *err)
 static void ckpt_attach(sqlite3 *db) { sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL); }
 
 /* A second connection checkpoints the WAL (PASSIVE: never blocks the writer) every
- * 10 s, or when the writer finds CKPT_PAGES in it, so the node's commits never
+ * second, or when the writer finds CKPT_PAGES in it, so the node's commits never
  * wait for a checkpoint's fsync. It runs as
  * SCHED_IDLE (this thread only): a checkpoint copies pages for a millisecond or
  * more, and any other thread of the machine that wakes (a product arriving) takes
@@ -137,7 +137,9 @@ static void *ckpt_main(void *arg)
         int64_t ns = until.tv_nsec + j->ckpt_period_ns;
         until.tv_sec += (time_t)(ns / 1000000000);
         until.tv_nsec = (long)(ns % 1000000000);
-        pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &until);
+        if (!j->ckpt_wake) /* a wake-up asked for while a checkpoint ran is not lost */
+            pthread_cond_timedwait(&j->ckpt_cv, &j->ckpt_mu, &until);
+        j->ckpt_wake = 0;
         if (!j->ckpt_running)
             break;
         pthread_mutex_unlock(&j->ckpt_mu);
@@ -145,10 +147,16 @@ static void *ckpt_main(void *arg)
         struct sched_param sp;
         if (idle && pthread_getschedparam(pthread_self(), &policy, &sp) == 0 && policy != SCHED_IDLE)
             lower_priority(); /* wal_guard lent it normal priority: back to idle */
-        int n_log = -1, n_done = -1;
-        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, &n_done);
-        if (n_log < 0)
-            ckpt_attach(db);
+        /* A long checkpoint leaves the frames committed meanwhile; the WAL restarts
+         * only once all are copied, so copy those too (each round is shorter). */
+        for (int round = 0; round < 4; round++) {
+            int n_log = -1, n_done = -1;
+            sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &n_log, &n_done);
+            if (n_log < 0)
+                ckpt_attach(db);
+            if (n_log <= 0 || n_done >= n_log)
+                break;
+        }
         pthread_mutex_lock(&j->ckpt_mu);
     }
     pthread_mutex_unlock(&j->ckpt_mu);
@@ -237,13 +245,15 @@ static int mark_open(tl_journal *j, tl_err *err)
 static int wal_guard(void *arg, sqlite3 *db, const char *schema_name, int wal_pages)
 {
     tl_journal *j = arg;
-    if (j->ckpt_thread_up && wal_pages >= j->ckpt_pages && !j->ckpt_asked) {
-        j->ckpt_asked = 1;
+    if (wal_pages < j->ckpt_pages)
+        j->ckpt_next = j->ckpt_pages; /* the WAL restarted */
+    else if (j->ckpt_thread_up && wal_pages >= j->ckpt_next) {
+        j->ckpt_next = wal_pages + j->ckpt_pages / 4; /* again if it is not copied by then */
         pthread_mutex_lock(&j->ckpt_mu);
+        j->ckpt_wake = 1;
         pthread_cond_signal(&j->ckpt_cv);
         pthread_mutex_unlock(&j->ckpt_mu);
-    } else if (wal_pages < j->ckpt_pages)
-        j->ckpt_asked = 0; /* the WAL restarted */
+    }
     if (wal_pages < (j->ckpt_thread_up ? j->wal_limit : 1000))
         return SQLITE_OK;
     int rc = sqlite3_wal_checkpoint_v2(db, schema_name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -274,7 +284,7 @@ int tl_journal_open(const char *dir, tl_journal **out, tl_err *err)
         return tl_err_set(err, TL_ENOMEM, "journal: out of memory");
     pthread_mutex_init(&j->ckpt_mu, NULL);
     pthread_cond_init(&j->ckpt_cv, NULL);
-    j->ckpt_pages = CKPT_PAGES;
+    j->ckpt_pages = j->ckpt_next = CKPT_PAGES;
     j->ckpt_period_ns = CKPT_PERIOD_NS;
     snprintf(j->path, sizeof j->path, "%s", path);
     char *msg = NULL;
@@ -326,7 +336,7 @@ fail:
 void tl_journal_set_checkpoint(tl_journal *j, int pages, int64_t period_ns)
 {
     assert(pages > 0 && period_ns > 0);
-    j->ckpt_pages = pages;
+    j->ckpt_pages = j->ckpt_next = pages;
     pthread_mutex_lock(&j->ckpt_mu);
     j->ckpt_period_ns = period_ns;
     pthread_cond_signal(&j->ckpt_cv);

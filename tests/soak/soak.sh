@@ -21,8 +21,8 @@
 #         before any restart (within SOAK_FD_SLACK, default 4 fds; threads exactly);
 #  wal    checkpoints keep up: over the second half the WAL keeps being emptied and
 #         restarted, the median of its live frames (read from journal.db-shm) is at most
-#         SOAK_WAL_FRAMES (default 8192, 32 MB: the journal wakes its checkpoint thread
-#         there, or every 10 s); and the WAL file (its size is its
+#         SOAK_WAL_FRAMES (default 2048, 8 MB: the journal wakes its checkpoint thread
+#         there, or every second); and the WAL file (its size is its
 #         high-water mark) never passed the journal's inline-checkpoint guard of 16,384
 #         pages (SOAK_WAL_MAX_KB, default 66176 kB with frame headers).
 # Prints a summary and writes JSON lines {"name","unit","value"} to SOAK_JSON
@@ -35,7 +35,7 @@ SAMPLE=${SOAK_SAMPLE_S:-2}
 WARM=${SOAK_WARMUP_S:-60}
 RSS_BOUND=${SOAK_RSS_KB_PER_MIN:-1024}
 FD_SLACK=${SOAK_FD_SLACK:-4}
-WAL_FRAMES=${SOAK_WAL_FRAMES:-8192}
+WAL_FRAMES=${SOAK_WAL_FRAMES:-2048}
 WAL_MAX=${SOAK_WAL_MAX_KB:-66176}
 JSON=${SOAK_JSON:-build/soak.json}
 KEEP_SAMPLES=${SOAK_SAMPLES:-${JSON%.json}-samples.tsv}
