@@ -14,6 +14,7 @@
  * Locking: one mutex, taken only here. The sink runs on whatever Cyclone thread
  * logs, possibly one that holds a node's mutex, and never calls back into DDS or a
  * node. */
+#define _GNU_SOURCE /* memmem */
 #include <assert.h>
 #include <dds/dds.h>
 #include <pthread.h>
@@ -36,16 +37,6 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static watch watches[WATCH_MAX];
 static int n_watches;
-
-/* Case-sensitive substring within the first n bytes of s. */
-static int has(const char *s, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (!memcmp(s + i, needle, k))
-            return 1;
-    return 0;
-}
 
 /* The message text worth keeping: the whole line (why, and the subject refused),
  * without the trailing newline. */
@@ -73,7 +64,7 @@ int tl__authlog_is_failure(const char *msg, size_t n)
                                           "handshake message token",  "message_class_id",
                                           "from validate_remote_identity", "shared secret failed"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        if (has(msg, n, needles[i]))
+        if (memmem(msg, n, needles[i], strlen(needles[i])))
             return 1;
     return 0;
 }

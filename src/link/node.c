@@ -139,7 +139,7 @@ struct tl_node {
     dds_entity_t deferred_gc; /* low_latency: "the poll thread takes the listener readers" */
     int deferred;
     int closing; /* tl_node_destroy has begun: listeners take nothing more */
-    int64_t last_inline_ns;   /* end of the last take (listener or poll thread) */
+    int64_t last_take_end_ns;  /* end of the last take (listener or poll thread) */
     int64_t last_take_cost_ns; /* how long it lasted */
     uint64_t last_done[TL_NET_NATIONS_MAX]; /* last processed seq per origin */
     int n_held;
@@ -358,8 +358,8 @@ static int64_t burst_gap(const tl_node *n)
 
 static void took(tl_node *n, int64_t start_ns)
 {
-    n->last_inline_ns = tl_node_now_ns();
-    n->last_take_cost_ns = n->last_inline_ns - start_ns;
+    n->last_take_end_ns = tl_node_now_ns();
+    n->last_take_cost_ns = n->last_take_end_ns - start_ns;
 }
 
 static void on_data_available(dds_entity_t rd, void *arg)
@@ -375,7 +375,7 @@ static void on_data_available(dds_entity_t rd, void *arg)
     if (n->closing) {
         /* nothing more: a product taken now could no longer be forwarded on a link
          * already closed (it stays with the sender, which re-offers it) */
-    } else if (n->deferred || now - n->last_inline_ns < burst_gap(n)) {
+    } else if (n->deferred || now - n->last_take_end_ns < burst_gap(n)) {
         n->deferred = 1;
         dds_set_guardcondition(n->deferred_gc, true);
     } else {
