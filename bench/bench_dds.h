@@ -11,8 +11,8 @@
 #include "trilink/pki.h"
 
 /* Write to out the configuration for nation's identity of the PKI in DIR/pki;
- * secure = 0 leaves DDS Security out. */
-static void secure_xml_opt(const char *dir, const char *nation, const char *out, int secure)
+ * secure = 0 leaves DDS Security out; batch = 1 turns on WriteBatch, as the nodes run. */
+static inline void secure_xml_batch(const char *dir, const char *nation, const char *out, int secure, int batch)
 {
     tl_pki_files f;
     char pki[600];
@@ -38,8 +38,15 @@ static void secure_xml_opt(const char *dir, const char *nation, const char *out,
                 "<Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" "
                 "finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security>",
                 f.identity_ca, f.cert, f.key, f.permissions_ca, f.governance, f.permissions);
+    if (batch)
+        fprintf(x, "<Internal><WriteBatch>true</WriteBatch></Internal>");
     fprintf(x, "</Domain></CycloneDDS>");
     fclose(x);
+}
+
+static inline void secure_xml_opt(const char *dir, const char *nation, const char *out, int secure)
+{
+    secure_xml_batch(dir, nation, out, secure, 0);
 }
 
 /* Write yaml to DIR/net.yaml, load it into cfg and create its demonstration PKI

@@ -45,7 +45,7 @@
 #define D_USKR 93
 #define THR_BATCH 32 /* throughput run: products per tl_node_publish_many (one fusion cycle's tracks) */
 
-static int n_lat = 10000, n_thr = 20000, n_warm = 200;
+static int n_lat = 10000, n_cl = 10000, n_thr = 20000, n_warm = 200; /* open loop, closed loop, throughput */
 static int64_t *lat_ns, *cl_ns, *lat_t0, *cl_t0;
 static int n_lat_got, n_cl_got, n_thr_got, n_warm_got;
 static int cl_pipe[2]; /* JP -> KR: "got it, send the next" (closed loop) */
@@ -63,7 +63,7 @@ static void on_recv(void *user, const tl_product *p, const char *via)
         if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 2000000)
             fprintf(stderr, "slow: %s seq %llu %.3f ms\n", p->u.track.track_id, (unsigned long long)p->hdr.seq,
                     (double)(now - p->hdr.origin_time_ns) * 1e-6);
-    } else if (c == 'C' && n_cl_got < n_lat) {
+    } else if (c == 'C' && n_cl_got < n_cl) {
         cl_t0[n_cl_got] = p->hdr.origin_time_ns;
         cl_ns[n_cl_got++] = now - p->hdr.origin_time_ns;
         if (getenv("TL_BENCH_TRACE") && now - p->hdr.origin_time_ns > 1000000)
@@ -182,7 +182,7 @@ static void run_kr(const tl_netconfig *cfg, const char *dir)
     }
     tl_node_poll(n, 1000);
     /* Closed loop: the next track when JP says it has the previous one (or after 50 ms). */
-    for (int i = 0; i < n_lat && !child_stop; i++) {
+    for (int i = 0; i < n_cl && !child_stop; i++) {
         int64_t now = tl_node_now_ns();
         track(&p, 'C', i, now);
         tl_node_publish(n, &p, now, &err);
@@ -347,7 +347,7 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
     thr_first_ns = thr_last_ns = 0;
     tl_node *jp = make_node(&cfg, dir, "JP", on_recv);
     int64_t t_end = tl_node_now_ns() + 240LL * 1000000000;
-    while ((n_lat_got < n_lat || n_cl_got < n_lat || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
+    while ((n_lat_got < n_lat || n_cl_got < n_cl || n_thr_got < n_thr) && tl_node_now_ns() < t_end)
         tl_node_poll(jp, 100);
     tl_link_health h;
     tl_node_health(jp, 0, &h);
@@ -364,7 +364,7 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
     fprintf(stderr,
             "bench_link: JP got %d/%d latency (2 kHz), %d/%d closed loop, %d/%d throughput "
             "(warm-up %d)\n",
-            n_lat_got, n_lat, n_cl_got, n_lat, n_thr_got, n_thr, n_warm_got);
+            n_lat_got, n_lat, n_cl_got, n_cl, n_thr_got, n_thr, n_warm_got);
 
     dump("open", lat_t0, lat_ns, n_lat_got);
     dump("closed", cl_t0, cl_ns, n_cl_got);
@@ -380,12 +380,23 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
 int main(void)
 {
     if (getenv("TL_BENCH_QUICK")) {
-        n_lat = 1000;
+        n_lat = n_cl = 1000;
         n_thr = 2000;
     }
-    char dir[] = "/tmp/tlbenchXXXXXX", path[600];
-    if (!mkdtemp(dir))
+    /* TL_BENCH_COUNTS=open,closed,throughput: other sample counts (0 skips a phase), to
+     * profile one phase with perf; the relay then runs in the default mode only. */
+    const char *counts = getenv("TL_BENCH_COUNTS");
+    if (counts && sscanf(counts, "%d,%d,%d", &n_lat, &n_cl, &n_thr) != 3) {
+        fprintf(stderr, "bench_link: TL_BENCH_COUNTS=%s: want three counts, open,closed,throughput\n", counts);
+        return 2;
+    }
+    char dir[512], path[600];
+    const char *tmp = getenv("TMPDIR"); /* where the nodes' state (journals) go */
+    snprintf(dir, sizeof dir, "%s/tlbenchXXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror(dir);
         return 1;
+    }
     char yaml[1024];
     snprintf(yaml, sizeof yaml,
              "nations: [JP, US, KR]\nrelays: [US]\ntime_window_s: {past: 600, future: 5}\nlinks:\n"
@@ -429,17 +440,19 @@ int main(void)
     }
     signal(SIGTERM, on_term);
     pin(0); /* JP, in this process */
-    lat_ns = calloc((size_t)n_lat, sizeof *lat_ns);
-    cl_ns = calloc((size_t)n_lat, sizeof *cl_ns);
-    lat_t0 = calloc((size_t)n_lat, sizeof *lat_t0);
-    cl_t0 = calloc((size_t)n_lat, sizeof *cl_t0);
+    lat_ns = calloc((size_t)n_lat + 1, sizeof *lat_ns);
+    cl_ns = calloc((size_t)n_cl + 1, sizeof *cl_ns);
+    lat_t0 = calloc((size_t)n_lat + 1, sizeof *lat_t0);
+    cl_t0 = calloc((size_t)n_cl + 1, sizeof *cl_t0);
     if (!lat_ns || !cl_ns || !lat_t0 || !cl_t0)
         return 1;
     relay_figs r, rp; /* listeners (default), poll loop */
     low_latency = 1;
     relay_run(&cfg, dir, &r);
     low_latency = 0;
-    relay_run(&cfg, dir, &rp);
+    rp = (relay_figs){NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    if (!counts)
+        relay_run(&cfg, dir, &rp);
 
     /* Baseline: ddsperf with the same governance, JP and US identities, 600-byte samples. */
     char xj[700], xu[700], o1[700], o2[700], dom[16];

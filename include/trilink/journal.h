@@ -62,6 +62,12 @@ void tl_journal_set_wal_limit(tl_journal *j, int pages);
  *  tl_journal_last_seq() never returns less, whatever was lost since. */
 int tl_journal_reserve(tl_journal *j, const char *origin, uint64_t seq, tl_err *err);
 
+/** Retention: delete at most max_rows of the oldest rows journaled (recv_ns) before
+ *  before_ns, in one transaction: products, except each origin's newest (so
+ *  tl_journal_last_seq() is kept), and rejected samples. *removed (may be NULL) gets
+ *  the count; a call that removes max_rows may leave more. Not inside a batch. */
+int tl_journal_prune(tl_journal *j, int64_t before_ns, int max_rows, int *removed, tl_err *err);
+
 /** Last processed sequence from origin (0 if none). */
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin);
 

@@ -69,6 +69,7 @@ typedef struct tl_netconfig {
     double window_future_s;  /**< allowed clock lead of a partner */
     double heartbeat_period_s;
     uint64_t max_seq_jump;   /**< larger jumps ahead are rejected as bad_sequence */
+    double journal_retain_s; /**< journal rows older than this are deleted; 0 keeps all */
     int n_national;          /**< optional 'national:' section */
     tl_net_national national[TL_NET_NATIONS_MAX];
 } tl_netconfig;

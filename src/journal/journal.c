@@ -75,6 +75,7 @@ struct tl_journal {
 static const char *const schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    "PRAGMA journal_size_limit=16777216;" /* a WAL grown by a burst shrinks back to 16 MB at its next restart */
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
     "CREATE TABLE IF NOT EXISTS origins(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"
     "CREATE TABLE IF NOT EXISTS products(id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"
@@ -633,6 +634,115 @@ void tl_journal_rollback(tl_journal *j)
         return;
     j->in_batch = 0;
     rollback_tx(j);
+}
+
+/* The leading rows of a `SELECT id, recv_ns ...` in id order journaled before
+ * before_ns: the last such id (or -1) and their count in *n. */
+static int64_t old_prefix(sqlite3_stmt *s, int64_t before_ns, int *n, int *rc)
+{
+    int64_t upto = -1;
+    *n = 0;
+    while ((*rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 1) != SQLITE_INTEGER || sqlite3_column_int64(s, 1) >= before_ns)
+            break;
+        upto = sqlite3_column_int64(s, 0);
+        ++*n;
+    }
+    *rc = *rc == SQLITE_ROW || *rc == SQLITE_DONE ? SQLITE_OK : *rc;
+    sqlite3_reset(s);
+    return upto;
+}
+
+/* Delete what `del` selects with ?1 lo, ?2 upto; the number of rows deleted or -1. */
+static int delete_range(tl_journal *j, sqlite3_stmt *del, int64_t lo, int64_t upto)
+{
+    sqlite3_bind_int64(del, 1, lo);
+    sqlite3_bind_int64(del, 2, upto);
+    return run(del) == SQLITE_DONE ? sqlite3_changes(j->db) : -1;
+}
+
+/* Rows of one origin (row ids in (lo, hi)) journaled before before_ns, except its
+ * newest; at most budget. Returns the count deleted or -1. */
+static int prune_origin(tl_journal *j, sqlite3_stmt *newest, sqlite3_stmt *old, sqlite3_stmt *del, int64_t lo,
+                        int64_t hi, int64_t before_ns, int budget)
+{
+    sqlite3_bind_int64(newest, 1, lo);
+    sqlite3_bind_int64(newest, 2, hi);
+    int rc = sqlite3_step(newest);
+    int64_t top = rc == SQLITE_ROW && sqlite3_column_type(newest, 0) == SQLITE_INTEGER ? sqlite3_column_int64(newest, 0)
+                                                                                        : -1;
+    sqlite3_reset(newest);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    if (top < 0)
+        return 0;
+    int n;
+    sqlite3_bind_int64(old, 1, lo);
+    sqlite3_bind_int64(old, 2, top); /* the newest is never a candidate */
+    sqlite3_bind_int(old, 3, budget);
+    int64_t upto = old_prefix(old, before_ns, &n, &rc);
+    if (rc != SQLITE_OK)
+        return -1;
+    return n ? delete_range(j, del, lo, upto) : 0;
+}
+
+int tl_journal_prune(tl_journal *j, int64_t before_ns, int max_rows, int *removed, tl_err *err)
+{
+    static const char *const sql[] = {
+        "SELECT id FROM origins ORDER BY id",
+        "SELECT max(id) FROM products WHERE id > ?1 AND id < ?2",
+        "SELECT id, recv_ns FROM products WHERE id > ?1 AND id < ?2 ORDER BY id LIMIT ?3",
+        "DELETE FROM products WHERE id > ?1 AND id <= ?2",
+        "SELECT id, recv_ns FROM rejected WHERE id > ?1 ORDER BY id LIMIT ?2",
+        "DELETE FROM rejected WHERE id > ?1 AND id <= ?2",
+    };
+    enum { ORIGINS, NEWEST, OLD, DEL, REJ_OLD, REJ_DEL, NSQL };
+    sqlite3_stmt *st[NSQL] = {0};
+    int total = 0, rc = 0;
+    if (removed)
+        *removed = 0;
+    if (j->in_batch)
+        return tl_err_set(err, TL_ESTATE, "journal: prune inside a batch");
+    if (max_rows <= 0)
+        return 0;
+    for (int i = 0; i < NSQL && !rc; i++)
+        rc = prep(j, sql[i], &st[i], err);
+    if (!rc && run(j->begin) != SQLITE_DONE)
+        rc = tl_err_set(err, TL_EIO, "journal: prune: begin: %s", sqlite3_errmsg(j->db));
+    int open = !rc, step = SQLITE_DONE;
+    while (!rc && total < max_rows && (step = sqlite3_step(st[ORIGINS])) == SQLITE_ROW) {
+        int64_t oid = sqlite3_column_int64(st[ORIGINS], 0);
+        if (oid <= 0 || oid >= INT64_MAX / (int64_t)SEQ_LIMIT - 1)
+            continue; /* not a row-id prefix (a hand-edited table): nothing of it to delete */
+        int n = prune_origin(j, st[NEWEST], st[OLD], st[DEL], row_id(oid, 0), row_id(oid + 1, 0), before_ns,
+                             max_rows - total);
+        if (n < 0)
+            rc = tl_err_set(err, TL_EIO, "journal: prune: %s", sqlite3_errmsg(j->db));
+        else
+            total += n;
+    }
+    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = tl_err_set(err, TL_EIO, "journal: prune: origins: %s", sqlite3_errmsg(j->db));
+    if (!rc && total < max_rows) {
+        int n;
+        sqlite3_bind_int64(st[REJ_OLD], 1, 0);
+        sqlite3_bind_int(st[REJ_OLD], 2, max_rows - total);
+        int64_t upto = old_prefix(st[REJ_OLD], before_ns, &n, &step);
+        n = step != SQLITE_OK ? -1 : n ? delete_range(j, st[REJ_DEL], 0, upto) : 0;
+        if (n < 0)
+            rc = tl_err_set(err, TL_EIO, "journal: prune rejected: %s", sqlite3_errmsg(j->db));
+        else
+            total += n;
+    }
+    for (int i = 0; i < NSQL; i++)
+        sqlite3_finalize(st[i]);
+    if (open && !rc && run(j->commit) != SQLITE_DONE)
+        rc = tl_err_set(err, TL_EIO, "journal: prune: commit: %s", sqlite3_errmsg(j->db));
+    if (open && rc)
+        rollback_tx(j);
+    if (!rc && removed)
+        *removed = total;
+    return rc;
 }
 
 uint64_t tl_journal_last_seq(tl_journal *j, const char *origin)

@@ -337,7 +337,8 @@ const tl_net_national *tl_netconfig_national(const tl_netconfig *cfg, const char
 int tl_netconfig_load(const char *path, tl_netconfig *out, tl_err *err)
 {
     static const char *const keys[] = {"nations", "relays", "links", "policy", "time_window_s",
-                                       "heartbeat_period_s", "max_seq_jump", "national", NULL};
+                                       "heartbeat_period_s", "max_seq_jump", "national", "journal_retain_hours",
+                                       NULL};
     FILE *f = fopen(path, "rb");
     if (!f)
         return tl_err_set(err, TL_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -385,6 +386,17 @@ int tl_netconfig_load(const char *path, tl_netconfig *out, tl_err *err)
             get_num(&c, root, "max_seq_jump", 1, 1e15, &jump, 0))
             rc = TL_EPARSE;
         cfg->max_seq_jump = (uint64_t)jump;
+    }
+    if (!rc) {
+        double h = 0;
+        if (get_num(&c, root, "journal_retain_hours", 0, 1e6, &h, 0))
+            rc = TL_EPARSE;
+        else if (h > 0 && h * 3600 < cfg->window_past_s)
+            /* gap-fill answers from the journal for origin times within the window */
+            rc = fail(&c, get(&c, root, "journal_retain_hours"),
+                      "field '%s': %s h keeps less than time_window_s.past (gap-fill answers from the journal)",
+                      "journal_retain_hours", scalar(get(&c, root, "journal_retain_hours")));
+        cfg->journal_retain_s = h * 3600;
     }
     if (!rc)
         *out = *cfg;

@@ -145,6 +145,8 @@ struct tl_node {
     int n_held;
     tl__held *held;
     int64_t start_ns, next_tick_ns;
+    int64_t next_prune_ns; /* journal retention (cfg.journal_retain_s) */
+    long long pruned;      /* rows removed by the current retention run */
     uint64_t hb_seq;
     tl__wire wire;
     tl_product scratch;
@@ -1257,6 +1259,31 @@ static void tick(tl_node *n, int64_t now)
     }
 }
 
+/* Journal retention: rows older than journal_retain_s go, PRUNE_ROWS at a time
+ * (one short transaction under the node's lock: a few ms at most), every
+ * PRUNE_PERIOD_NS, or every PRUNE_BACKLOG_NS while a backlog remains. */
+#define PRUNE_ROWS 512
+#define PRUNE_PERIOD_NS 10000000000LL
+#define PRUNE_BACKLOG_NS 100000000LL
+
+static void prune_journal(tl_node *n, int64_t now)
+{
+    int removed = 0;
+    tl_err err;
+    int64_t keep_ns = (int64_t)(n->cfg.journal_retain_s * 1e9);
+    if (tl_journal_prune(n->j, now - keep_ns, PRUNE_ROWS, &removed, &err)) {
+        logf_(n, "%s (retention retried in %d s)", err.msg, (int)(PRUNE_PERIOD_NS / 1000000000));
+        removed = 0;
+    }
+    n->pruned += removed;
+    if (removed < PRUNE_ROWS && n->pruned > 0) {
+        logf_(n, "journal: removed %lld rows journaled more than %.0f h ago", n->pruned,
+              n->cfg.journal_retain_s / 3600);
+        n->pruned = 0;
+    }
+    n->next_prune_ns = now + (removed == PRUNE_ROWS ? PRUNE_BACKLOG_NS : PRUNE_PERIOD_NS);
+}
+
 int tl_node_poll(tl_node *n, int timeout_ms)
 {
     int64_t end = tl_node_now_ns() + (int64_t)timeout_ms * 1000000;
@@ -1268,6 +1295,11 @@ int tl_node_poll(tl_node *n, int timeout_ms)
             tick(n, now);
             unlock(n);
             n->next_tick_ns = now + (int64_t)(n->cfg.heartbeat_period_s * 1e9);
+        }
+        if (n->cfg.journal_retain_s > 0 && now >= n->next_prune_ns) {
+            lock(n);
+            prune_journal(n, now);
+            unlock(n);
         }
         int64_t until = end < n->next_tick_ns ? end : n->next_tick_ns;
         int64_t wait = until - now;

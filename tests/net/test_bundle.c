@@ -15,12 +15,10 @@
  *     rejects and counts that one item and accepts and relays the other four.
  * The US process writes its link health to a file (every poll) for the checks. */
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -267,30 +265,6 @@ static void run_kr(const tl_netconfig *cfg)
     _exit(rc ? 2 : 0);
 }
 
-/* Three adjacent link domains whose discovery/user ports (both participant indices)
- * are free now, so that concurrent test runs do not collide. */
-static int free_domains(void)
-{
-    for (int t = 0; t < 30; t++) {
-        int d = 10 + (int)(((unsigned)getpid() + 7u * (unsigned)t) % 28u) * 3, ok = 1;
-        for (int dd = d; dd < d + 2 && ok; dd++)
-            for (int port = 7400 + 250 * dd + 10; port < 7400 + 250 * dd + 14 && ok; port++) {
-                int s = socket(AF_INET, SOCK_DGRAM, 0);
-                struct sockaddr_in a;
-                memset(&a, 0, sizeof a);
-                a.sin_family = AF_INET;
-                a.sin_port = htons((uint16_t)port);
-                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0;
-                if (s >= 0)
-                    close(s);
-            }
-        if (ok)
-            return d;
-    }
-    return 81;
-}
-
 static void poll_until(tl_node *jp, int want, int max_s)
 {
     for (int i = 0; i < max_s * 20 && n_got < want; i++)
@@ -301,7 +275,7 @@ static void test_bundles(void **state)
 {
     (void)state;
     assert_non_null(mkdtemp(dir));
-    int d = free_domains();
+    int d = tl_test_free_domains(3);
     char yaml[1200], path[600];
     snprintf(yaml, sizeof yaml,
              "nations: [JP, US, KR]\nrelays: [US]\nheartbeat_period_s: 1\ntime_window_s: {past: 600, future: 5}\n"

@@ -5,8 +5,9 @@
  * round-trip bit for bit whatever their bytes, refusal of a journal of another
  * layout, refusal of bodies with an impossible header (make fuzz), detection of a
  * journal its last holder did not close, the WAL kept bounded with its checkpoint
- * thread at idle priority, and background checkpoints that copy the WAL into the
- * database so the WAL stops growing. */
+ * thread at idle priority, background checkpoints that copy the WAL into the
+ * database so the WAL stops growing, and retention (prune): the oldest rows go, in
+ * bounded steps, but never an origin's newest, so its last sequence survives. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,88 @@ static void test_journal(void **state)
     assert_int_equal(sqlite3_column_int(st, 0), 2);
     sqlite3_finalize(st);
     sqlite3_close(db);
+    rm_tree(dir);
+}
+
+static int count_rows(const char *dir, const char *sql)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/journal.db", dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK); /* a second process would read it the same way */
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Rows journaled at recv_ns = 1000 * seq (KR 1..300, JP 1..50 all old, US 1..20 at
+ * 1000 * (seq + 1000)), rejects at 10 and 2,000,000; prune everything before 250,500
+ * in steps of at most 64 rows. */
+static void test_journal_prune(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tljXXXXXX";
+    tl_journal *j;
+    tl_err err;
+    open_fresh(dir, &j);
+    for (uint64_t s = 1; s <= 300; s++) {
+        tl_product p = prod("KR", s);
+        assert_int_equal(tl_journal_append(j, &p, TL_J_ACCEPTED, "US", (int64_t)s * 1000, &err), 0);
+        if (s <= 50) {
+            tl_product q = prod("JP", s);
+            assert_int_equal(tl_journal_append(j, &q, TL_J_TRANSIT, "US", (int64_t)s * 1000, &err), 0);
+        }
+        if (s <= 20) {
+            tl_product u = prod("US", s);
+            assert_int_equal(tl_journal_append(j, &u, TL_J_OWN, "", (int64_t)(s + 1000) * 1000, &err), 0);
+        }
+    }
+    tl_product r = prod("KR", 400);
+    assert_int_equal(tl_journal_reject(j, &r, "US", "nonfinite", "x", 0, 10, &err), 0);
+    assert_int_equal(tl_journal_reject(j, &r, "US", "nonfinite", "x", 0, 2000000, &err), 0);
+    int removed = -1, total = 0, calls = 0;
+    do {
+        assert_int_equal(tl_journal_prune(j, 250500, 64, &removed, &err), 0);
+        assert_true(removed >= 0 && removed <= 64);
+        total += removed;
+    } while (removed == 64 && ++calls < 100);
+    /* KR 1..250 go; JP 1..49 go and its newest (50, old too) stays; US stays; one reject goes. */
+    assert_int_equal(total, 250 + 49 + 1);
+    assert_int_equal(tl_journal_prune(j, 250500, 64, &removed, &err), 0);
+    assert_int_equal(removed, 0); /* nothing left to do: a second pass is a no-op */
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 300);
+    assert_int_equal((int)tl_journal_last_seq(j, "JP"), 50);
+    assert_int_equal((int)tl_journal_last_seq(j, "US"), 20);
+    collect c = {{0}, 0};
+    assert_int_equal(tl_journal_scan(j, "KR", 0, 1000, visit, &c), 50); /* gap-fill sees what is kept */
+    assert_int_equal((int)c.seqs[0], 251);
+    c.n = 0;
+    assert_int_equal(tl_journal_scan(j, "JP", 0, 1000, visit, &c), 1);
+    assert_int_equal((int)c.seqs[0], 50);
+    assert_int_equal(count_rows(dir, "SELECT count(*) FROM products"), 50 + 1 + 20);
+    assert_int_equal(count_rows(dir, "SELECT count(*) FROM rejected WHERE recv_ns = 2000000"), 1);
+    assert_int_equal(count_rows(dir, "SELECT count(*) FROM rejected"), 1);
+    /* Not inside a batch; a batch after a prune works as before. */
+    assert_int_equal(tl_journal_begin(j, &err), 0);
+    assert_int_equal(tl_journal_prune(j, INT64_MAX, 64, &removed, &err), TL_ESTATE);
+    tl_product p = prod("KR", 301);
+    assert_int_equal(tl_journal_append(j, &p, TL_J_ACCEPTED, "US", 301000, &err), 0);
+    assert_int_equal(tl_journal_commit(j, &err), 0);
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 301);
+    /* Everything old: each origin keeps exactly its newest. */
+    do
+        assert_int_equal(tl_journal_prune(j, INT64_MAX, 1000, &removed, &err), 0);
+    while (removed == 1000);
+    assert_int_equal(count_rows(dir, "SELECT count(*) FROM products"), 3);
+    tl_journal_close(j);
+    assert_int_equal(tl_journal_open(dir, &j, &err), 0); /* and it survives a restart */
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 301);
+    assert_int_equal((int)tl_journal_last_seq(j, "JP"), 50);
+    tl_journal_close(j);
     rm_tree(dir);
 }
 
@@ -516,6 +599,7 @@ static void test_journal_checkpoint(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_journal), cmocka_unit_test(test_journal_batch),
+                                       cmocka_unit_test(test_journal_prune),
                                        cmocka_unit_test(test_journal_bodies),
                                        cmocka_unit_test(test_journal_hostile_bodies),
                                        cmocka_unit_test(test_journal_unclean),

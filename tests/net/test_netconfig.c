@@ -36,11 +36,13 @@ static void test_default_config(void **state)
     /* KR tracks go to US and JP with sensors dropped for JP only. */
     assert_int_equal(tl_netconfig_reductions(&c, "KR", TL_PROD_TRACK, "JP"), TL_REDUCE_SENSORS);
     assert_int_equal(tl_netconfig_reductions(&c, "KR", TL_PROD_TRACK, "US"), 0);
+    assert_true(c.journal_retain_s >= c.window_past_s); /* retention on, never below the gap-fill window */
     tl_netconfig d;
     load_ok("config/examples/direct-jp-kr.yaml", &d);
     assert_int_equal(d.n_links, 3);
     load_ok("config/examples/four-nations.yaml", &d);
     assert_int_equal(d.n_nations, 4);
+    assert_true(d.journal_retain_s == 0); /* absent: the journal keeps everything */
 }
 
 /* A config with one defect must fail naming the file and the line of the defect. */
@@ -85,6 +87,9 @@ static void test_config_errors(void **state)
     expect_error(HEAD L1 "policy:\n  - {origin: KR, products: [tracks], to: [JP]}\n", 6, "unknown product kind 'tracks'");
     expect_error(HEAD L1 "policy:\n  - {origin: KR, products: [track], to: [JP], drop: [secret]}\n", 6,
                  "cannot drop field 'secret'");
+    expect_error(HEAD L1 "journal_retain_hours: -1\n", 5, "journal_retain_hours");
+    expect_error(HEAD L1 "journal_retain_hours: .nan\n", 5, "journal_retain_hours");
+    expect_error(HEAD L1 "journal_retain_hours: 0.1\n", 5, "less than time_window_s.past"); /* 360 s < 600 s */
     expect_error("nations: [JP, US\nlinks: [\n", 2, "YAML error");
     expect_error("nations: [JP, JP]\n", 1, "listed twice");
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,4 +141,26 @@ int tl_test_zones_load(struct tl_zones **z)
         return -1;
     }
     return 0;
+}
+
+int tl_test_free_domains(int n)
+{
+    for (int t = 0; t < 30; t++) {
+        int d = 10 + (int)(((unsigned)getpid() + 7u * (unsigned)t) % 28u) * 3, ok = 1;
+        for (int dd = d; dd < d + n && ok; dd++)
+            for (int port = 7400 + 250 * dd + 10; port < 7400 + 250 * dd + 14 && ok; port++) {
+                int s = socket(AF_INET, SOCK_DGRAM, 0);
+                struct sockaddr_in a;
+                memset(&a, 0, sizeof a);
+                a.sin_family = AF_INET;
+                a.sin_port = htons((uint16_t)port);
+                a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+                if (s >= 0)
+                    close(s);
+            }
+        if (ok)
+            return d;
+    }
+    return 81;
 }

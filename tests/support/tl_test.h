@@ -30,6 +30,11 @@ int tl_test_run(const char *cmd, const char *input, char *out, size_t cap);
 /** 1 if an executable named prog is on PATH. */
 int tl_test_have(const char *prog);
 
+/** The first of n adjacent DDS domains (10..93) whose discovery and user ports (both
+ *  participant indices of the link convention) on 127.0.0.1 are free now, so that
+ *  concurrent test runs do not collide; 81 if none was found. */
+int tl_test_free_domains(int n);
+
 struct tl_plot;
 struct tl_geodetic;
 /** A 4-value radar plot (range, az, el, range rate) of state x_ecef seen from site,
