@@ -1260,8 +1260,8 @@ static void tick(tl_node *n, int64_t now)
 }
 
 /* Journal retention: rows older than journal_retain_s go, PRUNE_ROWS at a time
- * (one short transaction under the node's lock: a few ms at most), every
- * PRUNE_PERIOD_NS, or every PRUNE_BACKLOG_NS while a backlog remains. */
+ * (one short transaction under the node's lock: ~0.5 ms), every PRUNE_PERIOD_NS,
+ * or every PRUNE_BACKLOG_NS while a backlog remains (the poll loop wakes for it). */
 #define PRUNE_ROWS 512
 #define PRUNE_PERIOD_NS 10000000000LL
 #define PRUNE_BACKLOG_NS 100000000LL
@@ -1302,6 +1302,8 @@ int tl_node_poll(tl_node *n, int timeout_ms)
             unlock(n);
         }
         int64_t until = end < n->next_tick_ns ? end : n->next_tick_ns;
+        if (n->cfg.journal_retain_s > 0 && n->next_prune_ns < until)
+            until = n->next_prune_ns;
         int64_t wait = until - now;
         if (wait < 0)
             wait = 0;

@@ -1,7 +1,8 @@
 /* test_retention.c — journal retention in a running node (journal_retain_hours in
  * the network config): a JP node started on a journal holding rows journaled 3 h,
- * 2 h and 10 min ago, with 1 h retention, deletes the old ones at its first poll,
- * keeps each origin's newest (so its last sequence survives: no sequence number is
+ * 2 h and 10 min ago, with 1 h retention, deletes the old ones (3,000: six of its
+ * 512-row steps, which it takes 100 ms apart while a backlog remains) within its
+ * first 1.5 s, keeps each origin's newest (so its last sequence survives: no sequence number is
  * reused, no partner product is taken twice) and everything recent, and a restart
  * finds the same state. One node, no peer, no DDS Security (nothing goes on the
  * wire). */
@@ -54,7 +55,7 @@ static void run_node(const tl_netconfig *cfg, const char *state)
     tl_err err;
     if (tl_node_create(cfg, "JP", &o, &n, &err))
         fail_msg("node: %s", err.msg);
-    tl_node_poll(n, 300);
+    tl_node_poll(n, 1500);
     tl_node_destroy(n);
 }
 
@@ -83,11 +84,13 @@ static void test_node_retention(void **state)
     tl_journal *j;
     assert_int_equal(tl_journal_open(st, &j, &err), 0);
     int64_t now = tl_node_now_ns();
-    for (uint64_t s = 1; s <= 110; s++) { /* KR: 100 from 2 h ago, 10 from 10 min ago */
+    assert_int_equal(tl_journal_begin(j, &err), 0);
+    for (uint64_t s = 1; s <= 3010; s++) { /* KR: 3,000 from 2 h ago, 10 from 10 min ago */
         tl_product p = prod("KR", s);
-        int64_t t = s <= 100 ? now - 2 * HOUR_NS : now - HOUR_NS / 6;
+        int64_t t = s <= 3000 ? now - 2 * HOUR_NS : now - HOUR_NS / 6;
         assert_int_equal(tl_journal_append(j, &p, TL_J_ACCEPTED, "US", t, &err), 0);
     }
+    assert_int_equal(tl_journal_commit(j, &err), 0);
     for (uint64_t s = 1; s <= 5; s++) { /* our own, all 3 h old */
         tl_product p = prod("JP", s);
         assert_int_equal(tl_journal_append(j, &p, TL_J_OWN, "", now - 3 * HOUR_NS, &err), 0);
@@ -98,7 +101,7 @@ static void test_node_retention(void **state)
     assert_int_equal(count(st, "KR"), 10);
     assert_int_equal(count(st, "JP"), 1);
     assert_int_equal(tl_journal_open(st, &j, &err), 0);
-    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 110);
+    assert_int_equal((int)tl_journal_last_seq(j, "KR"), 3010);
     assert_int_equal((int)tl_journal_last_seq(j, "JP"), 5);
     tl_journal_close(j);
 
