@@ -209,6 +209,9 @@ int tl_node_poll(tl_node *n, int timeout_ms);
 int tl_node_link_count(const tl_node *n);
 int tl_node_health(const tl_node *n, int i, tl_link_health *out);
 
+/** Journal rows deleted by retention (journal_retain_hours) since the node started. */
+uint64_t tl_node_journal_pruned(const tl_node *n);
+
 /** Write a raw sample straight to every link, bypassing sequencing and policy
  *  (test injector for invalid partner input). */
 int tl_node_inject_raw(tl_node *n, const tl_product *p, tl_err *err);

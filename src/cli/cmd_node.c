@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "node_pipe.h"
@@ -71,7 +72,15 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void write_health(const char *state, const char *nation, tl_node *n)
+static long long file_bytes(const char *state, const char *name)
+{
+    char path[620];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", state, name);
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+static void write_health(const char *state, const char *nation, tl_node *n, double retain_s)
 {
     char path[600], tmp[620];
     snprintf(path, sizeof path, "%s/health.json", state);
@@ -99,7 +108,10 @@ static void write_health(const char *state, const char *nation, tl_node *n)
         json_string(f, h.last_auth_failure);
         fprintf(f, "}");
     }
-    fprintf(f, "\n]}\n");
+    fprintf(f,
+            "\n], \"journal\": {\"bytes\": %lld, \"wal_bytes\": %lld, \"retain_hours\": %g, \"rows_pruned\": %llu}}\n",
+            file_bytes(state, "journal.db"), file_bytes(state, "journal.db-wal"), retain_s / 3600,
+            (unsigned long long)tl_node_journal_pruned(n));
     fclose(f);
     rename(tmp, path);
 }
@@ -353,7 +365,7 @@ int tl_cmd_node(int argc, char **argv)
         if (np)
             tl_nodepipe_tick(np, n, now);
         if (now >= next_health) {
-            write_health(state, nation, n);
+            write_health(state, nation, n, cfg.journal_retain_s);
             next_health = now + 1000000000;
         }
         int64_t wait_ms = np ? 20 : 100;
@@ -361,7 +373,7 @@ int tl_cmd_node(int argc, char **argv)
             wait_ms = (next_inj - now) / 1000000;
         tl_node_poll(n, (int)wait_ms);
     }
-    write_health(state, nation, n);
+    write_health(state, nation, n, cfg.journal_retain_s);
     if (np)
         tl_nodepipe_finish(np, n, tl_node_now_ns());
     fprintf(stderr, "trilink node %s: stopping (%s), published %llu\n", nation,

@@ -147,6 +147,7 @@ struct tl_node {
     int64_t start_ns, next_tick_ns;
     int64_t next_prune_ns; /* journal retention (cfg.journal_retain_s) */
     long long pruned;      /* rows removed by the current retention run */
+    uint64_t pruned_total; /* ... and since start */
     uint64_t hb_seq;
     tl__wire wire;
     tl_product scratch;
@@ -1276,6 +1277,7 @@ static void prune_journal(tl_node *n, int64_t now)
         removed = 0;
     }
     n->pruned += removed;
+    n->pruned_total += (uint64_t)removed;
     if (removed < PRUNE_ROWS && n->pruned > 0) {
         logf_(n, "journal: removed %lld rows journaled more than %.0f h ago", n->pruned,
               n->cfg.journal_retain_s / 3600);
@@ -1330,6 +1332,15 @@ int tl_node_poll(tl_node *n, int timeout_ms)
 }
 
 int tl_node_link_count(const tl_node *n) { return n->n_links; }
+
+uint64_t tl_node_journal_pruned(const tl_node *n)
+{
+    tl_node *m = (tl_node *)n; /* the lock is not part of the node's logical state */
+    pthread_mutex_lock(&m->mu);
+    uint64_t v = n->pruned_total;
+    pthread_mutex_unlock(&m->mu);
+    return v;
+}
 
 int tl_node_health(const tl_node *n, int i, tl_link_health *out)
 {

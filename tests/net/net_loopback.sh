@@ -57,6 +57,8 @@ for r in nonfinite not_pd time_window unknown_origin bad_sequence bad_path not_r
     [ "$n" = 1 ] || fail "US journaled $n rejects for reason $r (expected 1)"
     grep -q "\"$r\": 1" "$WORK/us/health.json" || fail "US health does not count 1 reject for $r"
 done
+jb=$(sed -n 's/.*"journal": {"bytes": \([0-9]*\).*/\1/p' "$WORK/us/health.json")
+[ "${jb:-0}" -ge 4096 ] || fail "US health.json does not give its journal's size (got '${jb}')"
 bad_at_jp=$(sql "$WORK/jp" "select count(*) from products where marking like 'BAD%'")
 [ "$bad_at_jp" = 0 ] || fail "an invalid sample was forwarded to JP"
 kill -0 "$PID_US" || fail "US node died"
