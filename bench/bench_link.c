@@ -18,6 +18,9 @@
  * TL_BENCH_INSECURE=1 to run the relay path without DDS Security (diagnosis only);
  * TL_BENCH_DUMP=DIR writes each latency sample (publish time, latency; ns) to
  * DIR/{open,closed}_{listener,poll}.csv, to look for what the slow ones share.
+ * TL_BENCH_COUNTS=open,closed,throughput sets the phases' sample counts (0 skips one)
+ * and runs the default mode only, to profile a phase with perf; TMPDIR moves the
+ * nodes' state (journals), e.g. to tmpfs to see what the disk costs.
  * The relay run is done twice: nodes in the default mode, products taken in DDS
  * listeners (link_relay_*), and in poll-loop mode, products taken on the node's
  * loop thread only (link_relay_poll_*, `trilink node --poll-loop`). */
@@ -386,7 +389,8 @@ int main(void)
     /* TL_BENCH_COUNTS=open,closed,throughput: other sample counts (0 skips a phase), to
      * profile one phase with perf; the relay then runs in the default mode only. */
     const char *counts = getenv("TL_BENCH_COUNTS");
-    if (counts && sscanf(counts, "%d,%d,%d", &n_lat, &n_cl, &n_thr) != 3) {
+    if (counts && (sscanf(counts, "%d,%d,%d", &n_lat, &n_cl, &n_thr) != 3 || n_lat < 0 || n_cl < 0 || n_thr < 0 ||
+                   n_lat > 10000000 || n_cl > 10000000 || n_thr > 100000000)) {
         fprintf(stderr, "bench_link: TL_BENCH_COUNTS=%s: want three counts, open,closed,throughput\n", counts);
         return 2;
     }
