@@ -11,7 +11,8 @@
 #include "trilink/pki.h"
 
 /* Write to out the configuration for nation's identity of the PKI in DIR/pki;
- * secure = 0 leaves DDS Security out; batch = 1 turns on WriteBatch, as the nodes run. */
+ * secure = 0 leaves DDS Security out; batch = 1 turns on WriteBatch, as the nodes run.
+ * Receive sockets ask for 4 MiB as the nodes' do. */
 static inline void secure_xml_batch(const char *dir, const char *nation, const char *out, int secure, int batch)
 {
     tl_pki_files f;
@@ -38,8 +39,9 @@ static inline void secure_xml_batch(const char *dir, const char *nation, const c
                 "<Cryptographic><Library path=\"dds_security_crypto\" initFunction=\"init_crypto\" "
                 "finalizeFunction=\"finalize_crypto\"/></Cryptographic></Security>",
                 f.identity_ca, f.cert, f.key, f.permissions_ca, f.governance, f.permissions);
-    if (batch)
-        fprintf(x, "<Internal><WriteBatch>true</WriteBatch></Internal>");
+    /* the nodes' socket receive buffer (src/link/node.c, domain_xml), for every run */
+    fprintf(x, "<Internal><SocketReceiveBufferSize max=\"4MiB\"/>%s</Internal>",
+            batch ? "<WriteBatch>true</WriteBatch>" : "");
     fprintf(x, "</Domain></CycloneDDS>");
     fclose(x);
 }

@@ -79,6 +79,8 @@ static void on_recv(void *user, const tl_product *p, const char *via)
             thr_first_ns = now;
         thr_last_ns = now;
         n_thr_got++;
+        if (getenv("TL_BENCH_TRACE") && n_thr_got % 20000 == 0)
+            fprintf(stderr, "throughput: %d products at %.3f s\n", n_thr_got, (double)(now - thr_first_ns) * 1e-9);
     } else
         n_warm_got++;
 }
@@ -378,6 +380,8 @@ static void relay_run(const tl_netconfig *cfg_, const char *dir, relay_figs *f)
     percentiles(cl_ns, n_cl_got, &f->cl_p50, &f->cl_p99);
     if (n_thr_got > 1 && thr_last_ns > thr_first_ns)
         f->thr = (double)(n_thr_got - 1) / ((double)(thr_last_ns - thr_first_ns) * 1e-9);
+    if (n_thr)
+        fprintf(stderr, "bench_link: relay throughput %.0f products/s\n", f->thr);
 }
 
 int main(void)

@@ -270,7 +270,13 @@ static void unlock(tl_node *n)
 static int peer_port(int domain, int pindex) { return 7400 + 250 * domain + 10 + 2 * pindex; }
 
 /* The domain's Cyclone configuration: pinned interface, no multicast, unicast
- * discovery to the peer's fixed port, fixed participant index. */
+ * discovery to the peer's fixed port, fixed participant index. Receive sockets ask
+ * for 4 MiB (Cyclone's default asks for 1 MiB): a reliable writer keeps up to its
+ * WHC high-water mark (500 kB) in flight, and on loopback each ~1.4 kB fragment takes
+ * ~3 kB of socket buffer, so a full-rate burst into a busy relay overflowed 1 MiB;
+ * the drops then turned into a retransmission storm that held the relay at ~12,000
+ * products/s instead of ~80,000 (docs/network.md, "Speed"). The kernel caps the
+ * request at net.core.rmem_max (4 MiB here; Debian's default is 208 kB). */
 static void domain_xml(const tl__link *l, char *buf, size_t cap)
 {
     const tl_net_end *me = &l->cfg->ends[l->self_end], *peer = &l->cfg->ends[1 - l->self_end];
@@ -278,7 +284,8 @@ static void domain_xml(const tl__link *l, char *buf, size_t cap)
              "<CycloneDDS><Domain Id=\"%d\"><General><Interfaces><NetworkInterface address=\"%s\"/>"
              "</Interfaces><AllowMulticast>false</AllowMulticast></General>"
              "<Discovery><ParticipantIndex>%d</ParticipantIndex><Peers><Peer address=\"%s:%d\"/></Peers>"
-             "<SPDPInterval>1s</SPDPInterval></Discovery><Internal><WriteBatch>true</WriteBatch></Internal>"
+             "<SPDPInterval>1s</SPDPInterval></Discovery><Internal><WriteBatch>true</WriteBatch>"
+             "<SocketReceiveBufferSize max=\"4MiB\"/></Internal>"
              "<Tracing><Verbosity>warning</Verbosity><OutputFile>stderr</OutputFile></Tracing>"
              "</Domain></CycloneDDS>",
              l->cfg->domain_id, me->address, me->participant_index, peer->address,
