@@ -41,7 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+size_t __sanitizer_get_current_allocated_bytes(void); /* libasan (sanitizer allocator interface) */
 #else
 #include <malloc.h>
 #endif
