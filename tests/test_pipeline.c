@@ -726,6 +726,21 @@ static size_t heap_in_use(void)
 #endif
 }
 
+/* Resident set (kB), printed beside the heap: it rises while the pipelines' tables,
+ * allocated by tl_pipeline_create, are touched for the first time. -1 unknown. */
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 /* `make soak` phase 2 in memory: JP, US and KR pipelines fed scenarios/salvo.yaml
  * pass after pass, each pass's epoch moved on by the scenario's length + 60 s (as
  * tests/soak/soak_pipeline.sh does; cut at 480 s, after every fall), with max_records = 4 so the table is full and
@@ -765,6 +780,7 @@ static void test_heap_flat(void **state)
     const int64_t epoch0 = sc.epoch_ns, step = (int64_t)(sc.duration_s + 60) * NS;
     uint64_t seq[3] = {0, 0, 0};
     size_t heap_at[1001];
+    long rss_at[1001];
     uint64_t prod_at[1001];
     for (int pass = 0; pass < passes; pass++) {
         sc.epoch_ns = epoch0 + pass * step;
@@ -796,6 +812,7 @@ static void test_heap_flat(void **state)
         }
         tl_sim_destroy(sim);
         heap_at[pass + 1] = heap_in_use();
+        rss_at[pass + 1] = rss_kb();
         tl_pipeline_stats st;
         tl_pipeline_stats_get(pl[0], &st);
         prod_at[pass + 1] = st.products_out;
@@ -803,8 +820,8 @@ static void test_heap_flat(void **state)
             assert_int_equal(tl_pipeline_record_count(pl[k]), 4); /* full from pass 1 on */
     }
     for (int pass = 1; pass <= passes; pass++)
-        printf("heap_flat: after pass %d: %zu bytes in use, JP %llu products\n", pass, heap_at[pass],
-               (unsigned long long)prod_at[pass]);
+        printf("heap_flat: after pass %d: heap %zu bytes in use, RSS %ld kB, JP %llu products\n", pass,
+               heap_at[pass], rss_at[pass], (unsigned long long)prod_at[pass]);
     int half = passes / 2; /* pass 1 of 3: the table has been full since pass 1 began */
     assert_true(prod_at[passes] > prod_at[half]); /* the full table did not silence JP */
     assert_true(heap_at[passes] <= heap_at[half] + HEAP_SLACK_B);
