@@ -743,14 +743,15 @@ static long rss_kb(void)
 
 /* `make soak` phase 2 in memory: JP, US and KR pipelines fed scenarios/salvo.yaml
  * pass after pass, each pass's epoch moved on by the scenario's length + 60 s (as
- * tests/soak/soak_pipeline.sh does; cut at 480 s, after every fall), with max_records = 4 so the table is full and
- * recycling from the first pass on. The heap in use after the last pass must equal that
- * after the middle one, pass 1 of 3 (slack HEAP_SLACK_B: glibc counts chunks parked in
- * its per-thread cache as in use, ~112 bytes a pass until the cache is full), with the
- * simulator of each pass destroyed before the count. A per-track or per-product
- * allocation that outlives its track (a leak, or a cache without a cap) fails it:
- * six system tracks and ~1,000 products a pass. TL_PIPELINE_SOAK_PASSES=N (3..1000)
- * runs N passes instead of 3 (the long reproduction; docs/network.md "Soak"). */
+ * tests/soak/soak_pipeline.sh does; cut at 480 s, after every fall), with
+ * max_records = 4 so the table fills during the first pass and recycles after. The
+ * heap in use after the last pass must equal that after the middle one (pass 1 of 3;
+ * slack HEAP_SLACK_B: glibc counts chunks parked in its per-thread cache as in use,
+ * ~112 bytes a pass until the cache is full), each pass's simulator destroyed before
+ * the count. A per-track or per-product allocation that outlives its track (a leak,
+ * or a cache without a cap) fails it: six system tracks and ~1,000 products a pass.
+ * TL_PIPELINE_SOAK_PASSES=N (3..1000) runs N passes instead of 3 (the long
+ * reproduction; docs/network.md "Soak"). */
 #define HEAP_SLACK_B 4096
 static void test_heap_flat(void **state)
 {
@@ -790,7 +791,8 @@ static void test_heap_flat(void **state)
         const tl_plot *plots;
         const tl_plot_truth *truth;
         size_t n;
-        for (long scan = 0; scan < 10000000 && tl_sim_next_scan(sim, &t, &plots, &truth, &n); scan++) {
+        for (long scan = 0; scan < 10000000 && tl_sim_next_scan(sim, &t, &plots, &truth, &n);
+             scan++) {
             for (size_t i = 0; i < n; i++)
                 for (int k = 0; k < 3; k++)
                     if (!strcmp(plots[i].nation, nat[k]))
@@ -799,7 +801,8 @@ static void test_heap_flat(void **state)
                 assert_int_equal(tl_pipeline_step(pl[k], t, NULL), TL_OK);
                 tl_product prod;
                 tl_pipeline_cap cap;
-                for (int guard = 0; guard < 100000 && tl_pipeline_next_product(pl[k], &prod); guard++) {
+                for (int guard = 0; guard < 100000 && tl_pipeline_next_product(pl[k], &prod);
+                     guard++) {
                     snprintf(prod.hdr.origin, sizeof prod.hdr.origin, "%s", nat[k]);
                     prod.hdr.seq = ++seq[k];
                     for (int r = 0; r < 3; r++) /* every partner (the US relay, in one hop) */
@@ -820,9 +823,9 @@ static void test_heap_flat(void **state)
             assert_int_equal(tl_pipeline_record_count(pl[k]), 4); /* full from pass 1 on */
     }
     for (int pass = 1; pass <= passes; pass++)
-        printf("heap_flat: after pass %d: heap %zu bytes in use, RSS %ld kB, JP %llu products\n", pass,
-               heap_at[pass], rss_at[pass], (unsigned long long)prod_at[pass]);
-    int half = passes / 2; /* pass 1 of 3: the table has been full since pass 1 began */
+        printf("heap_flat: after pass %d: heap %zu bytes in use, RSS %ld kB, JP %llu products\n",
+               pass, heap_at[pass], rss_at[pass], (unsigned long long)prod_at[pass]);
+    int half = passes / 2; /* the middle pass: the table has been full since the first */
     assert_true(prod_at[passes] > prod_at[half]); /* the full table did not silence JP */
     assert_true(heap_at[passes] <= heap_at[half] + HEAP_SLACK_B);
     for (int k = 0; k < 3; k++)
