@@ -23,6 +23,9 @@
  *     true zone; every CAP document of the run passes `xmllint --noout`.
  *   - a pipeline whose record table is full reuses retired records: a new system track
  *     still gets one.
+ *   - the pipelines' heap does not grow from pass to pass of a looped scenario once the
+ *     record table is full (everything is allocated by tl_pipeline_create; `make soak`'s
+ *     RSS rise is those allocations' pages being touched for the first time).
  * The figures are printed (time to first track alone vs shared, impact errors).
  */
 #include "tl_test.h"
@@ -37,6 +40,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+size_t __sanitizer_get_current_allocated_bytes(void); /* libasan (sanitizer allocator interface) */
+#else
+#include <malloc.h>
+#endif
 
 #define OVERFLIGHT_DURATION_S 1060 /* impact at 996 s, the close 10 s after it */
 
@@ -707,11 +715,130 @@ static void test_records_recycled(void **state)
     tl_pipeline_destroy(p);
 }
 
+/* Bytes of heap in use (allocator's own count: under ASan its allocator's). */
+static size_t heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+#endif
+}
+
+/* Resident set (kB), printed beside the heap: it rises while the pipelines' tables,
+ * allocated by tl_pipeline_create, are touched for the first time. -1 unknown. */
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* `make soak` phase 2 in memory: JP, US and KR pipelines fed scenarios/salvo.yaml
+ * pass after pass, each pass's epoch moved on by the scenario's length + 60 s (as
+ * tests/soak/soak_pipeline.sh does; cut at 480 s, after every fall), with
+ * max_records = 4 so the table fills during the first pass and recycles after. The
+ * heap in use after the last pass must equal that after the middle one (pass 1 of 3;
+ * slack HEAP_SLACK_B: glibc counts chunks parked in its per-thread cache as in use,
+ * ~112 bytes a pass until the cache is full), each pass's simulator destroyed before
+ * the count. A per-track or per-product allocation that outlives its track (a leak,
+ * or a cache without a cap) fails it: six system tracks and ~1,000 products a pass.
+ * TL_PIPELINE_SOAK_PASSES=N (3..1000) runs N passes instead of 3 (the long
+ * reproduction; docs/network.md "Soak"). */
+#define HEAP_SLACK_B 4096
+static void test_heap_flat(void **state)
+{
+    (void)state;
+    int passes = 3;
+    const char *env = getenv("TL_PIPELINE_SOAK_PASSES");
+    if (env && atoi(env) >= 3 && atoi(env) <= 1000)
+        passes = atoi(env);
+    size_t len;
+    const char *text = slurp("scenarios/salvo.yaml", &len);
+    tl_scenario sc;
+    tl_diag diag;
+    tl_diag_init(&diag);
+    assert_int_equal(tl_scenario_parse(text, len, "salvo", &sc, &diag), TL_OK);
+    tl_diag_free(&diag);
+    if (sc.duration_s > 480)
+        sc.duration_s = 480; /* the six impacts are at 421-446 s, their alerts close 10 s after */
+    static const char *const nat[3] = {"JP", "US", "KR"};
+    tl_pipeline *pl[3];
+    tl_err err;
+    for (int k = 0; k < 3; k++) {
+        tl_pipeline_cfg cfg;
+        tl_pipeline_cfg_default(&cfg, nat[k]);
+        cfg.max_records = 4;
+        assert_int_equal(tl_pipeline_create(&cfg, &pl[k], &err), TL_OK);
+    }
+    const int64_t epoch0 = sc.epoch_ns, step = (int64_t)(sc.duration_s + 60) * NS;
+    uint64_t seq[3] = {0, 0, 0};
+    size_t heap_at[1001];
+    long rss_at[1001];
+    uint64_t prod_at[1001];
+    for (int pass = 0; pass < passes; pass++) {
+        sc.epoch_ns = epoch0 + pass * step;
+        tl_sim *sim;
+        assert_int_equal(tl_sim_create(&sc, &sim, &err), TL_OK);
+        int64_t t;
+        const tl_plot *plots;
+        const tl_plot_truth *truth;
+        size_t n;
+        for (long scan = 0; scan < 10000000 && tl_sim_next_scan(sim, &t, &plots, &truth, &n);
+             scan++) {
+            for (size_t i = 0; i < n; i++)
+                for (int k = 0; k < 3; k++)
+                    if (!strcmp(plots[i].nation, nat[k]))
+                        tl_pipeline_add_plot(pl[k], &plots[i], NULL);
+            for (int k = 0; k < 3; k++) {
+                assert_int_equal(tl_pipeline_step(pl[k], t, NULL), TL_OK);
+                tl_product prod;
+                tl_pipeline_cap cap;
+                for (int guard = 0; guard < 100000 && tl_pipeline_next_product(pl[k], &prod);
+                     guard++) {
+                    snprintf(prod.hdr.origin, sizeof prod.hdr.origin, "%s", nat[k]);
+                    prod.hdr.seq = ++seq[k];
+                    for (int r = 0; r < 3; r++) /* every partner (the US relay, in one hop) */
+                        if (r != k)
+                            assert_int_equal(tl_pipeline_add_product(pl[r], &prod, NULL), TL_OK);
+                }
+                for (int guard = 0; guard < 1000 && tl_pipeline_next_cap(pl[k], &cap); guard++)
+                    ;
+            }
+        }
+        tl_sim_destroy(sim);
+        heap_at[pass + 1] = heap_in_use();
+        rss_at[pass + 1] = rss_kb();
+        tl_pipeline_stats st;
+        tl_pipeline_stats_get(pl[0], &st);
+        prod_at[pass + 1] = st.products_out;
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(tl_pipeline_record_count(pl[k]), 4); /* full from pass 1 on */
+    }
+    for (int pass = 1; pass <= passes; pass++)
+        printf("heap_flat: after pass %d: heap %zu bytes in use, RSS %ld kB, JP %llu products\n",
+               pass, heap_at[pass], rss_at[pass], (unsigned long long)prod_at[pass]);
+    int half = passes / 2; /* the middle pass: the table has been full since the first */
+    assert_true(prod_at[passes] > prod_at[half]); /* the full table did not silence JP */
+    assert_true(heap_at[passes] <= heap_at[half] + HEAP_SLACK_B);
+    for (int k = 0; k < 3; k++)
+        tl_pipeline_destroy(pl[k]);
+    tl_scenario_free(&sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_records_recycled),
+        cmocka_unit_test(test_heap_flat),
         cmocka_unit_test(test_far_launch_no_alert),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_default_drill),

@@ -12,8 +12,11 @@
 # domains every pass (a reconnect there each time).
 # Checks, per node: the pipeline kept working (every pass added plots and published
 # products: tracks, launch and impact estimates; the record table stops at 512); RSS slope from half time (SOAK_WARMUP_S, default 60, if later) to the end at most
-# SOAK_RSS_KB_PER_MIN (default 1024); fds and threads at the end as after the first
-# pass (slack SOAK_FD_SLACK, default 4, for fds; threads exactly).
+# SOAK_RSS_KB_PER_MIN (default 1024); heap slope (the node's own count, heap_kb in
+# status.json: the RSS also rises while memory allocated at start is first touched, the
+# heap does not) over the same span at most SOAK_HEAP_KB_PER_MIN (default 128); fds and
+# threads at the end as after the first pass (slack SOAK_FD_SLACK, default 4, for fds;
+# threads exactly).
 # JSON lines are appended to SOAK_JSON (default build/soak.json). Exit 1 naming every
 # failed check.
 . "$(dirname "$0")/../net/lib.sh"
@@ -23,9 +26,10 @@ SCN=${SOAK_SCENARIO:-${TL_SOURCE_DIR:-$(dirname "$0")/../..}/scenarios/salvo.yam
 SAMPLE=${SOAK_SAMPLE_S:-2}
 WARM=${SOAK_WARMUP_S:-60}
 RSS_BOUND=${SOAK_RSS_KB_PER_MIN:-1024}
+HEAP_BOUND=${SOAK_HEAP_KB_PER_MIN:-128}
 FD_SLACK=${SOAK_FD_SLACK:-4}
 JSON=${SOAK_JSON:-build/soak.json}
-for v in "$T" "$RATE" "$SAMPLE" "$WARM" "$RSS_BOUND" "$FD_SLACK"; do
+for v in "$T" "$RATE" "$SAMPLE" "$WARM" "$RSS_BOUND" "$HEAP_BOUND" "$FD_SLACK"; do
     case $v in '' | *[!0-9]*) echo "soak pipeline: settings must be whole numbers (got '$v')"; exit 2 ;; esac
 done
 [ "$T" -ge 240 ] && [ "$T" -le 5400 ] || { echo "soak pipeline: SOAK_PIPELINE_SECONDS must be 240..5400 (got $T): the first passes fill caches"; exit 2; }
@@ -75,7 +79,7 @@ T0=$(now_ms)
 at() { echo $((($(now_ms) - T0) / 1000)); }
 SAMPLES=$WORK/samples.tsv
 : > "$SAMPLES"
-# sample NATION : "t_ms nation pass rss_kb fds threads plots system_tracks records published"
+# sample NATION : "t_ms nation pass rss_kb fds threads plots system_tracks records published heap_kb"
 sample() {
     eval "p=\$PID_$1"
     st=$(awk '/^VmRSS:/ {r = $2} /^Threads:/ {t = $2} END {print r + 0, t + 0}' "/proc/$p/status" 2> /dev/null)
@@ -86,8 +90,9 @@ sample() {
     sy=$(sed -n 's/.*"system_tracks": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
     rc=$(sed -n 's/.*"records": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
     pb=$(sed -n 's/.*"published": \([0-9]*\).*/\1/p' "$f" 2> /dev/null)
+    hp=$(sed -n 's/.*"heap_kb": \(-*[0-9]*\).*/\1/p' "$f" 2> /dev/null)
     set -- "$1" $st
-    echo "$(($(now_ms) - T0)) $1 $pass $2 $fds $3 ${pl:-0} ${sy:-0} ${rc:-0} ${pb:-0}" >> "$SAMPLES"
+    echo "$(($(now_ms) - T0)) $1 $pass $2 $fds $3 ${pl:-0} ${sy:-0} ${rc:-0} ${pb:-0} ${hp:--1}" >> "$SAMPLES"
 }
 
 echo "soak pipeline: JP, US, KR with their pipelines (domains $B..$((B + 4)), DDS Security on);" \
@@ -113,7 +118,7 @@ while [ "$(at)" -lt "$T" ]; do
     [ $src = 0 ] || { cat "$WORK/sim$pass.out"; fail "pass $pass: trilink sim run exited with $src"; }
     sent=$(sed -n 's/^published \([0-9]*\) plots.*/\1/p' "$WORK/sim$pass.out")
     echo "soak pipeline: $(at) s: pass $pass (epoch $epoch): ${sent:-no} plots published;" \
-        "$(tail -n 3 "$SAMPLES" | awk '{ printf "%s rss %d kB sys %d rec %d; ", $2, $4, $8, $9 }')"
+        "$(tail -n 3 "$SAMPLES" | awk '{ printf "%s rss %d kB heap %d kB rec %d; ", $2, $4, $11, $9 }')"
     pass=$((pass + 1))
 done
 sleep 3
@@ -140,26 +145,35 @@ for n in JP US KR; do
         $3 == 0 { fd0 = $5; thr0 = $6 }
         !got && $1 >= 10000 { rss0 = $4; got = 1 }
         $1 >= warm { m++; x = $1 / 60000.0; y = $4; sx += x; sy += y; sxx += x * x; sxy += x * y }
+        $1 >= warm && $11 >= 0 { hm++; hx += x; hy += $11; hxx += x * x; hxy += x * $11; if (!hgot) { heap0 = $11; hgot = 1 }; heap1 = $11 }
         END {
             stuck = 0
             for (k = 1; k <= last_pass; k++) if (plots[k] <= plots[k - 1] || pub[k] <= pub[k - 1]) stuck++
             slope = (m > 2 && m * sxx - sx * sx > 0) ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : 0
-            printf "%d %d %.1f %d %d %d %d %d %d %d %d\n", rss0, rss_end, slope, m, fd0, fd_end, thr0, thr_end,
-                plots[last_pass], rec[last_pass], stuck
+            hslope = (hm > 2 && hm * hxx - hx * hx > 0) ? (hm * hxy - hx * hy) / (hm * hxx - hx * hx) : 0
+            printf "%d %d %.1f %d %d %d %d %d %d %d %d %.1f %d %d %d\n", rss0, rss_end, slope, m, fd0, fd_end, thr0, thr_end,
+                plots[last_pass], rec[last_pass], stuck, hslope, hm, heap0, heap1
         }' "$SAMPLES")
     set -- $r
     rss0=$1 rss1=$2 slope=$3 m=$4 fd0=$5 fd1=$6 thr0=$7 thr1=$8 plots=$9 rec=${10} stuck=${11}
+    hslope=${12} hm=${13} heap0=${14} heap1=${15}
     echo "  $n: RSS $rss0 kB at 10 s, $rss1 kB at the end: slope $slope kB/min from ${W0} s ($m samples);" \
+        "heap $heap0 -> $heap1 kB from ${W0} s: slope $hslope kB/min ($hm samples);" \
         "fds $fd0 -> $fd1, threads $thr0 -> $thr1; $plots plots, $rec system-track records"
     check "pipeline_$n" "$([ "$stuck" = 0 ] && [ "$plots" -gt 0 ] && echo 1)" \
         "$stuck of $((pass - 1)) later passes added no plots or published no products"
     check "pipeline_rss_$n" "$(awk -v s="$slope" -v b="$RSS_BOUND" -v m="$m" 'BEGIN { print (s <= b && m >= 10) ? 1 : 0 }')" \
         "RSS slope $slope kB/min (bound $RSS_BOUND kB/min)"
+    check "pipeline_heap_$n" "$(awk -v s="$hslope" -v b="$HEAP_BOUND" -v m="$hm" 'BEGIN { print (s <= b && m >= 10) ? 1 : 0 }')" \
+        "heap slope $hslope kB/min (bound $HEAP_BOUND kB/min; the RSS slope includes first touches)"
     check "pipeline_fds_$n" "$([ "$fd1" -le $((fd0 + FD_SLACK)) ] && [ "$thr1" -le "$thr0" ] && echo 1)" \
         "fds $fd1 at the end vs $fd0 after the first pass (slack $FD_SLACK), threads $thr1 vs $thr0"
     json "soak_pipeline_${n}_rss_start" "kB" "$rss0"
     json "soak_pipeline_${n}_rss_end" "kB" "$rss1"
     json "soak_pipeline_${n}_rss_slope" "kB/min" "$slope"
+    json "soak_pipeline_${n}_heap_start" "kB" "$heap0"
+    json "soak_pipeline_${n}_heap_end" "kB" "$heap1"
+    json "soak_pipeline_${n}_heap_slope" "kB/min" "$hslope"
     json "soak_pipeline_${n}_fds_end" "count" "$fd1"
     json "soak_pipeline_${n}_threads_end" "count" "$thr1"
     json "soak_pipeline_${n}_plots" "count" "$plots"
